@@ -1,0 +1,159 @@
+// Command custos is the Custos server: a self-hosted, Dfns-compatible wallet
+// and key-infrastructure API.
+//
+//	custos serve [--data DIR] [--addr HOST:PORT] [--tls] ...
+//	custos init  [--data DIR] [--base-url URL]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/custos-dev/custos/internal/app"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "custos:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: custos <command> [flags]
+
+commands:
+  serve   run the API server (bootstraps an empty data directory)
+  init    bootstrap an empty data directory without serving
+  bench   drive the full signing protocol against a running server (see custos bench -h)
+
+Every flag can also be set with a CUSTOS_* environment variable (e.g. CUSTOS_DATA, CUSTOS_ADDR).`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "init":
+		return initCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return bench(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// flags registers the common flags, with defaults from CUSTOS_* variables.
+func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error) {
+	if err := cfg.FromEnv(app.Getenv); err != nil {
+		return nil, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (CUSTOS_DATA)")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address HOST:PORT (CUSTOS_ADDR)")
+	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public base URL written to admin.json (CUSTOS_BASE_URL)")
+	fs.BoolVar(&cfg.TLS, "tls", cfg.TLS, "serve HTTPS with a self-signed certificate kept in DIR/tls (CUSTOS_TLS)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate file (CUSTOS_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key file (CUSTOS_TLS_KEY)")
+	fs.BoolVar(&cfg.Insecure, "insecure", cfg.Insecure, "allow plain HTTP on a non-loopback address (CUSTOS_INSECURE)")
+	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", cfg.MasterKeyFile, "key-encryption key file; default DIR/master.key (CUSTOS_MASTER_KEY_FILE; or CUSTOS_MASTER_KEY=hex)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (CUSTOS_LOG_LEVEL)")
+	fs.StringVar(&cfg.RPID, "rp-id", cfg.RPID, "WebAuthn relying party id (CUSTOS_RP_ID)")
+	fs.DurationVar(&cfg.LoginTTL, "login-ttl", cfg.LoginTTL, "login token lifetime")
+	fs.DurationVar(&cfg.ActionTTL, "action-ttl", cfg.ActionTTL, "user action token lifetime")
+	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")
+	return fs, nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := app.Defaults()
+	fs, err := flags("serve", &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Listen(); err != nil {
+		return err
+	}
+	created, err := a.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created {
+		fmt.Fprintf(stdout, "custos: bootstrapped a new organisation; admin credentials are in %s\n", a.AdminFile)
+	} else {
+		fmt.Fprintf(stdout, "custos: admin credentials are in %s\n", a.AdminFile)
+	}
+	fmt.Fprintf(stdout, "custos: serving on %s\n", a.BaseURL())
+	logger.Info("serving", "base_url", a.BaseURL(), "admin_file", a.AdminFile)
+	if err := a.Serve(ctx); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func initCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := app.Defaults()
+	fs, err := flags("init", &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	created, err := a.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if !created {
+		fmt.Fprintf(stdout, "custos: %s already holds an organisation; admin credentials are in %s\n", cfg.DataDir, a.AdminFile)
+		return nil
+	}
+	fmt.Fprintf(stdout, "custos: bootstrapped a new organisation; admin credentials are in %s\n", a.AdminFile)
+	return nil
+}

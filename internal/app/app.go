@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/custody"
+	"github.com/custos-dev/custos/internal/httpapi"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/permission"
+	"github.com/custos-dev/custos/internal/sqlstore"
+)
+
+// App is one running Custos: storage, services and the HTTP server.
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	DB       *sqlstore.DB
+	Keyring  *custody.Keyring
+	Auth     *auth.Service
+	Perms    *permission.Service
+	Identity *identity.Service
+	Handler  http.Handler
+
+	server   *http.Server
+	listener net.Listener
+	// AdminFile is the path of admin.json.
+	AdminFile string
+}
+
+// Open prepares an App: data directory, KEK, database (migrated), token
+// keys and services. It does not bootstrap or listen.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	kek, err := loadKEK(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: logger, DB: db, Keyring: custody.NewKeyring(kek), AdminFile: filepath.Join(cfg.DataDir, "admin.json")}
+	if err := a.wire(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func loadKEK(cfg Config) (*custody.KEK, error) {
+	switch {
+	case cfg.MasterKeyHex != "":
+		return custody.KEKFromHex(cfg.MasterKeyHex)
+	case cfg.MasterKeyFile != "":
+		return custody.LoadOrCreateKEK(cfg.MasterKeyFile)
+	default:
+		return custody.LoadOrCreateKEK(filepath.Join(cfg.DataDir, "master.key"))
+	}
+}
+
+func (a *App) wire(ctx context.Context) error {
+	keys, err := a.signingKeys(ctx)
+	if err != nil {
+		return err
+	}
+	tokens, err := auth.NewTokens("custos", keys)
+	if err != nil {
+		return err
+	}
+	acfg := auth.Config{ChallengeTTL: a.Config.ChallengeTTL, ActionTTL: a.Config.ActionTTL, LoginTTL: a.Config.LoginTTL,
+		RPID: a.Config.RPID, Origins: a.Config.Origins}
+	a.Auth = auth.New(acfg, a.DB, tokens)
+	a.Perms = permission.New(a.DB)
+	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
+	a.Handler = httpapi.New(httpapi.Deps{
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Ready: a.DB.Ping, Logger: a.Logger,
+	})
+	return nil
+}
+
+// signingKeys loads the token signing keys, creating the first one.
+func (a *App) signingKeys(ctx context.Context) ([]auth.SigningKey, error) {
+	stored, err := a.DB.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		kid := id.New("kid")
+		kekID, sealed, err := a.Keyring.Seal(priv.Seed(), []byte("jwt:"+kid))
+		if err != nil {
+			return nil, err
+		}
+		k := auth.StoredKey{KID: kid, PublicKey: fmt.Sprintf("%x", pub), KEKID: kekID, Sealed: sealed, Created: time.Now()}
+		if err := a.DB.CreateSigningKey(ctx, k); err != nil {
+			return nil, err
+		}
+		stored = append(stored, k)
+	}
+	out := make([]auth.SigningKey, 0, len(stored))
+	for _, k := range stored {
+		seed, err := a.Keyring.Open(k.KEKID, k.Sealed, []byte("jwt:"+k.KID))
+		if err != nil {
+			return nil, fmt.Errorf("open token signing key %s (wrong master key?): %w", k.KID, err)
+		}
+		out = append(out, auth.SigningKey{KID: k.KID, Private: ed25519.NewKeyFromSeed(seed)})
+	}
+	return out, nil
+}
+
+// Listen binds the configured address (":0" picks a free port).
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+	}
+	if a.Config.useTLS() {
+		cert, err := a.certificate()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	a.listener = ln
+	a.server = &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// BaseURL is the address clients use.
+func (a *App) BaseURL() string {
+	var addr net.Addr
+	if a.listener != nil {
+		addr = a.listener.Addr()
+	}
+	return a.Config.baseURL(addr)
+}
+
+// Serve serves until ctx is done, then shuts down gracefully: in-flight
+// requests finish (up to 15 s) before it returns.
+func (a *App) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := a.server.Shutdown(sctx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && e != nil {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }

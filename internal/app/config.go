@@ -1,0 +1,123 @@
+// Package app wires Custos together: configuration, storage, keys,
+// bootstrap and the HTTP server with its lifecycle (Run / Close), so that
+// cmd/custos and end-to-end tests start the same program.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration; defaults in code, then flags, then
+// CUSTOS_* environment variables (see cmd/custos).
+type Config struct {
+	DataDir  string
+	Addr     string
+	BaseURL  string // advertised in admin.json; derived from Addr when empty
+	TLS      bool   // serve HTTPS with a self-signed certificate in DataDir/tls
+	TLSCert  string // real certificate files (implies TLS)
+	TLSKey   string
+	Insecure bool // allow plain HTTP on a non-loopback address
+	// MasterKeyHex supplies the KEK instead of DataDir/master.key.
+	MasterKeyHex  string
+	MasterKeyFile string
+	LogLevel      string
+	ChallengeTTL  time.Duration
+	ActionTTL     time.Duration
+	LoginTTL      time.Duration
+	RPID          string
+	Origins       []string
+}
+
+// Defaults returns the default configuration.
+func Defaults() Config {
+	return Config{
+		DataDir: "./custos-data", Addr: "127.0.0.1:8080", LogLevel: "info",
+		ChallengeTTL: 5 * time.Minute, ActionTTL: 5 * time.Minute, LoginTTL: time.Hour, RPID: "localhost",
+	}
+}
+
+// useTLS reports whether the server speaks HTTPS.
+func (c *Config) useTLS() bool { return c.TLS || c.TLSCert != "" }
+
+// Validate checks c before anything starts.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("data directory is required")
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("addr %q: %w", c.Addr, err)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if !c.useTLS() && !c.Insecure && !isLoopback(host) {
+		return fmt.Errorf("refusing to serve plain HTTP on non-loopback address %s: use --tls, --tls-cert/--tls-key, or --insecure", c.Addr)
+	}
+	for _, d := range []time.Duration{c.ChallengeTTL, c.ActionTTL, c.LoginTTL} {
+		if d <= 0 {
+			return errors.New("lifetimes must be positive")
+		}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// baseURL is the address clients use, from BaseURL or the listener.
+func (c *Config) baseURL(listen net.Addr) string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	scheme := "http"
+	if c.useTLS() {
+		scheme = "https"
+	}
+	addr := c.Addr
+	if listen != nil {
+		addr = listen.String()
+	}
+	return scheme + "://" + addr
+}
+
+// FromEnv overrides c with CUSTOS_* variables that are set.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	str := map[string]*string{
+		"CUSTOS_DATA": &c.DataDir, "CUSTOS_ADDR": &c.Addr, "CUSTOS_BASE_URL": &c.BaseURL,
+		"CUSTOS_TLS_CERT": &c.TLSCert, "CUSTOS_TLS_KEY": &c.TLSKey, "CUSTOS_MASTER_KEY": &c.MasterKeyHex,
+		"CUSTOS_MASTER_KEY_FILE": &c.MasterKeyFile, "CUSTOS_LOG_LEVEL": &c.LogLevel, "CUSTOS_RP_ID": &c.RPID,
+	}
+	for k, p := range str {
+		if v := getenv(k); v != "" {
+			*p = v
+		}
+	}
+	for k, p := range map[string]*bool{"CUSTOS_TLS": &c.TLS, "CUSTOS_INSECURE": &c.Insecure} {
+		if v := getenv(k); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			*p = b
+		}
+	}
+	if v := getenv("CUSTOS_ORIGINS"); v != "" {
+		c.Origins = strings.Split(v, ",")
+	}
+	return nil
+}
+
+// Getenv is os.Getenv, named for FromEnv callers.
+var Getenv = os.Getenv

@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// InitActionInput is the body of POST /auth/action/init (§5.1).
+type InitActionInput struct {
+	UserActionPayload    *string `json:"userActionPayload"`
+	UserActionHTTPMethod string  `json:"userActionHttpMethod"`
+	UserActionHTTPPath   string  `json:"userActionHttpPath"`
+	UserActionServerKind string  `json:"userActionServerKind,omitempty"`
+}
+
+// CompleteInput is the body of POST /auth/action and POST /auth/login (§5.3).
+type CompleteInput struct {
+	ChallengeIdentifier string                `json:"challengeIdentifier"`
+	FirstFactor         *credential.Assertion `json:"firstFactor"`
+	SecondFactor        *credential.Assertion `json:"secondFactor,omitempty"`
+}
+
+// allowedFor returns the credentials p may sign user actions with: a PAT or
+// service account only its own key (§3), a user its active credentials.
+func (s *Service) allowedFor(ctx context.Context, p *principal.Principal) ([]*credential.Credential, error) {
+	if p.CredUUID != "" {
+		c, err := s.store.Credential(ctx, p.OrgID, p.CredUUID)
+		if err != nil {
+			return nil, err
+		}
+		return []*credential.Credential{c}, nil
+	}
+	return s.store.SigningCredentials(ctx, p.OrgID, p.UserID)
+}
+
+// InitAction issues a user-action challenge for the request in in.
+func (s *Service) InitAction(ctx context.Context, p *principal.Principal, in *InitActionInput) (*SigningChallenge, error) {
+	if in.UserActionPayload == nil {
+		return nil, apierr.BadRequest("userActionPayload is required")
+	}
+	switch in.UserActionHTTPMethod {
+	case "POST", "PUT", "DELETE", "GET":
+	default:
+		return nil, apierr.BadRequest("userActionHttpMethod must be one of POST, PUT, DELETE, GET")
+	}
+	if !strings.HasPrefix(in.UserActionHTTPPath, "/") || len(in.UserActionHTTPPath) > 2048 {
+		return nil, apierr.BadRequest("userActionHttpPath must be an absolute path")
+	}
+	switch in.UserActionServerKind {
+	case "", "Api", "Staff":
+	default:
+		return nil, apierr.BadRequest("userActionServerKind must be Api or Staff")
+	}
+	creds, err := s.allowedFor(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	c := &Challenge{
+		OrgID: p.OrgID, Purpose: PurposeAction, UserID: p.UserID, TokenID: p.TokenID, SessionID: p.SessionID,
+		Method: in.UserActionHTTPMethod, Path: in.UserActionHTTPPath, Payload: *in.UserActionPayload,
+	}
+	return s.issueSigningChallenge(ctx, c, creds, true)
+}
+
+// CompleteAction verifies the signed challenge and returns a single-use
+// user-action token bound to the caller, method, path and payload (§5.3).
+func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in *CompleteInput) (string, error) {
+	c, err := s.takeChallenge(ctx, in.ChallengeIdentifier, PurposeAction)
+	if err != nil {
+		return "", err
+	}
+	if c.OrgID != p.OrgID || c.UserID != p.UserID || c.TokenID != p.TokenID || c.SessionID != p.SessionID {
+		return "", apierr.BadRequest("Challenge token is not valid.")
+	}
+	cred, err := s.verifyFactor(ctx, c, in.FirstFactor)
+	if err != nil {
+		return "", err
+	}
+	token := "ua-" + id.Secret(32)
+	now := s.now()
+	sum := sha256.Sum256([]byte(c.Payload))
+	ca := in.FirstFactor.CredentialAssertion
+	a := &UserAction{
+		ID: id.New("ua"), TokenHash: HashSecret(token), OrgID: c.OrgID, UserID: c.UserID, Username: p.Username,
+		TokenID: c.TokenID, SessionID: c.SessionID, CredUUID: cred.UUID,
+		Method: c.Method, Path: c.Path, Payload: c.Payload, PayloadHash: hex.EncodeToString(sum[:]),
+		ClientData: ca.ClientData, Signature: ca.Signature, AuthenticatorData: ca.AuthenticatorData,
+		ExpiresAt: now.Add(s.cfg.ActionTTL), Created: now,
+	}
+	if err := s.store.CreateUserAction(ctx, a); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+func (s *Service) takeChallenge(ctx context.Context, ident, purpose string) (*Challenge, error) {
+	if ident == "" || len(ident) > 512 {
+		return nil, apierr.BadRequest("Challenge token is not valid.")
+	}
+	return s.store.TakeChallenge(ctx, HashSecret(ident), purpose, s.now())
+}
+
+var badAction = apierr.Forbidden("user action signature is missing or invalid")
+
+// ConsumeAction accepts the user-action token once, for the request it was
+// made for (§5.5, Decision 2): same caller, method, path (query stripped,
+// percent-decoded) and body (byte-equal, else JSON-equal). It is consumed
+// atomically before any check, so a token shown with the wrong request is
+// burnt too.
+func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*UserAction, error) {
+	if token == "" || len(token) > 512 {
+		return nil, badAction
+	}
+	a, used, err := s.store.ConsumeUserAction(ctx, HashSecret(token), s.now())
+	if err != nil {
+		return nil, err
+	}
+	if used {
+		return nil, apierr.BadRequest("user action has already been used")
+	}
+	if a == nil || s.now().After(a.ExpiresAt) {
+		return nil, badAction
+	}
+	if a.OrgID != p.OrgID || a.UserID != p.UserID || a.TokenID != p.TokenID || a.SessionID != p.SessionID {
+		return nil, badAction
+	}
+	if a.Method != method || !samePath(a.Path, path) || !samePayload(a.Payload, body) {
+		return nil, badAction
+	}
+	cred, err := s.store.Credential(ctx, a.OrgID, a.CredUUID)
+	if err != nil || !cred.IsActive {
+		return nil, badAction
+	}
+	return a, nil
+}
+
+// samePath compares two request paths without their query strings, after
+// percent-decoding.
+func samePath(signed, actual string) bool {
+	norm := func(p string) string {
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		if d, err := url.PathUnescape(p); err == nil {
+			return d
+		}
+		return p
+	}
+	return norm(signed) == norm(actual)
+}
+
+// samePayload reports whether body is the signed payload: byte-equal, or
+// both JSON and semantically equal; "" and "{}" are equal for bodyless calls.
+func samePayload(signed string, body []byte) bool {
+	if signed == string(body) {
+		return true
+	}
+	norm := func(b []byte) []byte {
+		if len(bytes.TrimSpace(b)) == 0 {
+			return []byte("{}")
+		}
+		return b
+	}
+	var x, y any
+	if !decodeStrict(norm([]byte(signed)), &x) || !decodeStrict(norm(body), &y) {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func decodeStrict(b []byte, v *any) bool {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return false
+	}
+	return d.More() == false && !hasTrailing(d)
+}
+
+func hasTrailing(d *json.Decoder) bool {
+	var extra any
+	return d.Decode(&extra) == nil
+}

@@ -1,0 +1,192 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/pemkey"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// CredentialView is the wire Credential (identities.md §7).
+type CredentialView struct {
+	Kind           string `json:"kind"`
+	CredentialID   string `json:"credentialId"`
+	CredentialUUID string `json:"credentialUuid"`
+	DateCreated    string `json:"dateCreated"`
+	IsActive       bool   `json:"isActive"`
+	Name           string `json:"name"`
+	PublicKey      string `json:"publicKey"`
+	RelyingPartyID string `json:"relyingPartyId"`
+	Origin         string `json:"origin"`
+}
+
+// ViewCredential renders c for the wire.
+func ViewCredential(c *credential.Credential) CredentialView {
+	return CredentialView{
+		Kind: string(c.Kind), CredentialID: c.CredID, CredentialUUID: c.UUID,
+		DateCreated: c.DateCreated.UTC().Format(time.RFC3339Nano), IsActive: c.IsActive, Name: c.Name,
+		PublicKey: c.PublicKey, RelyingPartyID: c.RelyingPartyID, Origin: c.Origin,
+	}
+}
+
+// CredentialChallenge is the body of POST /auth/credentials/init (§7.2).
+type CredentialChallenge struct {
+	Kind                         string           `json:"kind"`
+	User                         ChallengeUser    `json:"user"`
+	ChallengeIdentifier          string           `json:"challengeIdentifier"`
+	TemporaryAuthenticationToken string           `json:"temporaryAuthenticationToken"`
+	Challenge                    string           `json:"challenge"`
+	RP                           RelyingParty     `json:"rp"`
+	Attestation                  string           `json:"attestation"`
+	PubKeyCredParams             []PubKeyCredParam `json:"pubKeyCredParams"`
+	ExcludeCredentials           []AllowedCredential `json:"excludeCredentials"`
+}
+
+// ChallengeUser names the user a registration-type challenge is for.
+type ChallengeUser struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	Name        string `json:"name"`
+}
+
+// PubKeyCredParam is a WebAuthn algorithm choice.
+type PubKeyCredParam struct {
+	Type string `json:"type"`
+	Alg  int    `json:"alg"`
+}
+
+// CredentialInit issues a challenge to register a new credential of kind for
+// the caller.
+func (s *Service) CredentialInit(ctx context.Context, p *principal.Principal, kind string) (*CredentialChallenge, error) {
+	k, err := credential.ParseKind(kind)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := credential.For(k); !ok {
+		return nil, apierr.BadRequest("credential kind %s is not supported by this server yet", k)
+	}
+	existing, err := s.store.UserCredentials(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ident := id.Secret(32)
+	now := s.now()
+	c := &Challenge{
+		ID: HashSecret(ident), OrgID: p.OrgID, Purpose: PurposeCredential, UserID: p.UserID, TokenID: p.TokenID,
+		SessionID: p.SessionID, Challenge: id.Secret(32), Kind: string(k), Created: now, ExpiresAt: now.Add(s.cfg.ChallengeTTL),
+	}
+	if err := s.store.CreateChallenge(ctx, c); err != nil {
+		return nil, err
+	}
+	out := &CredentialChallenge{
+		Kind: string(k), User: ChallengeUser{ID: p.UserID, DisplayName: p.Username, Name: p.Username},
+		ChallengeIdentifier: ident, TemporaryAuthenticationToken: ident, Challenge: c.Challenge,
+		RP: RelyingParty{ID: s.cfg.RPID, Name: "Custos"}, Attestation: "none",
+		PubKeyCredParams:   []PubKeyCredParam{{"public-key", -7}, {"public-key", -257}, {"public-key", -8}},
+		ExcludeCredentials: []AllowedCredential{},
+	}
+	for _, e := range existing {
+		if e.Kind == credential.KindFido2 {
+			out.ExcludeCredentials = append(out.ExcludeCredentials, AllowedCredential{Type: "public-key", ID: e.CredID})
+		}
+	}
+	return out, nil
+}
+
+// CreateCredentialInput is the body of POST /auth/credentials.
+type CreateCredentialInput struct {
+	credential.Attestation
+	ChallengeIdentifier string `json:"challengeIdentifier"`
+}
+
+// CreateCredential verifies the attestation against the caller's credential
+// challenge and stores the new credential.
+func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, in *CreateCredentialInput) (*credential.Credential, error) {
+	k, err := credential.ParseKind(in.CredentialKind)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.takeChallenge(ctx, in.ChallengeIdentifier, PurposeCredential)
+	if err != nil {
+		return nil, err
+	}
+	if c.OrgID != p.OrgID || c.UserID != p.UserID {
+		return nil, apierr.BadRequest("Challenge token is not valid.")
+	}
+	if c.Kind != string(k) {
+		return nil, apierr.BadRequest("credentialKind %s does not match the challenge kind %s", k, c.Kind)
+	}
+	v, ok := credential.For(k)
+	if !ok {
+		return nil, apierr.BadRequest("credential kind %s is not supported by this server yet", k)
+	}
+	cred, err := v.Register(&in.Attestation, credential.Expect{Challenge: c.Challenge, RPID: s.cfg.RPID, Origins: s.cfg.Origins})
+	if err != nil {
+		return nil, err
+	}
+	cred.UUID, cred.OrgID, cred.UserID = id.New("cr"), p.OrgID, p.UserID
+	cred.IsActive, cred.DateCreated = true, s.now()
+	if err := s.store.CreateCredential(ctx, cred, ""); err != nil {
+		return nil, err
+	}
+	return cred, nil
+}
+
+// NewTokenKey stores publicKeyPEM as the Key credential of a PAT or service
+// account token: only that token may sign with it.
+func (s *Service) NewTokenKey(ctx context.Context, org, userID, tokenID, name, publicKeyPEM string) (*credential.Credential, error) {
+	if _, err := pemkey.ParsePublic(publicKeyPEM); err != nil {
+		return nil, apierr.BadRequest("publicKey: %v", err)
+	}
+	cred := &credential.Credential{
+		UUID: id.New("cr"), OrgID: org, UserID: userID, CredID: id.Secret(32), Kind: credential.KindKey,
+		Name: name, PublicKey: publicKeyPEM, IsActive: true, DateCreated: s.now(),
+	}
+	if err := s.store.CreateCredential(ctx, cred, tokenID); err != nil {
+		return nil, err
+	}
+	return cred, nil
+}
+
+// Credentials lists the caller's credentials.
+func (s *Service) Credentials(ctx context.Context, p *principal.Principal) ([]*credential.Credential, error) {
+	return s.store.UserCredentials(ctx, p.OrgID, p.UserID)
+}
+
+// SetCredentialActive activates or deactivates one of the caller's
+// credentials. A user may not deactivate their last active credential.
+func (s *Service) SetCredentialActive(ctx context.Context, p *principal.Principal, uuid string, active bool) error {
+	if uuid == "" {
+		return apierr.BadRequest("credentialUuid is required")
+	}
+	c, err := s.store.Credential(ctx, p.OrgID, uuid)
+	if err != nil || c.UserID != p.UserID {
+		return apierr.NotFound("credential %s not found", uuid)
+	}
+	if !active && c.IsActive {
+		creds, err := s.store.SigningCredentials(ctx, p.OrgID, p.UserID)
+		if err != nil {
+			return err
+		}
+		others := 0
+		for _, o := range creds {
+			if o.UUID != uuid && o.IsActive {
+				others++
+			}
+		}
+		if others == 0 && c.Kind != credential.KindRecoveryKey {
+			return apierr.BadRequest("cannot deactivate the last active credential of a user")
+		}
+	}
+	return s.store.SetCredentialActive(ctx, p.OrgID, uuid, active)
+}
+
+// NewUserKey stores publicKeyPEM as a Key credential of user (given at user
+// creation instead of a registration).
+func (s *Service) NewUserKey(ctx context.Context, org, userID, publicKeyPEM string) (*credential.Credential, error) {
+	return s.NewTokenKey(ctx, org, userID, "", "Default Credential", publicKeyPEM)
+}

@@ -1,0 +1,120 @@
+// Package auth implements the two-token protocol: bearer authentication,
+// login, user-action signing (init, complete, consume), credential
+// management and the audit log (auth-protocol.md).
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"time"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// Config holds lifetimes and WebAuthn relying-party facts (Decision 3).
+type Config struct {
+	ChallengeTTL time.Duration
+	ActionTTL    time.Duration
+	LoginTTL     time.Duration
+	// RPID and Origins are the default WebAuthn relying party for orgs
+	// whose applications name none.
+	RPID    string
+	Origins []string
+}
+
+// DefaultConfig returns the lifetimes of spec Decision 3.
+func DefaultConfig() Config {
+	return Config{
+		ChallengeTTL: 5 * time.Minute,
+		ActionTTL:    5 * time.Minute,
+		LoginTTL:     time.Hour,
+		RPID:         "localhost",
+	}
+}
+
+// Service is the auth service.
+type Service struct {
+	cfg    Config
+	store  Store
+	tokens *Tokens
+	now    func() time.Time
+}
+
+// New returns the auth service.
+func New(cfg Config, store Store, tokens *Tokens) *Service {
+	return &Service{cfg: cfg, store: store, tokens: tokens, now: time.Now}
+}
+
+// Tokens returns the token service (for issuing long-lived tokens).
+func (s *Service) Tokens() *Tokens { return s.tokens }
+
+// HashSecret returns the hex SHA-256 of a bearer or user-action token; only
+// these hashes are stored.
+func HashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+var notAuthorized = apierr.Unauthorized("Not Authorized.")
+
+// Authenticate resolves a bearer token to its principal, checking on every
+// request that the user, token and session are still valid (Decision 4).
+func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.Principal, error) {
+	c, err := s.tokens.Parse(bearer)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.User(ctx, c.App.OrgID, c.App.UserID)
+	if err != nil {
+		return nil, notAuthorized.Wrap(err)
+	}
+	if !u.IsActive || u.IsArchived {
+		return nil, apierr.Unauthorized("User account has been deactivated.")
+	}
+	p := &principal.Principal{
+		OrgID: u.OrgID, UserID: u.ID, Username: u.Username, UserKind: u.Kind,
+		IsServiceAccount: u.IsServiceAccount, TokenKind: c.App.TokenKind,
+	}
+	switch c.App.TokenKind {
+	case principal.KindLogin:
+		if c.IssuedAt == nil || c.IssuedAt.Time.Before(u.SessionsAfter.Truncate(time.Second)) {
+			return nil, notAuthorized
+		}
+		revoked, err := s.store.SessionRevoked(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if revoked || c.ID == "" {
+			return nil, notAuthorized
+		}
+		p.SessionID = c.ID
+	case principal.KindPat, principal.KindServiceAccount:
+		t, err := s.store.Token(ctx, u.OrgID, c.App.TokenID)
+		if err != nil {
+			return nil, notAuthorized.Wrap(err)
+		}
+		if subtle.ConstantTimeCompare([]byte(HashSecret(bearer)), []byte(t.Hash)) != 1 ||
+			t.UserID != u.ID || t.Kind != c.App.TokenKind || !t.IsActive || t.IsArchived ||
+			s.now().After(t.ExpiresAt) {
+			return nil, notAuthorized
+		}
+		p.TokenID, p.CredUUID = t.ID, t.CredUUID
+	default:
+		return nil, notAuthorized
+	}
+	return p, nil
+}
+
+// CheckApp validates an X-DFNS-APPID header: it must name an active
+// application of the caller's org (Decision 7).
+func (s *Service) CheckApp(ctx context.Context, p *principal.Principal, appID string) error {
+	a, err := s.store.App(ctx, p.OrgID, appID)
+	if err != nil || !a.IsActive || a.IsArchived {
+		return apierr.Unauthorized("Application %s is not valid for this organisation.", appID).Wrap(err)
+	}
+	p.AppID = appID
+	return nil
+}

@@ -1,0 +1,117 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/identity"
+)
+
+// Challenge purposes.
+const (
+	PurposeLogin      = "login"
+	PurposeAction     = "action"
+	PurposeCredential = "credential"
+)
+
+// Challenge is an issued signing challenge. ID is the SHA-256 (hex) of the
+// challengeIdentifier handed to the client, which is never stored.
+type Challenge struct {
+	ID        string
+	OrgID     string
+	Purpose   string
+	UserID    string
+	TokenID   string
+	SessionID string
+	Challenge string
+	Kind      string // credential kind, for credential challenges
+	Method    string
+	Path      string
+	Payload   string
+	Allowed   []string // credential uuids allowed to sign
+	ExpiresAt time.Time
+	Created   time.Time
+}
+
+// UserAction is an issued user-action signature. Consumed ones are the audit
+// log: they keep the signed assertion so it can be verified again offline.
+type UserAction struct {
+	ID                string
+	TokenHash         string
+	OrgID             string
+	UserID            string
+	Username          string
+	TokenID           string
+	SessionID         string
+	CredUUID          string
+	Method            string
+	Path              string
+	Payload           string
+	PayloadHash       string
+	ClientData        string
+	Signature         string
+	AuthenticatorData string
+	ExpiresAt         time.Time
+	ConsumedAt        time.Time
+	Created           time.Time
+}
+
+// LogFilter selects audit log entries.
+type LogFilter struct {
+	Start, End time.Time
+	UserID     string
+	Page       identity.Page
+}
+
+// Store is what auth needs of storage.
+type Store interface {
+	Org(ctx context.Context, id string) (*identity.Org, error)
+	Orgs(ctx context.Context) ([]*identity.Org, error)
+	User(ctx context.Context, org, id string) (*identity.User, error)
+	UserByName(ctx context.Context, org, username string) (*identity.User, error)
+	UpdateUser(ctx context.Context, u *identity.User) error
+	Token(ctx context.Context, org, id string) (*identity.Token, error)
+	App(ctx context.Context, org, id string) (*identity.App, error)
+
+	SessionRevoked(ctx context.Context, jti string) (bool, error)
+	RevokeSession(ctx context.Context, jti string, until time.Time) error
+	UseNonce(ctx context.Context, nonce string, until time.Time) (bool, error)
+
+	CreateChallenge(ctx context.Context, c *Challenge) error
+	// TakeChallenge atomically marks the live, unused challenge id of
+	// purpose as used and returns it; otherwise a 400 error.
+	TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*Challenge, error)
+
+	CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error
+	Credential(ctx context.Context, org, uuid string) (*credential.Credential, error)
+	CredentialByCredID(ctx context.Context, org, credID string) (*credential.Credential, error)
+	// SigningCredentials lists the active credentials of user that its
+	// login sessions may sign with (not those bound to a PAT / service account).
+	SigningCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error)
+	// UserCredentials lists every credential of user that is not bound to a token.
+	UserCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error)
+	SetCredentialActive(ctx context.Context, org, uuid string, active bool) error
+	SetSignCount(ctx context.Context, org, uuid string, n uint32) error
+
+	CreateUserAction(ctx context.Context, a *UserAction) error
+	// ConsumeUserAction atomically marks the unconsumed action with
+	// tokenHash as consumed and returns it. It returns (nil, true, nil)
+	// when the action exists but was already consumed, (nil, false, nil)
+	// when there is none.
+	ConsumeUserAction(ctx context.Context, tokenHash string, now time.Time) (a *UserAction, used bool, err error)
+	AuditLog(ctx context.Context, org, id string) (*UserAction, error)
+	AuditLogs(ctx context.Context, org string, f LogFilter) ([]*UserAction, string, error)
+
+	SigningKeys(ctx context.Context) ([]StoredKey, error)
+	CreateSigningKey(ctx context.Context, k StoredKey) error
+}
+
+// StoredKey is a token signing key sealed under the KEK.
+type StoredKey struct {
+	KID       string
+	PublicKey string
+	KEKID     string
+	Sealed    []byte
+	Created   time.Time
+}

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/custos-dev/custos/internal/apierr"
+)
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	actions  *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "custos_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "custos_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "custos_user_actions_total", Help: "User action signatures presented, by outcome.",
+		}, []string{"outcome"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.actions,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// userAction counts a presented user action by outcome.
+func (m *metrics) userAction(err error) {
+	outcome := "accepted"
+	var e *apierr.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &e) && e.Status == http.StatusBadRequest:
+		outcome = "replayed"
+	case errors.As(err, &e) && e.Status == http.StatusForbidden:
+		outcome = "rejected"
+	default:
+		outcome = "error"
+	}
+	m.actions.WithLabelValues(outcome).Inc()
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/identity"
+)
+
+// writeJSON writes v as the JSON body with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
+}
+
+// writeError is the one place where an error becomes an HTTP response.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apierr.From(err)
+	ri := info(r)
+	if e.Status >= 500 {
+		s.Logger.Error("request failed", "request_id", ri.id, "error", err.Error())
+	} else if e.Err != nil {
+		s.Logger.Debug("request rejected", "request_id", ri.id, "status", e.Status, "cause", e.Err.Error())
+	}
+	if e.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	_ = writeJSON(w, e.Status, e.ToBody(ri.id))
+}
+
+// readJSON decodes the request body into v. An empty body decodes as {}.
+// Type errors name the field.
+func readJSON(r *http.Request, v any) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return apierr.BadRequest("could not read request body")
+	}
+	if len(b) == 0 {
+		b = []byte("{}")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			field := te.Field
+			if field == "" {
+				return apierr.BadRequest("request body must be a JSON object")
+			}
+			return apierr.BadRequest("%s: must be of type %s, not %s", field, jsonType(te.Type.Kind().String()), te.Value)
+		case errors.As(err, &se):
+			return apierr.BadRequest("request body is not valid JSON (at byte %d)", se.Offset)
+		default:
+			var ae *apierr.Error
+			if errors.As(err, &ae) {
+				return ae
+			}
+			return apierr.BadRequest("request body is not valid JSON: %v", err)
+		}
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	default:
+		return "number"
+	}
+}
+
+// page reads limit and paginationToken from the query.
+func page(r *http.Request) (identity.Page, error) {
+	q := r.URL.Query()
+	p := identity.Page{Token: q.Get("paginationToken")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return p, apierr.BadRequest("limit must be a non-negative integer")
+		}
+		p.Limit = n
+	}
+	if len(p.Token) > 200 {
+		return p, apierr.BadRequest("paginationToken is not valid")
+	}
+	return p, nil
+}
+
+// list is the paginated list body {items, nextPageToken?}.
+type list[T any] struct {
+	Items         []T    `json:"items"`
+	NextPageToken string `json:"nextPageToken,omitempty"`
+}
+
+func listOf[T any](items []T, next string) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items, NextPageToken: next}
+}
+
+// reply writes v as a 200 JSON body unless err is set.
+func reply[T any](w http.ResponseWriter, v T, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,51 @@
+// Package httpapi is the one HTTP layer of Custos: the route table (each
+// route states the operation it needs and whether it must carry a user
+// action signature), the middleware chain, and the handlers.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/permission"
+)
+
+// Deps are the services the HTTP layer serves.
+type Deps struct {
+	Auth     *auth.Service
+	Perms    *permission.Service
+	Identity *identity.Service
+	Ready    func(context.Context) error
+	Logger   *slog.Logger
+	// MaxBody limits request bodies (bytes); 0 means 1 MiB.
+	MaxBody int64
+	// AllowedOrigins lists CORS origins; empty allows any origin.
+	AllowedOrigins []string
+}
+
+// Server is the API handler.
+type Server struct {
+	Deps
+	mux     *http.ServeMux
+	metrics *metrics
+	handler http.Handler
+}
+
+// New builds the API handler with every route registered.
+func New(d Deps) *Server {
+	if d.MaxBody == 0 {
+		d.MaxBody = 1 << 20
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.routes()
+	s.handler = s.outer(s.mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

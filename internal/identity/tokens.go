@@ -1,0 +1,215 @@
+package identity
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// TokenInput is the body of POST /auth/pats and POST /auth/service-accounts.
+type TokenInput struct {
+	Name         string `json:"name"`
+	PublicKey    string `json:"publicKey"`
+	PermissionID string `json:"permissionId,omitempty"`
+	ExternalID   string `json:"externalId,omitempty"`
+	DaysValid    *int   `json:"daysValid,omitempty"`
+	SecondsValid *int   `json:"secondsValid,omitempty"`
+}
+
+// UpdateTokenInput is the body of PUT on a PAT or service account.
+type UpdateTokenInput struct {
+	Name       *string `json:"name,omitempty"`
+	ExternalID *string `json:"externalId,omitempty"`
+}
+
+const maxDays = 730
+
+// validity returns how long a new token lives: secondsValid wins over
+// daysValid; at most 730 days; a year by default.
+func (in *TokenInput) validity(allowSeconds bool) (time.Duration, error) {
+	if in.SecondsValid != nil {
+		if !allowSeconds {
+			return 0, apierr.BadRequest("secondsValid is not allowed here")
+		}
+		if *in.SecondsValid < 1 || *in.SecondsValid > maxDays*86400 {
+			return 0, apierr.BadRequest("secondsValid must be between 1 and %d", maxDays*86400)
+		}
+		return time.Duration(*in.SecondsValid) * time.Second, nil
+	}
+	if in.DaysValid != nil {
+		if *in.DaysValid < 1 || *in.DaysValid > maxDays {
+			return 0, apierr.BadRequest("daysValid must be between 1 and %d", maxDays)
+		}
+		return time.Duration(*in.DaysValid) * 24 * time.Hour, nil
+	}
+	return 365 * 24 * time.Hour, nil
+}
+
+func (in *TokenInput) check() error {
+	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 {
+		return apierr.BadRequest("name must be a non-empty string of at most 200 characters")
+	}
+	if in.PublicKey == "" {
+		return apierr.BadRequest("publicKey is required")
+	}
+	if len(in.ExternalID) > 200 {
+		return apierr.BadRequest("externalId must be at most 200 characters")
+	}
+	return nil
+}
+
+// newToken stores a token of kind for user u with its key and permission
+// and returns it with its bearer string (shown once).
+func (s *Service) newToken(ctx context.Context, u *User, kind string, in *TokenInput, ttl time.Duration) (*Token, string, error) {
+	now := s.now()
+	t := &Token{
+		ID: id.New("to"), OrgID: u.OrgID, Kind: kind, UserID: u.ID, Name: in.Name, PublicKey: in.PublicKey,
+		ExternalID: in.ExternalID, IsActive: true, ExpiresAt: now.Add(ttl), Created: now,
+	}
+	cred, err := s.keys.NewTokenKey(ctx, u.OrgID, u.ID, t.ID, in.Name, in.PublicKey)
+	if err != nil {
+		return nil, "", err
+	}
+	t.CredUUID, t.CredID = cred.UUID, cred.CredID
+	bearer, err := s.keys.IssueAccessToken(t, u.Username)
+	if err != nil {
+		return nil, "", err
+	}
+	t.Hash = hashBearer(bearer)
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		return nil, "", err
+	}
+	return t, bearer, nil
+}
+
+// CreatePat makes a personal access token for the calling user.
+func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *TokenInput) (TokenView, error) {
+	if p.IsServiceAccount {
+		return TokenView{}, apierr.BadRequest("service accounts cannot create personal access tokens")
+	}
+	if err := in.check(); err != nil {
+		return TokenView{}, err
+	}
+	ttl, err := in.validity(true)
+	if err != nil {
+		return TokenView{}, err
+	}
+	existing, err := s.store.Tokens(ctx, p.OrgID, principal.KindPat, p.UserID)
+	if err != nil {
+		return TokenView{}, err
+	}
+	for _, e := range existing {
+		if e.Name == in.Name && !e.IsArchived {
+			return TokenView{}, apierr.Conflict("a personal access token named %q already exists", in.Name)
+		}
+	}
+	u, err := s.store.User(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return TokenView{}, err
+	}
+	t, bearer, err := s.newToken(ctx, u, principal.KindPat, in, ttl)
+	if err != nil {
+		return TokenView{}, err
+	}
+	if in.PermissionID != "" {
+		if err := s.grants.GrantPermission(ctx, p.OrgID, in.PermissionID, t.ID); err != nil {
+			return TokenView{}, err
+		}
+	}
+	return s.viewToken(ctx, t, bearer)
+}
+
+// pat returns PAT tokenID owned by the caller.
+func (s *Service) pat(ctx context.Context, p *principal.Principal, tokenID string) (*Token, error) {
+	t, err := s.store.Token(ctx, p.OrgID, tokenID)
+	if err != nil || t.Kind != principal.KindPat || t.UserID != p.UserID {
+		return nil, apierr.NotFound("personal access token %s not found", tokenID)
+	}
+	return t, nil
+}
+
+// GetPat returns one of the caller's PATs.
+func (s *Service) GetPat(ctx context.Context, p *principal.Principal, tokenID string) (TokenView, error) {
+	t, err := s.pat(ctx, p, tokenID)
+	if err != nil {
+		return TokenView{}, err
+	}
+	return s.viewToken(ctx, t, "")
+}
+
+// ListPats lists the caller's PATs.
+func (s *Service) ListPats(ctx context.Context, p *principal.Principal) ([]TokenView, error) {
+	ts, err := s.store.Tokens(ctx, p.OrgID, principal.KindPat, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.viewTokens(ctx, ts)
+}
+
+func (s *Service) viewTokens(ctx context.Context, ts []*Token) ([]TokenView, error) {
+	out := make([]TokenView, 0, len(ts))
+	for _, t := range ts {
+		v, err := s.viewToken(ctx, t, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// UpdatePat renames a PAT or changes its external id.
+func (s *Service) UpdatePat(ctx context.Context, p *principal.Principal, tokenID string, in *UpdateTokenInput) (TokenView, error) {
+	t, err := s.pat(ctx, p, tokenID)
+	if err != nil {
+		return TokenView{}, err
+	}
+	if err := s.updateToken(ctx, t, in); err != nil {
+		return TokenView{}, err
+	}
+	return s.viewToken(ctx, t, "")
+}
+
+func (s *Service) updateToken(ctx context.Context, t *Token, in *UpdateTokenInput) error {
+	if in.Name != nil {
+		if strings.TrimSpace(*in.Name) == "" || len(*in.Name) > 200 {
+			return apierr.BadRequest("name must be a non-empty string of at most 200 characters")
+		}
+		t.Name = *in.Name
+	}
+	if in.ExternalID != nil {
+		t.ExternalID = *in.ExternalID
+	}
+	return s.store.UpdateToken(ctx, t)
+}
+
+// SetPatState activates, deactivates or archives one of the caller's PATs.
+func (s *Service) SetPatState(ctx context.Context, p *principal.Principal, tokenID string, state State) (TokenView, error) {
+	t, err := s.pat(ctx, p, tokenID)
+	if err != nil {
+		return TokenView{}, err
+	}
+	if err := s.setTokenState(ctx, t, state); err != nil {
+		return TokenView{}, err
+	}
+	return s.viewToken(ctx, t, "")
+}
+
+func (s *Service) setTokenState(ctx context.Context, t *Token, state State) error {
+	if t.IsArchived {
+		return apierr.BadRequest("token %s is archived", t.ID)
+	}
+	switch state {
+	case Activate:
+		t.IsActive = true
+	case Deactivate:
+		t.IsActive = false
+	case Archive:
+		t.IsActive, t.IsArchived = false, true
+	}
+	return s.store.UpdateToken(ctx, t)
+}

@@ -1,0 +1,274 @@
+package permission
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// Service manages permissions and assignments.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// New returns the permission service.
+func New(store Store) *Service { return &Service{store: store, now: time.Now} }
+
+// View is the wire Permission.
+type View struct {
+	ID          string   `json:"id"`
+	OrgID       string   `json:"orgId"`
+	Name        string   `json:"name"`
+	Operations  []string `json:"operations"`
+	Status      string   `json:"status"`
+	IsImmutable bool     `json:"isImmutable"`
+	IsArchived  bool     `json:"isArchived"`
+	DateCreated string   `json:"dateCreated"`
+	DateUpdated string   `json:"dateUpdated"`
+}
+
+// AssignmentView is the wire Assignment.
+type AssignmentView struct {
+	ID           string `json:"id"`
+	PermissionID string `json:"permissionId"`
+	IdentityID   string `json:"identityId"`
+	IsImmutable  bool   `json:"isImmutable"`
+	DateCreated  string `json:"dateCreated"`
+	DateUpdated  string `json:"dateUpdated"`
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// ViewOf renders p for the wire; a full-access permission lists every
+// current operation.
+func ViewOf(p *Permission) View {
+	ops := p.Operations
+	if p.FullAccess {
+		ops = Current
+	}
+	if ops == nil {
+		ops = []string{}
+	}
+	return View{ID: p.ID, OrgID: p.OrgID, Name: p.Name, Operations: ops, Status: "Active", IsImmutable: p.IsImmutable,
+		IsArchived: p.IsArchived, DateCreated: stamp(p.Created), DateUpdated: stamp(p.Updated)}
+}
+
+// ViewAssignment renders a for the wire.
+func ViewAssignment(a *Assignment) AssignmentView {
+	return AssignmentView{ID: a.ID, PermissionID: a.PermissionID, IdentityID: a.IdentityID, IsImmutable: a.IsImmutable,
+		DateCreated: stamp(a.Created), DateUpdated: stamp(a.Updated)}
+}
+
+// Input is the body of POST/PUT /permissions.
+type Input struct {
+	Name       *string   `json:"name"`
+	Operations *[]string `json:"operations"`
+}
+
+func checkOps(ops []string) error {
+	if len(ops) == 0 {
+		return apierr.BadRequest("operations must list at least one operation")
+	}
+	for _, op := range ops {
+		if !Known(op) {
+			return apierr.BadRequest("operations: unknown operation %q", op)
+		}
+	}
+	return nil
+}
+
+func checkName(name string) error {
+	if strings.TrimSpace(name) == "" || len(name) > 200 {
+		return apierr.BadRequest("name must be a non-empty string of at most 200 characters")
+	}
+	return nil
+}
+
+// Create makes a permission in the caller's org.
+func (s *Service) Create(ctx context.Context, p *principal.Principal, in *Input) (*Permission, error) {
+	if in.Name == nil || in.Operations == nil {
+		return nil, apierr.BadRequest("name and operations are required")
+	}
+	if err := checkName(*in.Name); err != nil {
+		return nil, err
+	}
+	if err := checkOps(*in.Operations); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	perm := &Permission{ID: id.New("pm"), OrgID: p.OrgID, Name: *in.Name, Operations: *in.Operations, Created: now, Updated: now}
+	if err := s.store.CreatePermission(ctx, perm); err != nil {
+		return nil, err
+	}
+	return perm, nil
+}
+
+// CreateManaged makes a managed permission (bootstrap).
+func (s *Service) CreateManaged(ctx context.Context, org, name string, ops []string, full, immutable bool) (*Permission, error) {
+	now := s.now()
+	perm := &Permission{ID: id.New("pm"), OrgID: org, Name: name, Operations: ops, FullAccess: full, IsImmutable: immutable, Created: now, Updated: now}
+	return perm, s.store.CreatePermission(ctx, perm)
+}
+
+// Get returns permission id of the caller's org.
+func (s *Service) Get(ctx context.Context, p *principal.Principal, permID string) (*Permission, error) {
+	return s.store.Permission(ctx, p.OrgID, permID)
+}
+
+// List pages through the permissions of the caller's org.
+func (s *Service) List(ctx context.Context, p *principal.Principal, page identity.Page) ([]*Permission, string, error) {
+	return s.store.Permissions(ctx, p.OrgID, page)
+}
+
+// Update renames a permission or replaces its operations.
+func (s *Service) Update(ctx context.Context, p *principal.Principal, permID string, in *Input) (*Permission, error) {
+	perm, err := s.store.Permission(ctx, p.OrgID, permID)
+	if err != nil {
+		return nil, err
+	}
+	if perm.IsImmutable {
+		return nil, apierr.BadRequest("permission %s is immutable", permID)
+	}
+	if perm.IsArchived {
+		return nil, apierr.BadRequest("permission %s is archived", permID)
+	}
+	if in.Name != nil {
+		if err := checkName(*in.Name); err != nil {
+			return nil, err
+		}
+		perm.Name = *in.Name
+	}
+	if in.Operations != nil {
+		if err := checkOps(*in.Operations); err != nil {
+			return nil, err
+		}
+		perm.Operations = *in.Operations
+	}
+	perm.Updated = s.now()
+	return perm, s.store.UpdatePermission(ctx, perm)
+}
+
+// Archive archives or restores a permission; archived permissions grant nothing.
+func (s *Service) Archive(ctx context.Context, p *principal.Principal, permID string, archived bool) (*Permission, error) {
+	perm, err := s.store.Permission(ctx, p.OrgID, permID)
+	if err != nil {
+		return nil, err
+	}
+	if perm.IsImmutable {
+		return nil, apierr.BadRequest("permission %s is immutable", permID)
+	}
+	perm.IsArchived, perm.Updated = archived, s.now()
+	return perm, s.store.UpdatePermission(ctx, perm)
+}
+
+// Assign grants permission permID to identityID.
+func (s *Service) Assign(ctx context.Context, p *principal.Principal, permID, identityID string) (*Assignment, error) {
+	perm, err := s.store.Permission(ctx, p.OrgID, permID)
+	if err != nil {
+		return nil, err
+	}
+	if perm.IsArchived {
+		return nil, apierr.BadRequest("permission %s is archived", permID)
+	}
+	if identityID == "" {
+		return nil, apierr.BadRequest("identityId is required")
+	}
+	ok, err := s.store.IdentityExists(ctx, p.OrgID, identityID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apierr.NotFound("identity %s not found", identityID)
+	}
+	return s.assign(ctx, p.OrgID, perm.ID, identityID, false)
+}
+
+// AssignManaged grants a permission at bootstrap or on identity creation.
+func (s *Service) AssignManaged(ctx context.Context, org, permID, identityID string, immutable bool) (*Assignment, error) {
+	return s.assign(ctx, org, permID, identityID, immutable)
+}
+
+func (s *Service) assign(ctx context.Context, org, permID, identityID string, immutable bool) (*Assignment, error) {
+	now := s.now()
+	a := &Assignment{ID: id.New("as"), OrgID: org, PermissionID: permID, IdentityID: identityID, IsImmutable: immutable, Created: now, Updated: now}
+	return a, s.store.CreateAssignment(ctx, a)
+}
+
+// Assignments pages through the assignments of permission permID.
+func (s *Service) Assignments(ctx context.Context, p *principal.Principal, permID string, page identity.Page) ([]*Assignment, string, error) {
+	if _, err := s.store.Permission(ctx, p.OrgID, permID); err != nil {
+		return nil, "", err
+	}
+	return s.store.Assignments(ctx, p.OrgID, permID, page)
+}
+
+// Revoke deletes assignment asID of permission permID.
+func (s *Service) Revoke(ctx context.Context, p *principal.Principal, permID, asID string) error {
+	a, err := s.store.Assignment(ctx, p.OrgID, asID)
+	if err != nil || a.PermissionID != permID {
+		return apierr.NotFound("assignment %s not found", asID)
+	}
+	if a.IsImmutable {
+		return apierr.BadRequest("assignment %s is immutable", asID)
+	}
+	return s.store.DeleteAssignment(ctx, p.OrgID, asID)
+}
+
+// Grants lists what is assigned to identityID (for permissionAssignments).
+func (s *Service) Grants(ctx context.Context, org, identityID string) ([]Grant, error) {
+	return s.store.Grants(ctx, org, identityID)
+}
+
+var _ identity.Grants = (*Service)(nil)
+
+// AssignmentInfos renders what is assigned to identityID as
+// PermissionAssignmentInfo objects (never nil).
+func (s *Service) AssignmentInfos(ctx context.Context, org, identityID string) ([]identity.AssignmentInfo, error) {
+	grants, err := s.store.Grants(ctx, org, identityID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]identity.AssignmentInfo, 0, len(grants))
+	for _, g := range grants {
+		ops := g.Operations
+		if g.FullAccess {
+			ops = nil
+		}
+		out = append(out, identity.AssignmentInfo{PermissionName: g.Name, PermissionID: g.PermissionID, AssignmentID: g.AssignmentID, Operations: ops})
+	}
+	return out, nil
+}
+
+// GrantPermission assigns permission permID of org to identityID (used when
+// a token or service account is created with a permissionId).
+func (s *Service) GrantPermission(ctx context.Context, org, permID, identityID string) error {
+	perm, err := s.store.Permission(ctx, org, permID)
+	if err != nil {
+		return apierr.BadRequest("permissionId: permission %s not found", permID)
+	}
+	if perm.IsArchived {
+		return apierr.BadRequest("permissionId: permission %s is archived", permID)
+	}
+	_, err = s.assign(ctx, org, perm.ID, identityID, false)
+	return err
+}
+
+// CopyGrants gives toID every permission fromID holds.
+func (s *Service) CopyGrants(ctx context.Context, org, fromID, toID string) error {
+	grants, err := s.store.Grants(ctx, org, fromID)
+	if err != nil {
+		return err
+	}
+	for _, g := range grants {
+		if _, err := s.assign(ctx, org, g.PermissionID, toID, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,306 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/credential"
+)
+
+var _ auth.Store = (*DB)(nil)
+
+// SessionRevoked reports whether the login session jti was logged out.
+func (db *DB) SessionRevoked(ctx context.Context, jti string) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM revoked_sessions WHERE jti = ?`), jti).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("select revoked session: %w", err)
+	}
+	return n > 0, nil
+}
+
+// RevokeSession records the logout of session jti until it would expire.
+func (db *DB) RevokeSession(ctx context.Context, jti string, until time.Time) error {
+	_, err := db.exec(ctx, `INSERT INTO revoked_sessions (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`, jti, ms(until))
+	if err != nil {
+		return fmt.Errorf("insert revoked session: %w", err)
+	}
+	return nil
+}
+
+// UseNonce records nonce and reports whether it was fresh.
+func (db *DB) UseNonce(ctx context.Context, nonce string, until time.Time) (bool, error) {
+	res, err := db.exec(ctx, `INSERT INTO nonces (value, expires_at) VALUES (?, ?) ON CONFLICT (value) DO NOTHING`, nonce, ms(until))
+	if err != nil {
+		return false, fmt.Errorf("insert nonce: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// CreateChallenge inserts c.
+func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
+	allowed, _ := json.Marshal(c.Allowed)
+	_, err := db.exec(ctx, `INSERT INTO challenges (id, org_id, purpose, user_id, token_id, session_id, challenge, kind,
+		method, path, payload, allowed, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path, c.Payload,
+		string(allowed), ms(c.ExpiresAt), ms(c.Created))
+	if err != nil {
+		return fmt.Errorf("insert challenge: %w", err)
+	}
+	return nil
+}
+
+// TakeChallenge atomically marks a live, unused challenge used and returns it.
+func (db *DB) TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*auth.Challenge, error) {
+	var c auth.Challenge
+	var allowed string
+	var exp, created int64
+	err := db.w.QueryRowContext(ctx, db.q(`UPDATE challenges SET used_at = ?
+		WHERE id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?
+		RETURNING id, org_id, purpose, user_id, token_id, session_id, challenge, kind, method, path, payload, allowed,
+		expires_at, created_at`), ms(now), id, purpose, ms(now)).
+		Scan(&c.ID, &c.OrgID, &c.Purpose, &c.UserID, &c.TokenID, &c.SessionID, &c.Challenge, &c.Kind, &c.Method,
+			&c.Path, &c.Payload, &allowed, &exp, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.BadRequest("Challenge token is not valid.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take challenge: %w", err)
+	}
+	if err := json.Unmarshal([]byte(allowed), &c.Allowed); err != nil {
+		return nil, fmt.Errorf("challenge allowed list: %w", err)
+	}
+	c.ExpiresAt, c.Created = fromMS(exp), fromMS(created)
+	return &c, nil
+}
+
+const credCols = `uuid, org_id, user_id, cred_id, kind, name, public_key, algorithm, encrypted_private_key, rp_id,
+	origin, sign_count, is_active, created_at`
+
+func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error) {
+	var c credential.Credential
+	var kind string
+	var count, created int64
+	var act int
+	if err := sc.Scan(&c.UUID, &c.OrgID, &c.UserID, &c.CredID, &kind, &c.Name, &c.PublicKey, &c.Algorithm,
+		&c.EncryptedPrivateKey, &c.RelyingPartyID, &c.Origin, &count, &act, &created); err != nil {
+		return nil, err
+	}
+	c.Kind, c.SignCount, c.IsActive, c.DateCreated = credential.Kind(kind), uint32(count), act == 1, fromMS(created)
+	return &c, nil
+}
+
+// CreateCredential inserts c, bound to tokenID when not empty.
+func (db *DB) CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error {
+	_, err := db.exec(ctx, `INSERT INTO credentials (`+credCols+`, token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.UUID, c.OrgID, c.UserID, c.CredID, string(c.Kind), c.Name, c.PublicKey, c.Algorithm, c.EncryptedPrivateKey,
+		c.RelyingPartyID, c.Origin, int64(c.SignCount), b2i(c.IsActive), ms(c.DateCreated), tokenID)
+	if isUnique(err) {
+		return apierr.Conflict("a credential with this credId already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("insert credential: %w", err)
+	}
+	return nil
+}
+
+// Credential returns credential uuid of org, or NotFound.
+func (db *DB) Credential(ctx context.Context, org, uuid string) (*credential.Credential, error) {
+	c, err := scanCred(db.r.QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
+		WHERE org_id = ? AND uuid = ? AND is_archived = 0`), org, uuid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("credential %s not found", uuid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select credential: %w", err)
+	}
+	return c, nil
+}
+
+// CredentialByCredID returns the credential with client id credID, or NotFound.
+func (db *DB) CredentialByCredID(ctx context.Context, org, credID string) (*credential.Credential, error) {
+	c, err := scanCred(db.r.QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
+		WHERE org_id = ? AND cred_id = ? AND is_archived = 0`), org, credID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("credential not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select credential: %w", err)
+	}
+	return c, nil
+}
+
+func (db *DB) creds(ctx context.Context, query string, args ...any) ([]*credential.Credential, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("select credentials: %w", err)
+	}
+	defer rows.Close()
+	var out []*credential.Credential
+	for rows.Next() {
+		c, err := scanCred(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SigningCredentials lists the active credentials user's login sessions may sign with.
+func (db *DB) SigningCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error) {
+	return db.creds(ctx, `SELECT `+credCols+` FROM credentials WHERE org_id = ? AND user_id = ? AND token_id = ''
+		AND is_active = 1 AND is_archived = 0 ORDER BY created_at, uuid`, org, userID)
+}
+
+// UserCredentials lists the credentials of user not bound to a token.
+func (db *DB) UserCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error) {
+	return db.creds(ctx, `SELECT `+credCols+` FROM credentials WHERE org_id = ? AND user_id = ? AND token_id = ''
+		AND is_archived = 0 ORDER BY created_at, uuid`, org, userID)
+}
+
+// SetCredentialActive activates or deactivates credential uuid.
+func (db *DB) SetCredentialActive(ctx context.Context, org, uuid string, active bool) error {
+	_, err := db.exec(ctx, `UPDATE credentials SET is_active = ? WHERE org_id = ? AND uuid = ?`, b2i(active), org, uuid)
+	if err != nil {
+		return fmt.Errorf("update credential: %w", err)
+	}
+	return nil
+}
+
+// SetSignCount stores the WebAuthn sign counter of credential uuid.
+func (db *DB) SetSignCount(ctx context.Context, org, uuid string, n uint32) error {
+	_, err := db.exec(ctx, `UPDATE credentials SET sign_count = ? WHERE org_id = ? AND uuid = ?`, int64(n), org, uuid)
+	if err != nil {
+		return fmt.Errorf("update sign count: %w", err)
+	}
+	return nil
+}
+
+const actionCols = `id, token_hash, org_id, user_id, username, token_id, session_id, cred_uuid, method, path, payload,
+	payload_hash, client_data, signature, authenticator_data, expires_at, consumed_at, created_at`
+
+func scanAction(sc interface{ Scan(...any) error }) (*auth.UserAction, error) {
+	var a auth.UserAction
+	var exp, consumed, created int64
+	if err := sc.Scan(&a.ID, &a.TokenHash, &a.OrgID, &a.UserID, &a.Username, &a.TokenID, &a.SessionID, &a.CredUUID,
+		&a.Method, &a.Path, &a.Payload, &a.PayloadHash, &a.ClientData, &a.Signature, &a.AuthenticatorData,
+		&exp, &consumed, &created); err != nil {
+		return nil, err
+	}
+	a.ExpiresAt, a.ConsumedAt, a.Created = fromMS(exp), fromMS(consumed), fromMS(created)
+	return &a, nil
+}
+
+// CreateUserAction inserts a.
+func (db *DB) CreateUserAction(ctx context.Context, a *auth.UserAction) error {
+	_, err := db.exec(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.TokenHash, a.OrgID, a.UserID, a.Username, a.TokenID, a.SessionID, a.CredUUID, a.Method, a.Path,
+		a.Payload, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created))
+	if err != nil {
+		return fmt.Errorf("insert user action: %w", err)
+	}
+	return nil
+}
+
+// ConsumeUserAction atomically consumes the action with tokenHash.
+func (db *DB) ConsumeUserAction(ctx context.Context, tokenHash string, now time.Time) (*auth.UserAction, bool, error) {
+	a, err := scanAction(db.w.QueryRowContext(ctx, db.q(`UPDATE user_actions SET consumed_at = ?
+		WHERE token_hash = ? AND consumed_at = 0 RETURNING `+actionCols), ms(now), tokenHash))
+	if err == nil {
+		return a, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("consume user action: %w", err)
+	}
+	var n int
+	if err := db.w.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE token_hash = ?`), tokenHash).Scan(&n); err != nil {
+		return nil, false, fmt.Errorf("select user action: %w", err)
+	}
+	return nil, n > 0, nil
+}
+
+// AuditLog returns consumed user action id of org, or NotFound.
+func (db *DB) AuditLog(ctx context.Context, org, id string) (*auth.UserAction, error) {
+	a, err := scanAction(db.r.QueryRowContext(ctx, db.q(`SELECT `+actionCols+` FROM user_actions
+		WHERE org_id = ? AND id = ? AND consumed_at > 0`), org, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("audit log %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select audit log: %w", err)
+	}
+	return a, nil
+}
+
+// AuditLogs lists consumed user actions of org signed within [Start, End].
+func (db *DB) AuditLogs(ctx context.Context, org string, f auth.LogFilter) ([]*auth.UserAction, string, error) {
+	q := `SELECT ` + actionCols + ` FROM user_actions WHERE org_id = ? AND consumed_at > 0
+		AND created_at >= ? AND created_at <= ? AND id > ?`
+	args := []any{org, ms(f.Start), ms(f.End), f.Page.Token}
+	if f.UserID != "" {
+		q += ` AND user_id = ?`
+		args = append(args, f.UserID)
+	}
+	limit := clampLimit(f.Page.Limit)
+	args = append(args, limit+1)
+	rows, err := db.r.QueryContext(ctx, db.q(q+` ORDER BY id LIMIT ?`), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("select audit logs: %w", err)
+	}
+	defer rows.Close()
+	var out []*auth.UserAction
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// SigningKeys lists the token signing keys, newest first.
+func (db *DB) SigningKeys(ctx context.Context) ([]auth.StoredKey, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT kid, public_key, kek_id, sealed, created_at FROM jwt_keys ORDER BY created_at DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("select jwt keys: %w", err)
+	}
+	defer rows.Close()
+	var out []auth.StoredKey
+	for rows.Next() {
+		var k auth.StoredKey
+		var c int64
+		if err := rows.Scan(&k.KID, &k.PublicKey, &k.KEKID, &k.Sealed, &c); err != nil {
+			return nil, err
+		}
+		k.Created = fromMS(c)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// CreateSigningKey inserts k.
+func (db *DB) CreateSigningKey(ctx context.Context, k auth.StoredKey) error {
+	_, err := db.exec(ctx, `INSERT INTO jwt_keys (kid, public_key, kek_id, sealed, created_at) VALUES (?, ?, ?, ?, ?)`,
+		k.KID, k.PublicKey, k.KEKID, k.Sealed, ms(k.Created))
+	if err != nil {
+		return fmt.Errorf("insert jwt key: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/permission"
+)
+
+var _ permission.Store = (*DB)(nil)
+
+const permCols = `id, org_id, name, operations, full_access, is_immutable, is_archived, created_at, updated_at`
+
+func scanPerm(sc interface{ Scan(...any) error }) (*permission.Permission, error) {
+	var p permission.Permission
+	var ops string
+	var full, imm, arch int
+	var c, u int64
+	if err := sc.Scan(&p.ID, &p.OrgID, &p.Name, &ops, &full, &imm, &arch, &c, &u); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(ops), &p.Operations); err != nil {
+		return nil, fmt.Errorf("permission %s operations: %w", p.ID, err)
+	}
+	p.FullAccess, p.IsImmutable, p.IsArchived, p.Created, p.Updated = full == 1, imm == 1, arch == 1, fromMS(c), fromMS(u)
+	return &p, nil
+}
+
+// CreatePermission inserts p; a taken name is a 409.
+func (db *DB) CreatePermission(ctx context.Context, p *permission.Permission) error {
+	ops, _ := json.Marshal(p.Operations)
+	_, err := db.exec(ctx, `INSERT INTO permissions (`+permCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.OrgID, p.Name, string(ops), b2i(p.FullAccess), b2i(p.IsImmutable), b2i(p.IsArchived), ms(p.Created), ms(p.Updated))
+	if isUnique(err) {
+		return apierr.Conflict("a permission named %q already exists", p.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("insert permission: %w", err)
+	}
+	return nil
+}
+
+// Permission returns permission id of org, or NotFound.
+func (db *DB) Permission(ctx context.Context, org, id string) (*permission.Permission, error) {
+	p, err := scanPerm(db.r.QueryRowContext(ctx, db.q(`SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id = ?`), org, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("permission %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select permission: %w", err)
+	}
+	return p, nil
+}
+
+// Permissions pages through the permissions of org by id.
+func (db *DB) Permissions(ctx context.Context, org string, page identity.Page) ([]*permission.Permission, string, error) {
+	limit := clampLimit(page.Limit)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id > ?
+		ORDER BY id LIMIT ?`), org, page.Token, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("select permissions: %w", err)
+	}
+	defer rows.Close()
+	var out []*permission.Permission
+	for rows.Next() {
+		p, err := scanPerm(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out, next = out[:limit], out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// UpdatePermission writes the mutable fields of p.
+func (db *DB) UpdatePermission(ctx context.Context, p *permission.Permission) error {
+	ops, _ := json.Marshal(p.Operations)
+	_, err := db.exec(ctx, `UPDATE permissions SET name = ?, operations = ?, is_archived = ?, updated_at = ?
+		WHERE org_id = ? AND id = ?`, p.Name, string(ops), b2i(p.IsArchived), ms(p.Updated), p.OrgID, p.ID)
+	if isUnique(err) {
+		return apierr.Conflict("a permission named %q already exists", p.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("update permission: %w", err)
+	}
+	return nil
+}
+
+const asCols = `id, org_id, permission_id, identity_id, is_immutable, created_at, updated_at`
+
+func scanAssignment(sc interface{ Scan(...any) error }) (*permission.Assignment, error) {
+	var a permission.Assignment
+	var imm int
+	var c, u int64
+	if err := sc.Scan(&a.ID, &a.OrgID, &a.PermissionID, &a.IdentityID, &imm, &c, &u); err != nil {
+		return nil, err
+	}
+	a.IsImmutable, a.Created, a.Updated = imm == 1, fromMS(c), fromMS(u)
+	return &a, nil
+}
+
+// CreateAssignment inserts a; assigning twice is a 409.
+func (db *DB) CreateAssignment(ctx context.Context, a *permission.Assignment) error {
+	_, err := db.exec(ctx, `INSERT INTO assignments (`+asCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.OrgID, a.PermissionID, a.IdentityID, b2i(a.IsImmutable), ms(a.Created), ms(a.Updated))
+	if isUnique(err) {
+		return apierr.Conflict("permission %s is already assigned to %s", a.PermissionID, a.IdentityID)
+	}
+	if err != nil {
+		return fmt.Errorf("insert assignment: %w", err)
+	}
+	return nil
+}
+
+// Assignment returns assignment id of org, or NotFound.
+func (db *DB) Assignment(ctx context.Context, org, id string) (*permission.Assignment, error) {
+	a, err := scanAssignment(db.r.QueryRowContext(ctx, db.q(`SELECT `+asCols+` FROM assignments WHERE org_id = ? AND id = ?`), org, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("assignment %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select assignment: %w", err)
+	}
+	return a, nil
+}
+
+// Assignments pages through the assignments of one permission.
+func (db *DB) Assignments(ctx context.Context, org, permissionID string, page identity.Page) ([]*permission.Assignment, string, error) {
+	limit := clampLimit(page.Limit)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+asCols+` FROM assignments WHERE org_id = ? AND permission_id = ?
+		AND id > ? ORDER BY id LIMIT ?`), org, permissionID, page.Token, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("select assignments: %w", err)
+	}
+	defer rows.Close()
+	var out []*permission.Assignment
+	for rows.Next() {
+		a, err := scanAssignment(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out, next = out[:limit], out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// DeleteAssignment removes assignment id of org.
+func (db *DB) DeleteAssignment(ctx context.Context, org, id string) error {
+	_, err := db.exec(ctx, `DELETE FROM assignments WHERE org_id = ? AND id = ?`, org, id)
+	if err != nil {
+		return fmt.Errorf("delete assignment: %w", err)
+	}
+	return nil
+}
+
+// Grants lists the unarchived permissions assigned to identityID.
+func (db *DB) Grants(ctx context.Context, org, identityID string) ([]permission.Grant, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT a.id, p.id, p.name, p.operations, p.full_access
+		FROM assignments a JOIN permissions p ON p.id = a.permission_id
+		WHERE a.org_id = ? AND a.identity_id = ? AND p.is_archived = 0 ORDER BY a.id`), org, identityID)
+	if err != nil {
+		return nil, fmt.Errorf("select grants: %w", err)
+	}
+	defer rows.Close()
+	var out []permission.Grant
+	for rows.Next() {
+		var g permission.Grant
+		var ops string
+		var full int
+		if err := rows.Scan(&g.AssignmentID, &g.PermissionID, &g.Name, &ops, &full); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(ops), &g.Operations); err != nil {
+			return nil, fmt.Errorf("grant operations: %w", err)
+		}
+		g.FullAccess = full == 1
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// IdentityExists reports whether id is a user, token or app of org.
+func (db *DB) IdentityExists(ctx context.Context, org, id string) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT
+		(SELECT COUNT(*) FROM users WHERE org_id = ? AND id = ?) +
+		(SELECT COUNT(*) FROM tokens WHERE org_id = ? AND id = ?) +
+		(SELECT COUNT(*) FROM apps WHERE org_id = ? AND id = ?)`), org, id, org, id, org, id).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("select identity: %w", err)
+	}
+	return n > 0, nil
+}
