@@ -61,63 +61,72 @@ func (a *App) Bootstrap(ctx context.Context) (bool, error) {
 	if len(orgs) > 0 {
 		return false, nil
 	}
-	org := &identity.Org{ID: id.New("or"), Name: "Custos", Created: time.Now()}
-	if err := a.DB.CreateOrg(ctx, org); err != nil {
-		return false, err
-	}
-	full, err := a.Perms.CreateManaged(ctx, org.ID, permission.FullAdmin, []string{}, true, true)
+	out, err := a.NewOrganisation(ctx, "Custos")
 	if err != nil {
 		return false, err
 	}
+	return true, writeAdmin(a.AdminFile, out)
+}
+
+// NewOrganisation creates an organisation with its managed permissions, a
+// root user and an admin service account (both full admins, each with a
+// fresh Ed25519 Key credential) and a default application.
+func (a *App) NewOrganisation(ctx context.Context, orgName string) (*Admin, error) {
+	org := &identity.Org{ID: id.New("or"), Name: orgName, Created: time.Now()}
+	if err := a.DB.CreateOrg(ctx, org); err != nil {
+		return nil, err
+	}
+	full, err := a.Perms.CreateManaged(ctx, org.ID, permission.FullAdmin, []string{}, true, true)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := a.Perms.CreateManaged(ctx, org.ID, permission.DefaultEndUser, defaultEndUserOps, false, false); err != nil {
-		return false, err
+		return nil, err
 	}
 	name := "Default Application"
 	app, err := a.Identity.NewApp(ctx, org.ID, &identity.AppInput{Name: &name, Kind: identity.AppClientSide,
 		RelyingPartyID: &a.Config.RPID})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	out := Admin{BaseURL: a.BaseURL(), OrgID: org.ID, AppID: app.ID}
+	out := &Admin{BaseURL: a.BaseURL(), OrgID: org.ID, AppID: app.ID}
 
-	// Root user with a fresh Ed25519 Key credential.
 	_, userPEM, pubPEM, err := newEd25519()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	root := &identity.User{ID: id.New("us"), OrgID: org.ID, Username: RootUsername, Name: "Root", Kind: identity.KindEmployee,
 		IsActive: true, IsRegistered: true, Created: time.Now()}
 	if err := a.DB.CreateUser(ctx, root); err != nil {
-		return false, err
+		return nil, err
 	}
 	cred, err := a.Auth.NewUserKey(ctx, org.ID, root.ID, pubPEM)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	root.CredentialUUID = cred.UUID
 	if err := a.DB.UpdateUser(ctx, root); err != nil {
-		return false, err
+		return nil, err
 	}
 	if _, err := a.Perms.AssignManaged(ctx, org.ID, full.ID, root.ID, true); err != nil {
-		return false, err
+		return nil, err
 	}
 	out.User = AdminUser{UserID: root.ID, Username: root.Username, CredID: cred.CredID, PrivateKeyPEM: userPEM}
 
-	// Admin service account with its own key.
 	_, saPEM, saPub, err := newEd25519()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	days := 730
 	sa, tok, bearer, err := a.Identity.NewBootstrapServiceAccount(ctx, org.ID, &identity.TokenInput{Name: "custos-admin", PublicKey: saPub, DaysValid: &days})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if _, err := a.Perms.AssignManaged(ctx, org.ID, full.ID, sa.ID, true); err != nil {
-		return false, err
+		return nil, err
 	}
 	out.ServiceAccount = AdminToken{UserID: sa.ID, TokenID: tok.ID, AuthToken: bearer, CredID: tok.CredID, PrivateKeyPEM: saPEM}
-	return true, writeAdmin(a.AdminFile, &out)
+	return out, nil
 }
 
 func newEd25519() (*pemkey.PrivateKey, string, string, error) {

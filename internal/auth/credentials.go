@@ -35,14 +35,14 @@ func ViewCredential(c *credential.Credential) CredentialView {
 
 // CredentialChallenge is the body of POST /auth/credentials/init (§7.2).
 type CredentialChallenge struct {
-	Kind                         string           `json:"kind"`
-	User                         ChallengeUser    `json:"user"`
-	ChallengeIdentifier          string           `json:"challengeIdentifier"`
-	TemporaryAuthenticationToken string           `json:"temporaryAuthenticationToken"`
-	Challenge                    string           `json:"challenge"`
-	RP                           RelyingParty     `json:"rp"`
-	Attestation                  string           `json:"attestation"`
-	PubKeyCredParams             []PubKeyCredParam `json:"pubKeyCredParams"`
+	Kind                         string              `json:"kind"`
+	User                         ChallengeUser       `json:"user"`
+	ChallengeIdentifier          string              `json:"challengeIdentifier"`
+	TemporaryAuthenticationToken string              `json:"temporaryAuthenticationToken"`
+	Challenge                    string              `json:"challenge"`
+	RP                           RelyingParty        `json:"rp"`
+	Attestation                  string              `json:"attestation"`
+	PubKeyCredParams             []PubKeyCredParam   `json:"pubKeyCredParams"`
 	ExcludeCredentials           []AllowedCredential `json:"excludeCredentials"`
 }
 

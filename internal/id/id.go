@@ -54,4 +54,3 @@ func Valid(prefix, s string) bool {
 	}
 	return true
 }
-

@@ -1,0 +1,255 @@
+package keyonly
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain"
+)
+
+// Pseudo-network names (keys-wallets.md §8).
+const (
+	NetworkKeyECDSA = "KeyECDSA"
+	NetworkKeyEdDSA = "KeyEdDSA"
+)
+
+// Signature kinds this package signs.
+const (
+	KindHash    = "Hash"
+	KindMessage = "Message"
+)
+
+// Adapter serves the pseudo-networks KeyECDSA (ECDSA or Schnorr keys on
+// secp256k1) and KeyEdDSA (ed25519 keys). Wallets on them have no address.
+type Adapter struct{}
+
+var _ chain.Adapter = Adapter{}
+
+// Networks returns KeyECDSA and KeyEdDSA.
+func (Adapter) Networks() []string { return []string{NetworkKeyECDSA, NetworkKeyEdDSA} }
+
+// KeyFits reports, as a 400, why key cannot back a wallet on network.
+func (Adapter) KeyFits(network string, key chain.Key) error {
+	switch network {
+	case NetworkKeyECDSA:
+		if key.Curve != chain.CurveSecp256k1 || (key.Scheme != chain.SchemeECDSA && key.Scheme != chain.SchemeSchnorr) {
+			return apierr.BadRequest("network KeyECDSA needs an ECDSA or Schnorr key on secp256k1, not %s/%s",
+				clip(key.Scheme), clip(key.Curve))
+		}
+	case NetworkKeyEdDSA:
+		if key.Curve != chain.CurveEd25519 || key.Scheme != chain.SchemeEdDSA {
+			return apierr.BadRequest("network KeyEdDSA needs an EdDSA key on ed25519, not %s/%s",
+				clip(key.Scheme), clip(key.Curve))
+		}
+	default:
+		return apierr.BadRequest("network %q is not a key-only network", clip(network))
+	}
+	return nil
+}
+
+// Address returns "": pseudo-network wallets have no address.
+func (a Adapter) Address(network string, key chain.Key) (string, error) {
+	if err := a.KeyFits(network, key); err != nil {
+		return "", err
+	}
+	return "", nil
+}
+
+// Sign signs a Hash or Message request for a wallet on a pseudo-network.
+func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain.Signer, req chain.Request) (*chain.Result, error) {
+	if err := a.KeyFits(network, key); err != nil {
+		return nil, err
+	}
+	return SignGeneric(ctx, key, s, req)
+}
+
+// SignGeneric signs a Hash or Message request with key, whatever its
+// scheme; POST /keys/{keyId}/signatures uses it when the body names no
+// network. Bad input is an *apierr.Error with status 400 naming the field.
+func SignGeneric(ctx context.Context, key chain.Key, s chain.Signer, req chain.Request) (*chain.Result, error) {
+	switch req.Kind {
+	case KindHash:
+		return signHash(ctx, key, s, req.Body)
+	case KindMessage:
+		return signMessage(ctx, key, s, req.Body)
+	case "":
+		return nil, apierr.BadRequest("kind is required")
+	default:
+		return nil, apierr.BadRequest("kind %q is not supported without a chain network; use Hash or Message", clip(req.Kind))
+	}
+}
+
+type hashBody struct {
+	Hash              *string `json:"hash"`
+	TaprootMerkleRoot *string `json:"taprootMerkleRoot"`
+}
+
+func signHash(ctx context.Context, key chain.Key, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
+	var in hashBody
+	if err := decodeBody(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Hash == nil {
+		return nil, apierr.BadRequest("hash is required")
+	}
+	h, err := decodeHex("hash", *in.Hash)
+	if err != nil {
+		return nil, err
+	}
+	if len(h) != 32 {
+		return nil, apierr.BadRequest("hash must be 32 bytes of hex, got %d bytes", len(h))
+	}
+	if in.TaprootMerkleRoot != nil && key.Scheme != chain.SchemeSchnorr {
+		return nil, apierr.BadRequest("taprootMerkleRoot applies only to Schnorr keys")
+	}
+
+	switch {
+	case key.Scheme == chain.SchemeECDSA && key.Curve == chain.CurveSecp256k1:
+		sig, recid, err := s.SignECDSA(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		return splitSignature(sig, &recid)
+	case key.Scheme == chain.SchemeSchnorr && key.Curve == chain.CurveSecp256k1:
+		tweak, err := taprootTweak(key, in.TaprootMerkleRoot)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := s.SignSchnorr(ctx, h, tweak)
+		if err != nil {
+			return nil, err
+		}
+		return splitSignature(sig, nil)
+	case key.Scheme == chain.SchemeEdDSA && key.Curve == chain.CurveEd25519:
+		sig, err := s.SignEdDSA(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		return splitSignature(sig, nil)
+	}
+	return nil, apierr.BadRequest("keys of scheme %s on curve %s cannot sign", clip(key.Scheme), clip(key.Curve))
+}
+
+type messageBody struct {
+	Message *string `json:"message"`
+}
+
+func signMessage(ctx context.Context, key chain.Key, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
+	var in messageBody
+	if err := decodeBody(body, &in); err != nil {
+		return nil, err
+	}
+	if key.Scheme != chain.SchemeEdDSA || key.Curve != chain.CurveEd25519 {
+		return nil, apierr.BadRequest("kind Message needs an EdDSA key; %s keys sign a Hash", clip(key.Scheme))
+	}
+	if in.Message == nil {
+		return nil, apierr.BadRequest("message is required")
+	}
+	msg, err := decodeHex("message", *in.Message)
+	if err != nil {
+		return nil, err
+	}
+	if len(msg) == 0 {
+		return nil, apierr.BadRequest("message must not be empty")
+	}
+	sig, err := s.SignEdDSA(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	return splitSignature(sig, nil)
+}
+
+// taprootTweak computes the BIP-341 tweak t = H_TapTweak(P.x || root) for a
+// Schnorr key; root "" means no script tree (t = H_TapTweak(P.x)).
+func taprootTweak(key chain.Key, root *string) ([]byte, error) {
+	if root == nil {
+		return nil, apierr.BadRequest(`taprootMerkleRoot is required for Schnorr keys ("" for the default merkle root)`)
+	}
+	var r []byte
+	if *root != "" {
+		var err error
+		if r, err = decodeHex("taprootMerkleRoot", *root); err != nil {
+			return nil, err
+		}
+		if len(r) != 32 {
+			return nil, apierr.BadRequest(`taprootMerkleRoot must be 32 bytes of hex or ""`)
+		}
+	}
+	pk := key.PublicKey
+	if len(pk) != 33 || (pk[0] != 2 && pk[0] != 3) {
+		return nil, fmt.Errorf("keyonly: Schnorr public key is not a compressed secp256k1 point (%d bytes)", len(pk))
+	}
+	return taggedHash("TapTweak", pk[1:], r), nil
+}
+
+// taggedHash is BIP-340's SHA256(SHA256(tag) || SHA256(tag) || data...).
+func taggedHash(tag string, data ...[]byte) []byte {
+	t := sha256.Sum256([]byte(tag))
+	h := sha256.New()
+	h.Write(t[:])
+	h.Write(t[:])
+	for _, d := range data {
+		h.Write(d)
+	}
+	return h.Sum(nil)
+}
+
+// splitSignature turns a 64-byte r||s signature into the wire object.
+func splitSignature(sig []byte, recid *byte) (*chain.Result, error) {
+	if len(sig) != 64 {
+		return nil, fmt.Errorf("keyonly: signer returned %d bytes, want 64", len(sig))
+	}
+	out := &chain.Signature{R: hex0x(sig[:32]), S: hex0x(sig[32:])}
+	if recid != nil {
+		v := int(*recid)
+		out.Recid = &v
+	}
+	return &chain.Result{Signature: out}, nil
+}
+
+func hex0x(b []byte) string { return "0x" + hex.EncodeToString(b) }
+
+// decodeHex decodes hex with an optional 0x prefix, or returns a 400 naming
+// field.
+func decodeHex(field, s string) ([]byte, error) {
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		s = s[2:]
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, apierr.BadRequest("%s must be hex", field)
+	}
+	return b, nil
+}
+
+// decodeBody decodes a request body into v, naming the field whose JSON
+// type is wrong (every field this package reads is a string).
+func decodeBody(body json.RawMessage, v any) error {
+	if len(body) == 0 {
+		return apierr.BadRequest("request body is required")
+	}
+	err := json.Unmarshal(body, v)
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te) && te.Field != "":
+		return apierr.BadRequest("%s must be a string, not a JSON %s", te.Field, te.Value)
+	default:
+		return apierr.BadRequest("request body must be a JSON object")
+	}
+}
+
+// clip shortens caller-supplied names echoed in error messages.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,512 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-dev/custos/client"
+	"github.com/custos-dev/custos/internal/apitest"
+	"github.com/custos-dev/custos/internal/app"
+	"github.com/custos-dev/custos/internal/pemkey"
+)
+
+var ctx = context.Background()
+
+// signedAction runs init → sign → complete for method, path, payload and
+// returns the user action token.
+func signedAction(t *testing.T, id *apitest.Identity, method, path, payload string) string {
+	t.Helper()
+	ch, err := id.ActionInit(ctx, method, path, []byte(payload))
+	if err != nil {
+		t.Fatalf("action init: %v", err)
+	}
+	a, err := id.Signer.Sign(ctx, ch)
+	if err != nil {
+		t.Fatalf("sign: %v", err)
+	}
+	tok, err := id.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+	if err != nil {
+		t.Fatalf("action complete: %v", err)
+	}
+	return tok
+}
+
+func wantStatus(t *testing.T, err error, want int) {
+	t.Helper()
+	if got := apitest.Status(err); got != want {
+		t.Fatalf("status %d, want %d (err: %v)", got, want, err)
+	}
+	if err != nil {
+		var e *client.Error
+		if ok := asErr(err, &e); ok && (e.Body.Error.Message == "" || e.Body.Error.Status != want || e.Body.Error.ID == "") {
+			t.Fatalf("error body is not the Dfns shape: %s", e.Raw)
+		}
+	}
+}
+
+func asErr(err error, target **client.Error) bool {
+	e, ok := err.(*client.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+func permBody(name string) string {
+	return `{"name":"` + name + `","operations":["Wallets:Read"]}`
+}
+
+func TestUserActionSingleUse(t *testing.T) {
+	env := apitest.New(t)
+	sa := env.SA(t)
+	body := permBody("single-use")
+	tok := signedAction(t, sa, "POST", "/permissions", body)
+	if err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(body), tok, nil); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(permBody("single-use-2")), tok, nil)
+	wantStatus(t, err, http.StatusBadRequest)
+	if !strings.Contains(err.Error(), "already been used") {
+		t.Fatalf("replay error: %v", err)
+	}
+}
+
+func TestUserActionBinding(t *testing.T) {
+	env := apitest.New(t)
+	sa := env.SA(t)
+	body := permBody("bound")
+	cases := []struct {
+		name, method, path, body string
+	}{
+		{"other body", "POST", "/permissions", permBody("other")},
+		{"other path", "POST", "/auth/users", body},
+		{"other method", "PUT", "/permissions", body},
+		{"empty body", "POST", "/permissions", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := signedAction(t, sa, "POST", "/permissions", body)
+			err := sa.DoWithAction(ctx, tc.method, tc.path, []byte(tc.body), tok, nil)
+			if tc.method == "PUT" {
+				// PUT /permissions has no route: the binding is checked on a
+				// routed signed path instead.
+				tok2 := signedAction(t, sa, "POST", "/auth/pats", `{}`)
+				err = sa.DoWithAction(ctx, "PUT", "/auth/pats/to-x", []byte(`{}`), tok2, nil)
+			}
+			wantStatus(t, err, http.StatusForbidden)
+		})
+	}
+	t.Run("same JSON, other bytes", func(t *testing.T) {
+		tok := signedAction(t, sa, "POST", "/permissions", `{"name":"spaced","operations":["Wallets:Read"]}`)
+		err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(`{ "operations": ["Wallets:Read"], "name": "spaced" }`), tok, nil)
+		wantStatus(t, err, 0)
+	})
+	t.Run("query string ignored", func(t *testing.T) {
+		pm := createPerm(t, sa, "query")
+		tok := signedAction(t, sa, "PUT", "/permissions/"+pm+"/archive?force=true", `{"isArchived":true}`)
+		err := sa.DoWithAction(ctx, "PUT", "/permissions/"+pm+"/archive", []byte(`{"isArchived":true}`), tok, nil)
+		wantStatus(t, err, 0)
+	})
+	t.Run("missing header", func(t *testing.T) {
+		err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(body), "", nil)
+		wantStatus(t, err, http.StatusForbidden)
+	})
+	t.Run("forged token", func(t *testing.T) {
+		err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(body), "ua-forged", nil)
+		wantStatus(t, err, http.StatusForbidden)
+	})
+}
+
+func createPerm(t *testing.T, id *apitest.Identity, name string) string {
+	t.Helper()
+	var p struct {
+		ID string `json:"id"`
+	}
+	if err := id.Do(ctx, "POST", "/permissions", map[string]any{"name": name, "operations": []string{"Wallets:Read"}}, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+func TestUserActionOnlyForItsCaller(t *testing.T) {
+	env := apitest.New(t)
+	sa := env.SA(t)
+	root := env.Root(t)
+	body := permBody("caller")
+	tok := signedAction(t, root, "POST", "/permissions", body)
+	err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(body), tok, nil)
+	wantStatus(t, err, http.StatusForbidden)
+
+	// A challenge issued to one identity cannot be completed by another.
+	ch, err := root.ActionInit(ctx, "POST", "/permissions", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := root.Signer.Sign(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sa.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+	wantStatus(t, err, http.StatusBadRequest)
+}
+
+func TestExpiry(t *testing.T) {
+	t.Run("challenge", func(t *testing.T) {
+		env := apitest.New(t, func(c *app.Config) { c.ChallengeTTL = 300 * time.Millisecond })
+		sa := env.SA(t)
+		ch, err := sa.ActionInit(ctx, "POST", "/permissions", []byte(permBody("late")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := sa.Signer.Sign(ctx, ch)
+		time.Sleep(400 * time.Millisecond)
+		_, err = sa.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+		wantStatus(t, err, http.StatusBadRequest)
+	})
+	t.Run("action", func(t *testing.T) {
+		env := apitest.New(t, func(c *app.Config) { c.ActionTTL = 300 * time.Millisecond })
+		sa := env.SA(t)
+		body := permBody("late-action")
+		tok := signedAction(t, sa, "POST", "/permissions", body)
+		time.Sleep(400 * time.Millisecond)
+		err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(body), tok, nil)
+		wantStatus(t, err, http.StatusForbidden)
+	})
+	t.Run("login token", func(t *testing.T) {
+		env := apitest.New(t, func(c *app.Config) { c.LoginTTL = time.Second })
+		root := env.Root(t)
+		if err := root.Do(ctx, "GET", "/auth/users", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(7 * time.Second) // past expiry plus the 5 s leeway
+		wantStatus(t, root.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusUnauthorized)
+	})
+}
+
+func TestChallengeSingleUse(t *testing.T) {
+	env := apitest.New(t)
+	sa := env.SA(t)
+	ch, err := sa.ActionInit(ctx, "POST", "/permissions", []byte(permBody("twice")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := sa.Signer.Sign(ctx, ch)
+	if _, err := sa.ActionComplete(ctx, ch.ChallengeIdentifier, a); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sa.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+	wantStatus(t, err, http.StatusBadRequest)
+}
+
+// signWith completes a challenge issued to id with an assertion made by
+// signer (another credential, key or credId).
+func signWith(t *testing.T, id *apitest.Identity, signer *client.KeySigner) error {
+	t.Helper()
+	ch, err := id.ActionInit(ctx, "POST", "/permissions", []byte(permBody("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Let the foreign signer answer even when its credId is not listed.
+	ch.AllowCredentials.Key = append(ch.AllowCredentials.Key, client.AllowCredential{Type: "public-key", ID: signer.CredID})
+	a, err := signer.Sign(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = id.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+	return err
+}
+
+func TestCredentialChecks(t *testing.T) {
+	env := apitest.New(t)
+	alice := env.User(t, pemkey.P256, "Wallets:Read")
+	bob := env.User(t, pemkey.Ed25519, "Wallets:Read")
+	stranger, _ := pemkey.Generate(pemkey.Ed25519)
+
+	t.Run("credential of another user", func(t *testing.T) {
+		wantStatus(t, signWith(t, alice, bob.Signer), http.StatusUnauthorized)
+	})
+	t.Run("unknown key for a known credId", func(t *testing.T) {
+		wantStatus(t, signWith(t, alice, &client.KeySigner{CredID: alice.Signer.CredID, Key: stranger}), http.StatusUnauthorized)
+	})
+	t.Run("unknown credId", func(t *testing.T) {
+		wantStatus(t, signWith(t, alice, &client.KeySigner{CredID: "nope", Key: stranger}), http.StatusUnauthorized)
+	})
+	t.Run("service account with a user's credential", func(t *testing.T) {
+		wantStatus(t, signWith(t, env.SA(t), env.Root(t).Signer), http.StatusUnauthorized)
+	})
+	t.Run("own credential works", func(t *testing.T) {
+		wantStatus(t, signWith(t, alice, alice.Signer), 0)
+	})
+}
+
+// addKeyCredential registers a second Key credential for id and returns a
+// signer for it and its uuid.
+func addKeyCredential(t *testing.T, id *apitest.Identity, algo pemkey.Algo) (*client.KeySigner, string) {
+	t.Helper()
+	var ch client.RegistrationChallenge
+	if err := id.Do(ctx, "POST", "/auth/credentials/init", map[string]string{"kind": "Key"}, &ch); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := pemkey.Generate(algo)
+	s := &client.KeySigner{CredID: "second-" + string(algo), Key: k}
+	info, err := s.Attest(ch.Challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cred struct {
+		CredentialUUID string `json:"credentialUuid"`
+		Kind           string `json:"kind"`
+		IsActive       bool   `json:"isActive"`
+	}
+	err = id.Do(ctx, "POST", "/auth/credentials", map[string]any{
+		"credentialKind": "Key", "credentialInfo": info, "credentialName": "second", "challengeIdentifier": ch.ChallengeIdentifier,
+	}, &cred)
+	if err != nil {
+		t.Fatalf("create credential: %v", err)
+	}
+	if cred.Kind != "Key" || !cred.IsActive || cred.CredentialUUID == "" {
+		t.Fatalf("credential: %+v", cred)
+	}
+	return s, cred.CredentialUUID
+}
+
+func TestDeactivatedCredential(t *testing.T) {
+	env := apitest.New(t)
+	alice := env.User(t, pemkey.Secp256k1, "Permissions:Create")
+	second, uuid := addKeyCredential(t, alice, pemkey.RSA)
+	wantStatus(t, signWith(t, alice, second), 0)
+
+	// An action signed now but used after deactivation is refused too.
+	body := permBody("after-deactivation")
+	ch, _ := alice.ActionInit(ctx, "POST", "/permissions", []byte(body))
+	a, _ := second.Sign(ctx, ch)
+	pending, err := alice.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Do(ctx, "PUT", "/auth/credentials/deactivate", map[string]string{"credentialUuid": uuid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, signWith(t, alice, second), http.StatusUnauthorized)
+	wantStatus(t, alice.DoWithAction(ctx, "POST", "/permissions", []byte(body), pending, nil), http.StatusForbidden)
+
+	if err := alice.Do(ctx, "PUT", "/auth/credentials/activate", map[string]string{"credentialUuid": uuid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, signWith(t, alice, second), 0)
+}
+
+func TestDeactivatedAndArchivedUsers(t *testing.T) {
+	env := apitest.New(t)
+	sa := env.SA(t)
+	for _, op := range []string{"deactivate", "archive"} {
+		t.Run(op, func(t *testing.T) {
+			u := env.User(t, pemkey.Ed25519, "Auth:Users:Read")
+			if err := u.Do(ctx, "GET", "/auth/users", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if op == "deactivate" {
+				err = sa.Do(ctx, "PUT", "/auth/users/"+u.UserID+"/deactivate", nil, nil)
+			} else {
+				err = sa.Do(ctx, "DELETE", "/auth/users/"+u.UserID, nil, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantStatus(t, u.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusUnauthorized)
+			var ch client.Challenge
+			err = client.New(env.URL, "", nil).Do(ctx, "POST", "/auth/login/init", map[string]string{"username": userName(t, sa, u.UserID), "orgId": env.Admin.OrgID}, &ch)
+			wantStatus(t, err, http.StatusBadRequest)
+			if op == "deactivate" {
+				if err := sa.Do(ctx, "PUT", "/auth/users/"+u.UserID+"/activate", nil, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := u.Do(ctx, "GET", "/auth/users", nil, nil); err != nil {
+					t.Fatalf("after reactivation: %v", err)
+				}
+			} else {
+				wantStatus(t, sa.Do(ctx, "PUT", "/auth/users/"+u.UserID+"/activate", nil, nil), http.StatusBadRequest)
+			}
+		})
+	}
+}
+
+func userName(t *testing.T, id *apitest.Identity, userID string) string {
+	var u struct {
+		Username string `json:"username"`
+	}
+	if err := id.Do(ctx, "GET", "/auth/users/"+userID, nil, &u); err != nil {
+		t.Fatal(err)
+	}
+	return u.Username
+}
+
+func TestTokensLifecycle(t *testing.T) {
+	env := apitest.New(t)
+	root := env.Root(t)
+	k, _ := pemkey.Generate(pemkey.P256)
+
+	var pat struct {
+		TokenID     string `json:"tokenId"`
+		AccessToken string `json:"accessToken"`
+		CredID      string `json:"credId"`
+		Kind        string `json:"kind"`
+	}
+	if err := root.Do(ctx, "POST", "/auth/pats", map[string]any{"name": "ci", "publicKey": k.Public().MarshalPEM()}, &pat); err != nil {
+		t.Fatal(err)
+	}
+	if pat.AccessToken == "" || pat.Kind != "Pat" {
+		t.Fatalf("pat: %+v", pat)
+	}
+	pc := client.New(env.URL, pat.AccessToken, &client.KeySigner{CredID: pat.CredID, Key: k})
+	if err := pc.Do(ctx, "POST", "/permissions", map[string]any{"name": "by-pat", "operations": []string{"Wallets:Read"}}, nil); err != nil {
+		t.Fatalf("PAT signed call: %v", err)
+	}
+	// The token is shown once.
+	var again map[string]any
+	if err := root.Do(ctx, "GET", "/auth/pats/"+pat.TokenID, nil, &again); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again["accessToken"]; ok {
+		t.Fatal("GET returned the access token again")
+	}
+	// A PAT may not sign with its user's credential.
+	patID := &apitest.Identity{Client: pc}
+	wantStatus(t, signWith(t, patID, root.Signer), http.StatusUnauthorized)
+
+	if err := root.Do(ctx, "PUT", "/auth/pats/"+pat.TokenID+"/deactivate", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, pc.Do(ctx, "GET", "/permissions", nil, nil), http.StatusUnauthorized)
+
+	// Service account: deactivation ends its token.
+	sk, _ := pemkey.Generate(pemkey.Ed25519)
+	var sa struct {
+		UserInfo struct {
+			UserID           string `json:"userId"`
+			IsServiceAccount bool   `json:"isServiceAccount"`
+		} `json:"userInfo"`
+		AccessTokens []struct {
+			AccessToken string `json:"accessToken"`
+			CredID      string `json:"credId"`
+		} `json:"accessTokens"`
+	}
+	if err := root.Do(ctx, "POST", "/auth/service-accounts", map[string]any{"name": "bot", "publicKey": sk.Public().MarshalPEM()}, &sa); err != nil {
+		t.Fatal(err)
+	}
+	if !sa.UserInfo.IsServiceAccount || len(sa.AccessTokens) != 1 || sa.AccessTokens[0].AccessToken == "" {
+		t.Fatalf("service account: %+v", sa)
+	}
+	bot := client.New(env.URL, sa.AccessTokens[0].AccessToken, &client.KeySigner{CredID: sa.AccessTokens[0].CredID, Key: sk})
+	if err := bot.Do(ctx, "POST", "/permissions", map[string]any{"name": "by-bot", "operations": []string{"Wallets:Read"}}, nil); err != nil {
+		t.Fatalf("service account signed call: %v", err)
+	}
+	if err := root.Do(ctx, "PUT", "/auth/service-accounts/"+sa.UserInfo.UserID+"/deactivate", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, bot.Do(ctx, "GET", "/permissions", nil, nil), http.StatusUnauthorized)
+}
+
+func TestLogout(t *testing.T) {
+	env := apitest.New(t)
+	a := env.Root(t)
+	b := env.Root(t)
+	if err := a.Do(ctx, "PUT", "/auth/logout", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, a.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusUnauthorized)
+	if err := b.Do(ctx, "GET", "/auth/users", nil, nil); err != nil {
+		t.Fatalf("other session ended too: %v", err)
+	}
+	if err := b.Do(ctx, "PUT", "/auth/logout", map[string]bool{"allSessions": true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, b.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusUnauthorized)
+}
+
+func TestBadTokens(t *testing.T) {
+	env := apitest.New(t)
+	good := env.Admin.ServiceAccount.AuthToken
+	parts := strings.Split(good, ".")
+	enc := base64.RawURLEncoding
+	payload, _ := enc.DecodeString(parts[1])
+	var claims map[string]any
+	_ = json.Unmarshal(payload, &claims)
+	meta := claims["https://custom/app_metadata"].(map[string]any)
+	meta["userId"] = env.Admin.User.UserID
+	forged, _ := json.Marshal(claims)
+	_, otherKey, _ := ed25519.GenerateKey(nil)
+	header := enc.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT","kid":"x"}`))
+	selfSigned := header + "." + parts[1] + "." + enc.EncodeToString(ed25519.Sign(otherKey, []byte(header+"."+parts[1])))
+	cases := map[string]string{
+		"tampered payload": parts[0] + "." + enc.EncodeToString(forged) + "." + parts[2],
+		"no signature":     parts[0] + "." + parts[1] + ".",
+		"alg none":         enc.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + ".",
+		"other key":        selfSigned,
+		"garbage":          "not-a-jwt",
+		"empty":            "",
+	}
+	for name, tok := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := client.New(env.URL, tok, nil)
+			c.Header = http.Header{}
+			wantStatus(t, c.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusUnauthorized)
+		})
+	}
+	t.Run("good", func(t *testing.T) {
+		wantStatus(t, client.New(env.URL, good, nil).Do(ctx, "GET", "/auth/users", nil, nil), 0)
+	})
+}
+
+func TestOrgIsolation(t *testing.T) {
+	env := apitest.New(t)
+	root := env.Root(t)
+	other := env.OtherOrg(t)
+	pm := createPerm(t, other, "theirs")
+	for _, path := range []string{
+		"/auth/users/" + other.UserID, "/permissions/" + pm, "/permissions/" + pm + "/assignments",
+	} {
+		wantStatus(t, root.Do(ctx, "GET", path, nil, nil), http.StatusNotFound)
+	}
+	wantStatus(t, root.Do(ctx, "PUT", "/auth/users/"+other.UserID+"/deactivate", nil, nil), http.StatusNotFound)
+	wantStatus(t, root.Do(ctx, "POST", "/permissions/"+pm+"/assignments", map[string]string{"identityId": root.UserID}, nil), http.StatusNotFound)
+	mine := createPerm(t, root, "mine")
+	wantStatus(t, root.Do(ctx, "POST", "/permissions/"+mine+"/assignments", map[string]string{"identityId": other.UserID}, nil), http.StatusNotFound)
+	var users struct {
+		Items []struct {
+			UserID string `json:"userId"`
+		} `json:"items"`
+	}
+	if err := root.Do(ctx, "GET", "/auth/users", nil, &users); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users.Items {
+		if u.UserID == other.UserID {
+			t.Fatal("user of another org listed")
+		}
+	}
+}
+
+func TestPermissionRequired(t *testing.T) {
+	env := apitest.New(t)
+	u := env.User(t, pemkey.Ed25519, "Auth:Users:Read")
+	if err := u.Do(ctx, "GET", "/auth/users", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := u.Do(ctx, "GET", "/permissions", nil, nil)
+	wantStatus(t, err, http.StatusForbidden)
+	if !strings.Contains(err.Error(), "is not authorized to perform operation (Permissions:Read)") {
+		t.Fatalf("message: %v", err)
+	}
+	wantStatus(t, u.Do(ctx, "POST", "/permissions", map[string]any{"name": "n", "operations": []string{"Wallets:Read"}}, nil), http.StatusForbidden)
+	// Archiving the permission takes the grant away.
+	none := env.User(t, pemkey.Ed25519)
+	wantStatus(t, none.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusForbidden)
+}
