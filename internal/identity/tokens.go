@@ -7,6 +7,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -55,6 +56,9 @@ func (in *TokenInput) check() error {
 	}
 	if in.PublicKey == "" {
 		return apierr.BadRequest("publicKey is required")
+	}
+	if _, err := pemkey.ParsePublic(in.PublicKey); err != nil {
+		return apierr.BadRequest("publicKey: %v", err)
 	}
 	if len(in.ExternalID) > 200 {
 		return apierr.BadRequest("externalId must be at most 200 characters")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -34,6 +35,11 @@ func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, in *Cr
 	}
 	if len(in.ExternalID) > 200 {
 		return UserView{}, apierr.BadRequest("externalId must be at most 200 characters")
+	}
+	if in.PublicKey != "" {
+		if _, err := pemkey.ParsePublic(in.PublicKey); err != nil {
+			return UserView{}, apierr.BadRequest("publicKey: %v", err)
+		}
 	}
 	u := &User{
 		ID: id.New("us"), OrgID: p.OrgID, Username: strings.ToLower(in.Email), Name: in.Email, Kind: in.Kind,
