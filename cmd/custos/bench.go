@@ -2,11 +2,63 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"flag"
 	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/custos-dev/custos/internal/app"
+	"github.com/custos-dev/custos/internal/loadgen"
 )
 
-// bench is filled in by the load tool (issue: keys and signatures).
+// bench runs the load tool: concurrent clients through the full signing
+// protocol against a running server on loopback.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("bench: not available yet")
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	adminPath := fs.String("admin", "./custos-data/admin.json", "admin.json of the server (its service account drives the load)")
+	base := fs.String("url", "", "server base URL (default: baseUrl from admin.json)")
+	curve := fs.String("curve", "ed25519", "key to sign with: ed25519 (kind Message) or secp256k1 (kind Hash)")
+	conc := fs.Int("c", 8, "concurrent clients")
+	dur := fs.Duration("d", 20*time.Second, "duration (at most 1h)")
+	maxFlows := fs.Int64("n", 0, "stop after this many flows (0: duration only)")
+	pid := fs.Int("pid", 0, "server process id, to report its CPU time per flow and RSS from /proc")
+	ca := fs.String("ca", "", "CA certificate to trust for https (e.g. DIR/tls/cert.pem)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	admin, err := app.ReadAdmin(*adminPath)
+	if err != nil {
+		return err
+	}
+	if *base == "" {
+		*base = admin.BaseURL
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: *conc * 2}
+	if *ca != "" {
+		pem, err := os.ReadFile(*ca)
+		if err != nil {
+			return err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return errors.New("no certificate in " + *ca)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	cfg := loadgen.Config{
+		BaseURL: *base, Token: admin.ServiceAccount.AuthToken, CredID: admin.ServiceAccount.CredID,
+		KeyPEM: admin.ServiceAccount.PrivateKeyPEM, Curve: *curve, Concurrency: *conc, Duration: *dur,
+		MaxFlows: *maxFlows, PID: *pid, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+	}
+	r, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	r.Print(stdout, &cfg)
+	return nil
 }

@@ -57,6 +57,7 @@ func NewTokens(issuer string, keys []SigningKey) (*Tokens, error) {
 		jwt.WithIssuer(issuer),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(5*time.Second),
+		jwt.WithStrictDecoding(),
 	)
 	return t, nil
 }
