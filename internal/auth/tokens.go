@@ -2,9 +2,11 @@ package auth
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -35,19 +37,28 @@ type SigningKey struct {
 }
 
 // Tokens issues and verifies EdDSA JWTs. The newest key signs; all verify.
+// Verified tokens are remembered (by SHA-256 of the string) until they
+// expire, so a token's signature is checked once, not on every request;
+// revocation is still checked on every request by the caller.
 type Tokens struct {
 	issuer  string
 	current SigningKey
 	public  map[string]ed25519.PublicKey
 	parser  *jwt.Parser
+
+	mu       sync.Mutex
+	verified map[[32]byte]*Claims
 }
+
+// maxVerified bounds the verified-token cache.
+const maxVerified = 20000
 
 // NewTokens returns a token service signing with keys[0].
 func NewTokens(issuer string, keys []SigningKey) (*Tokens, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("no token signing key")
 	}
-	t := &Tokens{issuer: issuer, current: keys[0], public: map[string]ed25519.PublicKey{}}
+	t := &Tokens{issuer: issuer, current: keys[0], public: map[string]ed25519.PublicKey{}, verified: map[[32]byte]*Claims{}}
 	for _, k := range keys {
 		t.public[k.KID] = k.Private.Public().(ed25519.PublicKey)
 	}
@@ -78,6 +89,41 @@ func (t *Tokens) Issue(c Claims, ttl time.Duration) (string, error) {
 // Parse verifies s (signature by a known key, alg EdDSA only, issuer, expiry)
 // and returns its claims. Any failure is a 401 that says nothing more.
 func (t *Tokens) Parse(s string) (*Claims, error) {
+	h := sha256.Sum256([]byte(s))
+	now := time.Now()
+	t.mu.Lock()
+	c, ok := t.verified[h]
+	t.mu.Unlock()
+	if ok && c.ExpiresAt != nil && now.Before(c.ExpiresAt.Time) {
+		cp := *c
+		return &cp, nil
+	}
+	c, err := t.parse(s)
+	if err != nil {
+		return nil, err
+	}
+	t.remember(h, c, now)
+	cp := *c
+	return &cp, nil
+}
+
+func (t *Tokens) remember(h [32]byte, c *Claims, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.verified) >= maxVerified {
+		for k, v := range t.verified {
+			if !now.Before(v.ExpiresAt.Time) {
+				delete(t.verified, k)
+			}
+		}
+		if len(t.verified) >= maxVerified {
+			clear(t.verified)
+		}
+	}
+	t.verified[h] = c
+}
+
+func (t *Tokens) parse(s string) (*Claims, error) {
 	var c Claims
 	_, err := t.parser.ParseWithClaims(s, &c, func(tok *jwt.Token) (any, error) {
 		kid, _ := tok.Header["kid"].(string)

@@ -25,7 +25,7 @@ var migrations embed.FS
 // DB is the database: a single writer connection and a pool of readers
 // (SQLite allows one writer at a time; WAL lets readers run beside it).
 type DB struct {
-	w, r    *sql.DB
+	w, r    *pool
 	dialect string
 }
 
@@ -49,7 +49,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db := &DB{w: w, r: r, dialect: "sqlite"}
+	db := &DB{w: &pool{DB: w}, r: &pool{DB: r}, dialect: "sqlite"}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
