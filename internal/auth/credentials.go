@@ -160,29 +160,64 @@ func (s *Service) Credentials(ctx context.Context, p *principal.Principal) ([]*c
 // SetCredentialActive activates or deactivates one of the caller's
 // credentials. A user may not deactivate their last active credential.
 func (s *Service) SetCredentialActive(ctx context.Context, p *principal.Principal, uuid string, active bool) error {
-	if uuid == "" {
-		return apierr.BadRequest("credentialUuid is required")
-	}
-	c, err := s.store.Credential(ctx, p.OrgID, uuid)
-	if err != nil || c.UserID != p.UserID {
-		return apierr.NotFound("credential %s not found", uuid)
+	c, err := s.ownCredential(ctx, p, uuid)
+	if err != nil {
+		return err
 	}
 	if !active && c.IsActive {
-		creds, err := s.store.SigningCredentials(ctx, p.OrgID, p.UserID)
-		if err != nil {
+		if err := s.keepOneActive(ctx, p, c); err != nil {
 			return err
-		}
-		others := 0
-		for _, o := range creds {
-			if o.UUID != uuid && o.IsActive {
-				others++
-			}
-		}
-		if others == 0 && c.Kind != credential.KindRecoveryKey {
-			return apierr.BadRequest("cannot deactivate the last active credential of a user")
 		}
 	}
 	return s.store.SetCredentialActive(ctx, p.OrgID, uuid, active)
+}
+
+// ArchiveCredential removes one of the caller's credentials for good.
+func (s *Service) ArchiveCredential(ctx context.Context, p *principal.Principal, uuid string) error {
+	c, err := s.ownCredential(ctx, p, uuid)
+	if err != nil {
+		return err
+	}
+	if c.IsActive {
+		if err := s.keepOneActive(ctx, p, c); err != nil {
+			return err
+		}
+	}
+	return s.store.ArchiveCredential(ctx, p.OrgID, uuid)
+}
+
+// ownCredential returns credential uuid of the caller (not a token's key).
+func (s *Service) ownCredential(ctx context.Context, p *principal.Principal, uuid string) (*credential.Credential, error) {
+	if uuid == "" {
+		return nil, apierr.BadRequest("credentialUuid is required")
+	}
+	creds, err := s.store.UserCredentials(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range creds {
+		if c.UUID == uuid {
+			return c, nil
+		}
+	}
+	return nil, apierr.NotFound("credential %s not found", uuid)
+}
+
+// keepOneActive refuses to take away a user's last active signing credential.
+func (s *Service) keepOneActive(ctx context.Context, p *principal.Principal, c *credential.Credential) error {
+	creds, err := s.store.SigningCredentials(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return err
+	}
+	for _, o := range creds {
+		if o.UUID != c.UUID && o.IsActive {
+			return nil
+		}
+	}
+	if c.Kind == credential.KindRecoveryKey {
+		return nil
+	}
+	return apierr.BadRequest("cannot deactivate the last active credential of a user")
 }
 
 // NewUserKey stores publicKeyPEM as a Key credential of user (given at user

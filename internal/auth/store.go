@@ -92,6 +92,7 @@ type Store interface {
 	// UserCredentials lists every credential of user that is not bound to a token.
 	UserCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error)
 	SetCredentialActive(ctx context.Context, org, uuid string, active bool) error
+	ArchiveCredential(ctx context.Context, org, uuid string) error
 	SetSignCount(ctx context.Context, org, uuid string, n uint32) error
 
 	CreateUserAction(ctx context.Context, a *UserAction) error

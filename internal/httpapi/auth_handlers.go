@@ -129,6 +129,11 @@ func (s *Server) deactivateCredential(w http.ResponseWriter, r *http.Request) er
 	return s.setCredential(w, r, false)
 }
 
+func (s *Server) archiveCredential(w http.ResponseWriter, r *http.Request) error {
+	err := s.Auth.ArchiveCredential(r.Context(), principal.From(r.Context()), r.PathValue("id"))
+	return reply(w, struct{}{}, err)
+}
+
 func (s *Server) listAuditLogs(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {

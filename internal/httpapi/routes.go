@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	s.handle("POST /auth/credentials", s.createCredential, signed)
 	s.handle("PUT /auth/credentials/activate", s.activateCredential, signed)
 	s.handle("PUT /auth/credentials/deactivate", s.deactivateCredential, signed)
+	s.handle("DELETE /auth/credentials/{id}", s.archiveCredential, signed)
 
 	// Audit log (Decision 8).
 	s.handle("GET /auth/action/logs", s.listAuditLogs, needs("Auth:Logs:Read"))

@@ -510,3 +510,31 @@ func TestPermissionRequired(t *testing.T) {
 	none := env.User(t, pemkey.Ed25519)
 	wantStatus(t, none.Do(ctx, "GET", "/auth/users", nil, nil), http.StatusForbidden)
 }
+
+func TestArchiveCredential(t *testing.T) {
+	env := apitest.New(t)
+	alice := env.User(t, pemkey.Ed25519, "Permissions:Create")
+	second, uuid := addKeyCredential(t, alice, pemkey.P256)
+	var list struct {
+		Items []struct {
+			CredentialUUID string `json:"credentialUuid"`
+		} `json:"items"`
+	}
+	if err := alice.Do(ctx, "GET", "/auth/credentials", nil, &list); err != nil || len(list.Items) != 2 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	if err := alice.Do(ctx, "DELETE", "/auth/credentials/"+uuid, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, signWith(t, alice, second), http.StatusUnauthorized)
+	// The last active credential stays.
+	first := list.Items[0].CredentialUUID
+	if first == uuid {
+		first = list.Items[1].CredentialUUID
+	}
+	wantStatus(t, alice.Do(ctx, "DELETE", "/auth/credentials/"+first, nil, nil), http.StatusBadRequest)
+	wantStatus(t, alice.Do(ctx, "PUT", "/auth/credentials/deactivate", map[string]string{"credentialUuid": first}, nil), http.StatusBadRequest)
+	// Another user's credential is not found.
+	bob := env.User(t, pemkey.Ed25519)
+	wantStatus(t, bob.Do(ctx, "DELETE", "/auth/credentials/"+first, nil, nil), http.StatusNotFound)
+}

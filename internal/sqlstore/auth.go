@@ -175,6 +175,15 @@ func (db *DB) SetCredentialActive(ctx context.Context, org, uuid string, active 
 	return nil
 }
 
+// ArchiveCredential deactivates credential uuid for good; it disappears from lists.
+func (db *DB) ArchiveCredential(ctx context.Context, org, uuid string) error {
+	_, err := db.exec(ctx, `UPDATE credentials SET is_active = 0, is_archived = 1 WHERE org_id = ? AND uuid = ?`, org, uuid)
+	if err != nil {
+		return fmt.Errorf("archive credential: %w", err)
+	}
+	return nil
+}
+
 // SetSignCount stores the WebAuthn sign counter of credential uuid.
 func (db *DB) SetSignCount(ctx context.Context, org, uuid string, n uint32) error {
 	_, err := db.exec(ctx, `UPDATE credentials SET sign_count = ? WHERE org_id = ? AND uuid = ?`, int64(n), org, uuid)
