@@ -76,7 +76,14 @@ func (s *Service) InitAction(ctx context.Context, p *principal.Principal, in *In
 // CompleteAction verifies the signed challenge and returns a single-use
 // user-action token bound to the caller, method, path and payload (§5.3).
 func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in *CompleteInput) (string, error) {
-	c, err := s.takeChallenge(ctx, in.ChallengeIdentifier, PurposeAction)
+	if in.ChallengeIdentifier == "" || len(in.ChallengeIdentifier) > 512 {
+		return "", apierr.BadRequest("Challenge token is not valid.")
+	}
+	// Verify against the live challenge first, then take it and store the
+	// action in one transaction: the signature check stays outside the
+	// writer lock, and the challenge is still used once (the take is atomic).
+	cid := HashSecret(in.ChallengeIdentifier)
+	c, err := s.store.LiveChallenge(ctx, cid, PurposeAction, s.now())
 	if err != nil {
 		return "", err
 	}
@@ -85,6 +92,8 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 	}
 	cred, err := s.verifyFactor(ctx, c, in.FirstFactor)
 	if err != nil {
+		// A failed attempt burns the challenge.
+		_, _ = s.store.TakeChallenge(ctx, cid, PurposeAction, s.now())
 		return "", err
 	}
 	token := "ua-" + id.Secret(32)
@@ -98,7 +107,7 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 		ClientData: ca.ClientData, Signature: ca.Signature, AuthenticatorData: ca.AuthenticatorData,
 		ExpiresAt: now.Add(s.cfg.ActionTTL), Created: now,
 	}
-	if err := s.store.CreateUserAction(ctx, a); err != nil {
+	if err := s.store.TakeChallengeFor(ctx, cid, now, a); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -115,9 +124,9 @@ var badAction = apierr.Forbidden("user action signature is missing or invalid")
 
 // ConsumeAction accepts the user-action token once, for the request it was
 // made for (§5.5, Decision 2): same caller, method, path (query stripped,
-// percent-decoded) and body (byte-equal, else JSON-equal). It is consumed
-// atomically before any check, so a token shown with the wrong request is
-// burnt too.
+// percent-decoded) and body (byte-equal, else JSON-equal), and only while
+// the credential that signed it is active. It is consumed atomically before
+// the other checks, so a token shown with the wrong request is burnt too.
 func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*UserAction, error) {
 	if token == "" || len(token) > 512 {
 		return nil, badAction
@@ -136,10 +145,6 @@ func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, tok
 		return nil, badAction
 	}
 	if a.Method != method || !samePath(a.Path, path) || !samePayload(a.Payload, body) {
-		return nil, badAction
-	}
-	cred, err := s.store.Credential(ctx, a.OrgID, a.CredUUID)
-	if err != nil || !cred.IsActive {
 		return nil, badAction
 	}
 	return a, nil

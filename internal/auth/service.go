@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -67,32 +68,20 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.P
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.store.User(ctx, c.App.OrgID, c.App.UserID)
-	if err != nil {
-		return nil, notAuthorized.Wrap(err)
-	}
-	if !u.IsActive || u.IsArchived {
-		return nil, apierr.Unauthorized("User account has been deactivated.")
-	}
-	p := &principal.Principal{
-		OrgID: u.OrgID, UserID: u.ID, Username: u.Username, UserKind: u.Kind,
-		IsServiceAccount: u.IsServiceAccount, TokenKind: c.App.TokenKind,
-	}
+	var u *identity.User
+	var t *identity.Token
 	switch c.App.TokenKind {
 	case principal.KindLogin:
-		if c.IssuedAt == nil || c.IssuedAt.Time.Before(u.SessionsAfter.Truncate(time.Second)) {
-			return nil, notAuthorized
-		}
-		revoked, err := s.store.SessionRevoked(ctx, c.ID)
+		var revoked bool
+		u, revoked, err = s.store.LoginSession(ctx, c.App.OrgID, c.App.UserID, c.ID)
 		if err != nil {
-			return nil, err
+			return nil, notAuthorized.Wrap(err)
 		}
-		if revoked || c.ID == "" {
+		if revoked || c.ID == "" || c.IssuedAt == nil || c.IssuedAt.Time.Before(u.SessionsAfter.Truncate(time.Second)) {
 			return nil, notAuthorized
 		}
-		p.SessionID = c.ID
 	case principal.KindPat, principal.KindServiceAccount:
-		t, err := s.store.Token(ctx, u.OrgID, c.App.TokenID)
+		u, t, err = s.store.TokenSession(ctx, c.App.OrgID, c.App.UserID, c.App.TokenID)
 		if err != nil {
 			return nil, notAuthorized.Wrap(err)
 		}
@@ -101,9 +90,20 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.P
 			s.now().After(t.ExpiresAt) {
 			return nil, notAuthorized
 		}
-		p.TokenID, p.CredUUID = t.ID, t.CredUUID
 	default:
 		return nil, notAuthorized
+	}
+	if !u.IsActive || u.IsArchived {
+		return nil, apierr.Unauthorized("User account has been deactivated.")
+	}
+	p := &principal.Principal{
+		OrgID: u.OrgID, UserID: u.ID, Username: u.Username, UserKind: u.Kind,
+		IsServiceAccount: u.IsServiceAccount, TokenKind: c.App.TokenKind,
+	}
+	if t != nil {
+		p.TokenID, p.CredUUID = t.ID, t.CredUUID
+	} else {
+		p.SessionID = c.ID
 	}
 	return p, nil
 }

@@ -72,6 +72,12 @@ type Store interface {
 	UserByName(ctx context.Context, org, username string) (*identity.User, error)
 	UpdateUser(ctx context.Context, u *identity.User) error
 	Token(ctx context.Context, org, id string) (*identity.Token, error)
+	// LoginSession returns the user of a login token and whether its
+	// session jti was logged out, in one read.
+	LoginSession(ctx context.Context, org, userID, jti string) (*identity.User, bool, error)
+	// TokenSession returns the user and long-lived token of a PAT or
+	// service-account bearer, in one read.
+	TokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error)
 	App(ctx context.Context, org, id string) (*identity.App, error)
 
 	SessionRevoked(ctx context.Context, jti string) (bool, error)
@@ -82,6 +88,12 @@ type Store interface {
 	// TakeChallenge atomically marks the live, unused challenge id of
 	// purpose as used and returns it; otherwise a 400 error.
 	TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*Challenge, error)
+	// LiveChallenge returns the live, unused challenge id of purpose
+	// without taking it; otherwise a 400 error.
+	LiveChallenge(ctx context.Context, id, purpose string, now time.Time) (*Challenge, error)
+	// TakeChallengeFor atomically marks challenge id used and stores a, in
+	// one transaction; a challenge taken meanwhile is a 400 error.
+	TakeChallengeFor(ctx context.Context, id string, now time.Time, a *UserAction) error
 
 	CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error
 	Credential(ctx context.Context, org, uuid string) (*credential.Credential, error)
@@ -97,9 +109,10 @@ type Store interface {
 
 	CreateUserAction(ctx context.Context, a *UserAction) error
 	// ConsumeUserAction atomically marks the unconsumed action with
-	// tokenHash as consumed and returns it. It returns (nil, true, nil)
-	// when the action exists but was already consumed, (nil, false, nil)
-	// when there is none.
+	// tokenHash as consumed, if the credential that signed it is still
+	// active, and returns it. It returns (nil, true, nil) when the action
+	// was already consumed, (nil, false, nil) when there is none or its
+	// credential is no longer active.
 	ConsumeUserAction(ctx context.Context, tokenHash string, now time.Time) (a *UserAction, used bool, err error)
 	AuditLog(ctx context.Context, org, id string) (*UserAction, error)
 	AuditLogs(ctx context.Context, org string, f LogFilter) ([]*UserAction, string, error)

@@ -23,16 +23,17 @@ func allows(grants []Grant, op string) bool {
 // assignments; a PAT with assignments of its own is limited to the
 // intersection of its own and its user's operations.
 func (s *Service) Authorize(ctx context.Context, p *principal.Principal, op string) error {
-	userGrants, err := s.store.Grants(ctx, p.OrgID, p.UserID)
+	ids := []string{p.UserID}
+	if p.TokenID != "" {
+		ids = append(ids, p.TokenID)
+	}
+	grants, err := s.store.GrantsOf(ctx, p.OrgID, ids...)
 	if err != nil {
 		return err
 	}
-	ok := allows(userGrants, op)
+	ok := allows(grants[p.UserID], op)
 	if p.TokenID != "" {
-		tokenGrants, err := s.store.Grants(ctx, p.OrgID, p.TokenID)
-		if err != nil {
-			return err
-		}
+		tokenGrants := grants[p.TokenID]
 		switch {
 		case p.TokenKind == principal.KindPat && len(tokenGrants) > 0:
 			ok = ok && allows(tokenGrants, op)

@@ -64,6 +64,9 @@ type Store interface {
 	DeleteAssignment(ctx context.Context, org, id string) error
 	// Grants lists the active (not archived) permissions assigned to identity.
 	Grants(ctx context.Context, org, identityID string) ([]Grant, error)
+	// GrantsOf lists, in one read, the active permissions assigned to each
+	// of identityIDs.
+	GrantsOf(ctx context.Context, org string, identityIDs ...string) (map[string][]Grant, error)
 	// IdentityExists reports whether id names a user, service account,
 	// token or application of org.
 	IdentityExists(ctx context.Context, org, id string) (bool, error)

@@ -57,28 +57,60 @@ func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
 	return nil
 }
 
-// TakeChallenge atomically marks a live, unused challenge used and returns it.
-func (db *DB) TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*auth.Challenge, error) {
+const challengeCols = `id, org_id, purpose, user_id, token_id, session_id, challenge, kind, method, path, payload, allowed,
+	expires_at, created_at`
+
+func scanChallenge(row *sql.Row) (*auth.Challenge, error) {
 	var c auth.Challenge
 	var allowed string
 	var exp, created int64
-	err := db.w.QueryRowContext(ctx, db.q(`UPDATE challenges SET used_at = ?
-		WHERE id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?
-		RETURNING id, org_id, purpose, user_id, token_id, session_id, challenge, kind, method, path, payload, allowed,
-		expires_at, created_at`), ms(now), id, purpose, ms(now)).
-		Scan(&c.ID, &c.OrgID, &c.Purpose, &c.UserID, &c.TokenID, &c.SessionID, &c.Challenge, &c.Kind, &c.Method,
-			&c.Path, &c.Payload, &allowed, &exp, &created)
+	err := row.Scan(&c.ID, &c.OrgID, &c.Purpose, &c.UserID, &c.TokenID, &c.SessionID, &c.Challenge, &c.Kind, &c.Method,
+		&c.Path, &c.Payload, &allowed, &exp, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.BadRequest("Challenge token is not valid.")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("take challenge: %w", err)
+		return nil, fmt.Errorf("select challenge: %w", err)
 	}
 	if err := json.Unmarshal([]byte(allowed), &c.Allowed); err != nil {
 		return nil, fmt.Errorf("challenge allowed list: %w", err)
 	}
 	c.ExpiresAt, c.Created = fromMS(exp), fromMS(created)
 	return &c, nil
+}
+
+// TakeChallenge atomically marks a live, unused challenge used and returns it.
+func (db *DB) TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*auth.Challenge, error) {
+	return scanChallenge(db.w.QueryRowContext(ctx, db.q(`UPDATE challenges SET used_at = ?
+		WHERE id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?
+		RETURNING `+challengeCols), ms(now), id, purpose, ms(now)))
+}
+
+// LiveChallenge returns a live, unused challenge without taking it.
+func (db *DB) LiveChallenge(ctx context.Context, id, purpose string, now time.Time) (*auth.Challenge, error) {
+	return scanChallenge(db.r.QueryRowContext(ctx, db.q(`SELECT `+challengeCols+` FROM challenges
+		WHERE id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`), id, purpose, ms(now)))
+}
+
+// TakeChallengeFor marks challenge id used and stores the user action a
+// minted for it, in one transaction.
+func (db *DB) TakeChallengeFor(ctx context.Context, id string, now time.Time, a *auth.UserAction) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ?`),
+			ms(now), id, ms(now))
+		if err != nil {
+			return fmt.Errorf("take challenge: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return apierr.BadRequest("Challenge token is not valid.")
+		}
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			actionArgs(a)...)
+		if err != nil {
+			return fmt.Errorf("insert user action: %w", err)
+		}
+		return nil
+	})
 }
 
 const credCols = `uuid, org_id, user_id, cred_id, kind, name, public_key, algorithm, encrypted_private_key, rp_id,
@@ -211,18 +243,25 @@ func scanAction(sc interface{ Scan(...any) error }) (*auth.UserAction, error) {
 // CreateUserAction inserts a.
 func (db *DB) CreateUserAction(ctx context.Context, a *auth.UserAction) error {
 	_, err := db.exec(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.TokenHash, a.OrgID, a.UserID, a.Username, a.TokenID, a.SessionID, a.CredUUID, a.Method, a.Path,
-		a.Payload, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created))
+		actionArgs(a)...)
 	if err != nil {
 		return fmt.Errorf("insert user action: %w", err)
 	}
 	return nil
 }
 
-// ConsumeUserAction atomically consumes the action with tokenHash.
+func actionArgs(a *auth.UserAction) []any {
+	return []any{a.ID, a.TokenHash, a.OrgID, a.UserID, a.Username, a.TokenID, a.SessionID, a.CredUUID, a.Method, a.Path,
+		a.Payload, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created)}
+}
+
+// ConsumeUserAction atomically consumes the action with tokenHash while
+// the credential that signed it is active.
 func (db *DB) ConsumeUserAction(ctx context.Context, tokenHash string, now time.Time) (*auth.UserAction, bool, error) {
 	a, err := scanAction(db.w.QueryRowContext(ctx, db.q(`UPDATE user_actions SET consumed_at = ?
-		WHERE token_hash = ? AND consumed_at = 0 RETURNING `+actionCols), ms(now), tokenHash))
+		WHERE token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
+			WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)
+		RETURNING `+actionCols), ms(now), tokenHash))
 	if err == nil {
 		return a, false, nil
 	}
@@ -230,7 +269,7 @@ func (db *DB) ConsumeUserAction(ctx context.Context, tokenHash string, now time.
 		return nil, false, fmt.Errorf("consume user action: %w", err)
 	}
 	var n int
-	if err := db.w.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE token_hash = ?`), tokenHash).Scan(&n); err != nil {
+	if err := db.w.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE token_hash = ? AND consumed_at > 0`), tokenHash).Scan(&n); err != nil {
 		return nil, false, fmt.Errorf("select user action: %w", err)
 	}
 	return nil, n > 0, nil

@@ -60,13 +60,14 @@ func (db *DB) Orgs(ctx context.Context) ([]*identity.Org, error) {
 const userCols = `id, org_id, username, name, kind, is_service_account, is_active, is_archived, is_registered,
 	is_sso_required, external_id, credential_uuid, registration_code, registration_expiry, sessions_after, created_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (*identity.User, error) {
+// scanUser scans the userCols of a row, then any extra destinations.
+func scanUser(sc interface{ Scan(...any) error }, extra ...any) (*identity.User, error) {
 	var u identity.User
 	var sa, act, arch, reg, sso int
 	var regExp, after, created int64
-	err := sc.Scan(&u.ID, &u.OrgID, &u.Username, &u.Name, &u.Kind, &sa, &act, &arch, &reg, &sso,
-		&u.ExternalID, &u.CredentialUUID, &u.RegistrationCode, &regExp, &after, &created)
-	if err != nil {
+	dest := append([]any{&u.ID, &u.OrgID, &u.Username, &u.Name, &u.Kind, &sa, &act, &arch, &reg, &sso,
+		&u.ExternalID, &u.CredentialUUID, &u.RegistrationCode, &regExp, &after, &created}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	u.IsServiceAccount, u.IsActive, u.IsArchived, u.IsRegistered, u.IsSSORequired = sa == 1, act == 1, arch == 1, reg == 1, sso == 1
@@ -162,21 +163,76 @@ func (db *DB) UpdateUser(ctx context.Context, u *identity.User) error {
 	return nil
 }
 
+// LoginSession returns the user of a login token and whether its session
+// was logged out, in one read.
+func (db *DB) LoginSession(ctx context.Context, org, userID, jti string) (*identity.User, bool, error) {
+	var revoked int
+	u, err := scanUser(db.r.QueryRowContext(ctx, db.q(`SELECT `+userCols+`,
+		(SELECT COUNT(*) FROM revoked_sessions WHERE jti = ?) FROM users WHERE org_id = ? AND id = ?`), jti, org, userID),
+		&revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, apierr.NotFound("user %s not found", userID)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("select login session: %w", err)
+	}
+	return u, revoked > 0, nil
+}
+
+// TokenSession returns the user and token of a PAT or service-account
+// bearer, in one read.
+func (db *DB) TokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error) {
+	row := db.r.QueryRowContext(ctx, db.q(`SELECT `+prefixed("u.", userCols)+`, `+prefixed("t.", tokenCols)+`
+		FROM users u JOIN tokens t ON t.user_id = u.id AND t.org_id = u.org_id
+		WHERE u.org_id = ? AND u.id = ? AND t.id = ?`), org, userID, tokenID)
+	var tr tokenRow
+	u, err := scanUser(row, tr.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, apierr.NotFound("token %s not found", tokenID)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("select token session: %w", err)
+	}
+	return u, tr.token(), nil
+}
+
+// prefixed qualifies each column of cols with p.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
 const tokenCols = `id, org_id, kind, user_id, app_id, name, cred_uuid, cred_id, public_key, token_hash, external_id,
 	is_active, is_archived, expires_at, created_at`
 
+// tokenRow holds the raw columns of a token while it is scanned.
+type tokenRow struct {
+	t            identity.Token
+	act, arch    int
+	exp, created int64
+}
+
+func (r *tokenRow) dest() []any {
+	t := &r.t
+	return []any{&t.ID, &t.OrgID, &t.Kind, &t.UserID, &t.AppID, &t.Name, &t.CredUUID, &t.CredID, &t.PublicKey, &t.Hash,
+		&t.ExternalID, &r.act, &r.arch, &r.exp, &r.created}
+}
+
+func (r *tokenRow) token() *identity.Token {
+	r.t.IsActive, r.t.IsArchived = r.act == 1, r.arch == 1
+	r.t.ExpiresAt, r.t.Created = fromMS(r.exp), fromMS(r.created)
+	return &r.t
+}
+
 func scanToken(sc interface{ Scan(...any) error }) (*identity.Token, error) {
-	var t identity.Token
-	var act, arch int
-	var exp, created int64
-	err := sc.Scan(&t.ID, &t.OrgID, &t.Kind, &t.UserID, &t.AppID, &t.Name, &t.CredUUID, &t.CredID, &t.PublicKey, &t.Hash,
-		&t.ExternalID, &act, &arch, &exp, &created)
-	if err != nil {
+	var r tokenRow
+	if err := sc.Scan(r.dest()...); err != nil {
 		return nil, err
 	}
-	t.IsActive, t.IsArchived = act == 1, arch == 1
-	t.ExpiresAt, t.Created = fromMS(exp), fromMS(created)
-	return &t, nil
+	return r.token(), nil
 }
 
 // CreateToken inserts t.

@@ -174,26 +174,40 @@ func (db *DB) DeleteAssignment(ctx context.Context, org, id string) error {
 
 // Grants lists the unarchived permissions assigned to identityID.
 func (db *DB) Grants(ctx context.Context, org, identityID string) ([]permission.Grant, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT a.id, p.id, p.name, p.operations, p.full_access
+	m, err := db.GrantsOf(ctx, org, identityID)
+	return m[identityID], err
+}
+
+// GrantsOf lists the unarchived permissions assigned to one or two
+// identities (a user and its token), in one read.
+func (db *DB) GrantsOf(ctx context.Context, org string, ids ...string) (map[string][]permission.Grant, error) {
+	if len(ids) == 0 || len(ids) > 2 {
+		return nil, fmt.Errorf("grants of %d identities", len(ids))
+	}
+	second := ids[0]
+	if len(ids) == 2 {
+		second = ids[1]
+	}
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT a.identity_id, a.id, p.id, p.name, p.operations, p.full_access
 		FROM assignments a JOIN permissions p ON p.id = a.permission_id
-		WHERE a.org_id = ? AND a.identity_id = ? AND p.is_archived = 0 ORDER BY a.id`), org, identityID)
+		WHERE a.org_id = ? AND a.identity_id IN (?, ?) AND p.is_archived = 0 ORDER BY a.id`), org, ids[0], second)
 	if err != nil {
 		return nil, fmt.Errorf("select grants: %w", err)
 	}
 	defer rows.Close()
-	var out []permission.Grant
+	out := map[string][]permission.Grant{}
 	for rows.Next() {
 		var g permission.Grant
-		var ops string
+		var who, ops string
 		var full int
-		if err := rows.Scan(&g.AssignmentID, &g.PermissionID, &g.Name, &ops, &full); err != nil {
+		if err := rows.Scan(&who, &g.AssignmentID, &g.PermissionID, &g.Name, &ops, &full); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(ops), &g.Operations); err != nil {
 			return nil, fmt.Errorf("grant operations: %w", err)
 		}
 		g.FullAccess = full == 1
-		out = append(out, g)
+		out[who] = append(out[who], g)
 	}
 	return out, rows.Err()
 }
