@@ -538,3 +538,25 @@ func TestArchiveCredential(t *testing.T) {
 	bob := env.User(t, pemkey.Ed25519)
 	wantStatus(t, bob.Do(ctx, "DELETE", "/auth/credentials/"+first, nil, nil), http.StatusNotFound)
 }
+
+func TestPruneKeepsAuditLog(t *testing.T) {
+	env := apitest.New(t)
+	sa := env.SA(t)
+	body := permBody("pruned")
+	if err := sa.Do(ctx, "POST", "/permissions", body, nil); err != nil {
+		t.Fatal(err)
+	}
+	unused := signedAction(t, sa, "POST", "/permissions", permBody("never-used"))
+	n, err := env.App.DB.Prune(ctx, time.Now().Add(time.Hour))
+	if err != nil || n < 2 {
+		t.Fatalf("pruned %d rows: %v", n, err)
+	}
+	// The unconsumed action is gone, the consumed one is still in the log.
+	wantStatus(t, sa.DoWithAction(ctx, "POST", "/permissions", []byte(permBody("never-used")), unused, nil), http.StatusForbidden)
+	var logs struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := sa.Do(ctx, "GET", "/auth/action/logs?startTime=2000-01-01T00:00:00Z", nil, &logs); err != nil || len(logs.Items) != 1 {
+		t.Fatalf("audit log after prune: %v %d", err, len(logs.Items))
+	}
+}
