@@ -2,10 +2,10 @@ package auth
 
 import (
 	"context"
-	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/wire"
 )
 
 // AuditEntry is the wire AuditLog (identities.md §8, Decision 8): the
@@ -48,11 +48,11 @@ func (s *Service) viewAudit(ctx context.Context, a *UserAction) AuditEntry {
 	uid, uname := a.UserID, a.Username
 	e := AuditEntry{
 		ID: a.ID, Action: a.Method + " " + a.Path, ActionToken: a.ID, OrgID: a.OrgID, UserID: &uid, Username: &uname,
-		TokenID: a.TokenID, DateSigned: a.Created.UTC().Format(time.RFC3339Nano), HTTPMethod: a.Method,
+		TokenID: a.TokenID, DateSigned: wire.Time(a.Created), HTTPMethod: a.Method,
 		HTTPPath: a.Path, PayloadHash: a.PayloadHash,
 	}
 	if !a.ConsumedAt.IsZero() {
-		d := a.ConsumedAt.UTC().Format(time.RFC3339Nano)
+		d := wire.Time(a.ConsumedAt)
 		e.DatePerformed = &d
 	}
 	as := &AuditAssertion{ClientData: a.ClientData, Signature: a.Signature}

@@ -2,13 +2,13 @@ package auth
 
 import (
 	"context"
-	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/credential"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/wire"
 )
 
 // CredentialView is the wire Credential (identities.md §7).
@@ -28,7 +28,7 @@ type CredentialView struct {
 func ViewCredential(c *credential.Credential) CredentialView {
 	return CredentialView{
 		Kind: string(c.Kind), CredentialID: c.CredID, CredentialUUID: c.UUID,
-		DateCreated: c.DateCreated.UTC().Format(time.RFC3339Nano), IsActive: c.IsActive, Name: c.Name,
+		DateCreated: wire.Time(c.DateCreated), IsActive: c.IsActive, Name: c.Name,
 		PublicKey: c.PublicKey, RelyingPartyID: c.RelyingPartyID, Origin: c.Origin,
 	}
 }

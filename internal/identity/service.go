@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/wire"
 )
 
 // Keys registers the Key credential of a token and mints long-lived bearer
@@ -45,7 +46,7 @@ func NewService(store Store, keys Keys, grants Grants) *Service {
 	return &Service{store: store, keys: keys, grants: grants, now: time.Now}
 }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+func stamp(t time.Time) string { return wire.Time(t) }
 
 // UserView is the wire User (identities.md §2).
 type UserView struct {

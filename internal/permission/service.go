@@ -9,6 +9,7 @@ import (
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/wire"
 )
 
 // Service manages permissions and assignments.
@@ -43,7 +44,7 @@ type AssignmentView struct {
 	DateUpdated  string `json:"dateUpdated"`
 }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+func stamp(t time.Time) string { return wire.Time(t) }
 
 // ViewOf renders p for the wire; a full-access permission lists every
 // current operation.
