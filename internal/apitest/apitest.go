@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,6 +32,16 @@ type Env struct {
 // Option changes the configuration of a test server.
 type Option func(*app.Config)
 
+// logSinks holds the log writers LogTo options name, keyed by the config
+// being built (an Option only sees the config).
+var logSinks sync.Map
+
+// LogTo sends the server's logs, debug level included, to w (JSON lines);
+// by default they are discarded. w must be safe for concurrent writes.
+func LogTo(w io.Writer) Option {
+	return func(c *app.Config) { logSinks.Store(c, w) }
+}
+
 // New starts a server for t; it stops when t ends.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
@@ -41,6 +52,9 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if w, ok := logSinks.LoadAndDelete(&cfg); ok {
+		logger = slog.New(slog.NewJSONHandler(w.(io.Writer), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {

@@ -19,8 +19,11 @@ import (
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
+	keysvc "github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
+	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/sqlstore"
+	"github.com/custos-dev/custos/internal/wallet"
 )
 
 // App is one running Custos: storage, services and the HTTP server.
@@ -90,8 +93,10 @@ func (a *App) wire(ctx context.Context) error {
 	a.Auth = auth.New(acfg, a.DB, tokens)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
+	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
+	ws := wallet.New(a.DB, ks, a.Perms)
 	a.Handler = httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Ready: a.DB.Ping, Logger: a.Logger,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
 	})
 	return nil
 }
@@ -170,6 +175,7 @@ func (a *App) BaseURL() string {
 func (a *App) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	go a.prune(ctx)
 	select {
 	case err := <-errc:
 		return err
@@ -182,6 +188,26 @@ func (a *App) Serve(ctx context.Context) error {
 		err = errors.Join(err, e)
 	}
 	return err
+}
+
+// prune removes expired protocol state every 10 minutes until ctx ends.
+func (a *App) prune(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// Keep an hour of slack past expiry for clock skew and debugging.
+			n, err := a.DB.Prune(ctx, time.Now().Add(-time.Hour))
+			if err != nil {
+				a.Logger.Warn("prune failed", "error", err.Error())
+			} else if n > 0 {
+				a.Logger.Info("pruned expired protocol state", "rows", n)
+			}
+		}
+	}
 }
 
 // Close closes the database.

@@ -10,7 +10,9 @@ import (
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
+	"github.com/custos-dev/custos/internal/wallet"
 )
 
 // Deps are the services the HTTP layer serves.
@@ -18,6 +20,8 @@ type Deps struct {
 	Auth     *auth.Service
 	Perms    *permission.Service
 	Identity *identity.Service
+	Keys     *keys.Service
+	Wallets  *wallet.Service
 	Ready    func(context.Context) error
 	Logger   *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.

@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/keys"
+	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/wallet"
+)
+
+func (s *Server) listWallets(w http.ResponseWriter, r *http.Request) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Wallets.List(r.Context(), principal.From(r.Context()), pg)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, listOf(items, next))
+}
+
+func (s *Server) createWallet(w http.ResponseWriter, r *http.Request) error {
+	var in wallet.CreateInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	v, err := s.Wallets.Create(r.Context(), principal.From(r.Context()), &in)
+	return reply(w, v, err)
+}
+
+func (s *Server) getWallet(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.Wallets.Get(r.Context(), principal.From(r.Context()), r.PathValue("walletId"))
+	return reply(w, v, err)
+}
+
+func (s *Server) updateWallet(w http.ResponseWriter, r *http.Request) error {
+	var in wallet.UpdateInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	v, err := s.Wallets.Update(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), &in)
+	return reply(w, v, err)
+}
+
+func (s *Server) tags(add bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in wallet.TagsInput
+		if err := readJSON(r, &in); err != nil {
+			return err
+		}
+		v, err := s.Wallets.Tag(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), &in, add)
+		return reply(w, v, err)
+	}
+}
+
+func (s *Server) tagWallet(w http.ResponseWriter, r *http.Request) error { return s.tags(true)(w, r) }
+
+func (s *Server) untagWallet(w http.ResponseWriter, r *http.Request) error {
+	return s.tags(false)(w, r)
+}
+
+func (s *Server) delegateWallet(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.Wallets.Load(r.Context(), principal.From(r.Context()), r.PathValue("walletId")); err != nil {
+		return err
+	}
+	return apierr.BadRequest("wallet delegation is not supported yet")
+}
+
+// exportWallet serves the TS-only POST /wallets/{walletId}/export: an
+// export of the wallet's key.
+func (s *Server) exportWallet(w http.ResponseWriter, r *http.Request) error {
+	var in keys.ExportInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	p := principal.From(r.Context())
+	wl, err := s.Wallets.Load(r.Context(), p, r.PathValue("walletId"))
+	if err != nil {
+		return err
+	}
+	v, err := s.Keys.Export(r.Context(), p, wl.KeyID, &in)
+	return reply(w, v, err)
+}
+
+func (s *Server) listWalletSignatures(w http.ResponseWriter, r *http.Request) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.Wallets.Signatures(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), pg)
+	return reply(w, v, err)
+}
+
+func (s *Server) createWalletSignature(w http.ResponseWriter, r *http.Request) error {
+	body, err := rawBody(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.Wallets.Sign(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), body)
+	return reply(w, v, err)
+}
+
+func (s *Server) getWalletSignature(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.Wallets.Signature(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), r.PathValue("signatureId"))
+	return reply(w, v, err)
+}

@@ -1,0 +1,71 @@
+// Package policy is the seam where policy rules decide on activities
+// (policies-permissions-webhooks.md §1–§3). Every signature request passes
+// through an Evaluator before it is signed; AllowAll is the evaluator used
+// until a rules engine exists.
+package policy
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// Activity kinds (PolicyBody.activityKind).
+const (
+	// KindWalletsSign covers transfers, transactions and signature requests.
+	KindWalletsSign = "Wallets:Sign"
+)
+
+// Activity is what an evaluator decides on: who asks for what, with which
+// key or wallet.
+type Activity struct {
+	Kind      string
+	Principal *principal.Principal
+	KeyID     string
+	// WalletID and WalletTags are set for wallet requests (policy filters
+	// walletId and walletTags).
+	WalletID   string
+	WalletTags []string
+	Network    string
+	// RequestKind is the signature kind (Hash, Transaction, Psbt, …).
+	RequestKind string
+	// Body is the request body as received.
+	Body json.RawMessage
+}
+
+// Outcome is what an evaluator decided.
+type Outcome int
+
+const (
+	// Allow lets the request run at once.
+	Allow Outcome = iota
+	// Pending holds it until the approval ApprovalID is decided.
+	Pending
+	// Deny rejects it (action Block).
+	Deny
+)
+
+// Decision is the result of an evaluation.
+type Decision struct {
+	Outcome    Outcome
+	ApprovalID string // set when Outcome is Pending
+	Reason     string // shown as the request's reason when denied
+	// PolicyID names the policy that triggered, if any.
+	PolicyID string
+}
+
+// Evaluator decides on activities.
+type Evaluator interface {
+	Evaluate(ctx context.Context, a Activity) (Decision, error)
+}
+
+// AllowAll allows every activity.
+type AllowAll struct{}
+
+var _ Evaluator = AllowAll{}
+
+// Evaluate returns Allow.
+func (AllowAll) Evaluate(context.Context, Activity) (Decision, error) {
+	return Decision{Outcome: Allow}, nil
+}

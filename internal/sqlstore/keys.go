@@ -1,0 +1,300 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/keys"
+)
+
+var _ keys.Store = (*DB)(nil)
+
+const keyCols = `id, org_id, scheme, curve, public_key, name, status, custodial, imported, exportable, exported,
+	backend, kek_id, sealed, created_by, created_at, exported_at, deleted_at`
+
+func scanKey(sc interface{ Scan(...any) error }) (*keys.Key, error) {
+	var k keys.Key
+	var pub string
+	var cust, imp, expable, exp int
+	var created, exported, deleted int64
+	err := sc.Scan(&k.ID, &k.OrgID, &k.Scheme, &k.Curve, &pub, &k.Name, &k.Status, &cust, &imp, &expable, &exp,
+		&k.Material.Backend, &k.Material.KEKID, &k.Material.Ciphertext, &k.CreatedBy, &created, &exported, &deleted)
+	if err != nil {
+		return nil, err
+	}
+	if k.PublicKey, err = hex.DecodeString(pub); err != nil {
+		return nil, fmt.Errorf("key %s public key: %w", k.ID, err)
+	}
+	k.Custodial, k.Imported, k.Exportable, k.Exported = cust == 1, imp == 1, expable == 1, exp == 1
+	k.Created, k.DateExported, k.DateDeleted = fromMS(created), fromMS(exported), fromMS(deleted)
+	return &k, nil
+}
+
+func keyArgs(k *keys.Key) []any {
+	return []any{k.ID, k.OrgID, k.Scheme, k.Curve, hex.EncodeToString(k.PublicKey), k.Name, k.Status, b2i(k.Custodial),
+		b2i(k.Imported), b2i(k.Exportable), b2i(k.Exported), k.Material.Backend, k.Material.KEKID, k.Material.Ciphertext,
+		k.CreatedBy, ms(k.Created), ms(k.DateExported), ms(k.DateDeleted)}
+}
+
+const insertKey = `INSERT INTO keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// CreateKey inserts k.
+func (db *DB) CreateKey(ctx context.Context, k *keys.Key) error {
+	if _, err := db.exec(ctx, insertKey, keyArgs(k)...); err != nil {
+		return fmt.Errorf("insert key: %w", err)
+	}
+	return nil
+}
+
+// Key returns key id of org, or NotFound.
+func (db *DB) Key(ctx context.Context, org, id string) (*keys.Key, error) {
+	k, err := scanKey(db.r.QueryRowContext(ctx, db.q(`SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id = ?`), org, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("key %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select key: %w", err)
+	}
+	return k, nil
+}
+
+// Keys pages through the keys of org by id.
+func (db *DB) Keys(ctx context.Context, org string, p identity.Page) ([]*keys.Key, string, error) {
+	limit := clampLimit(p.Limit)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?`),
+		org, p.Token, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("select keys: %w", err)
+	}
+	defer rows.Close()
+	var out []*keys.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := pageOf(out, limit, func(k *keys.Key) string { return k.ID })
+	return out, next, nil
+}
+
+// pageOf cuts a limit+1 result to limit and returns the next page token.
+func pageOf[T any](items []T, limit int, idOf func(T) string) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, idOf(items[limit-1])
+}
+
+// UpdateKey writes the mutable fields of k.
+func (db *DB) UpdateKey(ctx context.Context, k *keys.Key) error {
+	_, err := db.exec(ctx, `UPDATE keys SET name = ?, status = ?, exported = ?, exported_at = ?, deleted_at = ?
+		WHERE org_id = ? AND id = ?`, k.Name, k.Status, b2i(k.Exported), ms(k.DateExported), ms(k.DateDeleted), k.OrgID, k.ID)
+	if err != nil {
+		return fmt.Errorf("update key: %w", err)
+	}
+	return nil
+}
+
+// KeyWallets lists the wallets of key keyID.
+func (db *DB) KeyWallets(ctx context.Context, org, keyID string) ([]keys.WalletRef, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, network FROM wallets WHERE org_id = ? AND key_id = ? ORDER BY id`), org, keyID)
+	if err != nil {
+		return nil, fmt.Errorf("select key wallets: %w", err)
+	}
+	defer rows.Close()
+	var out []keys.WalletRef
+	for rows.Next() {
+		var w keys.WalletRef
+		if err := rows.Scan(&w.ID, &w.Network); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+const sigCols = `id, org_id, key_id, wallet_id, network, requester_user_id, requester_token_id, requester_app_id,
+	request_body, status, reason, result, approval_id, external_id, requested_at, policy_resolved_at, signed_at`
+
+func scanSig(sc interface{ Scan(...any) error }) (*keys.SignatureRequest, error) {
+	var r keys.SignatureRequest
+	var body, result string
+	var req, pol, signed int64
+	err := sc.Scan(&r.ID, &r.OrgID, &r.KeyID, &r.WalletID, &r.Network, &r.Requester.UserID, &r.Requester.TokenID,
+		&r.Requester.AppID, &body, &r.Status, &r.Reason, &result, &r.ApprovalID, &r.ExternalID, &req, &pol, &signed)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = json.RawMessage(body)
+	if result != "" {
+		r.Result = new(chain.Result)
+		if err := json.Unmarshal([]byte(result), r.Result); err != nil {
+			return nil, fmt.Errorf("signature request %s result: %w", r.ID, err)
+		}
+	}
+	r.Requested, r.PolicyResolved, r.Signed = fromMS(req), fromMS(pol), fromMS(signed)
+	return &r, nil
+}
+
+func resultText(res *chain.Result) (string, error) {
+	if res == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(res)
+	return string(b), err
+}
+
+// CreateSignatureRequest inserts r; a used externalId is
+// keys.ErrDuplicateExternalID.
+func (db *DB) CreateSignatureRequest(ctx context.Context, r *keys.SignatureRequest) error {
+	result, err := resultText(r.Result)
+	if err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, `INSERT INTO signature_requests (`+sigCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.OrgID, r.KeyID, r.WalletID, r.Network, r.Requester.UserID, r.Requester.TokenID, r.Requester.AppID,
+		string(r.Body), r.Status, r.Reason, result, r.ApprovalID, r.ExternalID, ms(r.Requested), ms(r.PolicyResolved),
+		ms(r.Signed))
+	if isUnique(err) && r.ExternalID != "" {
+		return keys.ErrDuplicateExternalID
+	}
+	if err != nil {
+		return fmt.Errorf("insert signature request: %w", err)
+	}
+	return nil
+}
+
+// UpdateSignatureRequest writes the outcome of r.
+func (db *DB) UpdateSignatureRequest(ctx context.Context, r *keys.SignatureRequest) error {
+	result, err := resultText(r.Result)
+	if err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, `UPDATE signature_requests SET status = ?, reason = ?, result = ?, approval_id = ?,
+		policy_resolved_at = ?, signed_at = ? WHERE org_id = ? AND id = ?`,
+		r.Status, r.Reason, result, r.ApprovalID, ms(r.PolicyResolved), ms(r.Signed), r.OrgID, r.ID)
+	if err != nil {
+		return fmt.Errorf("update signature request: %w", err)
+	}
+	return nil
+}
+
+// DeleteSignatureRequest removes request id of org.
+func (db *DB) DeleteSignatureRequest(ctx context.Context, org, id string) error {
+	if _, err := db.exec(ctx, `DELETE FROM signature_requests WHERE org_id = ? AND id = ?`, org, id); err != nil {
+		return fmt.Errorf("delete signature request: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) oneSig(ctx context.Context, where string, args ...any) (*keys.SignatureRequest, error) {
+	r, err := scanSig(db.r.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests WHERE `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("signature request not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select signature request: %w", err)
+	}
+	return r, nil
+}
+
+// SignatureRequest returns request id of org, or NotFound.
+func (db *DB) SignatureRequest(ctx context.Context, org, id string) (*keys.SignatureRequest, error) {
+	return db.oneSig(ctx, `org_id = ? AND id = ?`, org, id)
+}
+
+// SignatureRequestByExternalID returns the request of org with externalId
+// ext, or NotFound. The writer is used so a request just created by
+// another call is seen.
+func (db *DB) SignatureRequestByExternalID(ctx context.Context, org, ext string) (*keys.SignatureRequest, error) {
+	r, err := scanSig(db.w.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests
+		WHERE org_id = ? AND external_id = ?`), org, ext))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("signature request not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select signature request by externalId: %w", err)
+	}
+	return r, nil
+}
+
+// SignatureRequests pages through the requests of a key or a wallet by id.
+func (db *DB) SignatureRequests(ctx context.Context, org string, f keys.SignatureFilter, p identity.Page) ([]*keys.SignatureRequest, string, error) {
+	q := `SELECT ` + sigCols + ` FROM signature_requests WHERE org_id = ? AND id > ?`
+	args := []any{org, p.Token}
+	if f.KeyID != "" {
+		q += ` AND key_id = ?`
+		args = append(args, f.KeyID)
+	}
+	if f.WalletID != "" {
+		q += ` AND wallet_id = ?`
+		args = append(args, f.WalletID)
+	}
+	limit := clampLimit(p.Limit)
+	rows, err := db.r.QueryContext(ctx, db.q(q+` ORDER BY id LIMIT ?`), append(args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("select signature requests: %w", err)
+	}
+	defer rows.Close()
+	var out []*keys.SignatureRequest
+	for rows.Next() {
+		r, err := scanSig(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := pageOf(out, limit, func(r *keys.SignatureRequest) string { return r.ID })
+	return out, next, nil
+}
+
+// CreateImportSigner inserts s.
+func (db *DB) CreateImportSigner(ctx context.Context, s *keys.ImportSigner) error {
+	_, err := db.exec(ctx, `INSERT INTO import_signers (id, org_id, public_key, kek_id, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.ID, s.OrgID, hex.EncodeToString(s.PublicKey), s.KEKID, s.Sealed, ms(s.Created))
+	if err != nil {
+		return fmt.Errorf("insert import signer: %w", err)
+	}
+	return nil
+}
+
+// ImportSigners lists the import signers of org.
+func (db *DB) ImportSigners(ctx context.Context, org string) ([]*keys.ImportSigner, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, org_id, public_key, kek_id, sealed, created_at FROM import_signers
+		WHERE org_id = ? ORDER BY id`), org)
+	if err != nil {
+		return nil, fmt.Errorf("select import signers: %w", err)
+	}
+	defer rows.Close()
+	var out []*keys.ImportSigner
+	for rows.Next() {
+		var s keys.ImportSigner
+		var pub string
+		var created int64
+		if err := rows.Scan(&s.ID, &s.OrgID, &pub, &s.KEKID, &s.Sealed, &created); err != nil {
+			return nil, err
+		}
+		if s.PublicKey, err = hex.DecodeString(pub); err != nil {
+			return nil, fmt.Errorf("import signer %s: %w", s.ID, err)
+		}
+		s.Created = fromMS(created)
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}
