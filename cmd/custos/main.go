@@ -76,6 +76,7 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs.DurationVar(&cfg.LoginTTL, "login-ttl", cfg.LoginTTL, "login token lifetime")
 	fs.DurationVar(&cfg.ActionTTL, "action-ttl", cfg.ActionTTL, "user action token lifetime")
 	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address for Go pprof profiles, off when empty (CUSTOS_DEBUG_ADDR)")
 	return fs, nil
 }
 
@@ -121,6 +122,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "custos: serving on %s\n", a.BaseURL())
 	logger.Info("serving", "base_url", a.BaseURL(), "admin_file", a.AdminFile)
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(ctx, cfg.DebugAddr, logger); err != nil {
+			return err
+		}
+	}
 	if err := a.Serve(ctx); err != nil {
 		return err
 	}

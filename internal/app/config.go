@@ -32,6 +32,8 @@ type Config struct {
 	LoginTTL      time.Duration
 	RPID          string
 	Origins       []string
+	// DebugAddr serves pprof profiles on a loopback address when set.
+	DebugAddr string
 }
 
 // Defaults returns the default configuration.
@@ -59,6 +61,12 @@ func (c *Config) Validate() error {
 	}
 	if !c.useTLS() && !c.Insecure && !isLoopback(host) {
 		return fmt.Errorf("refusing to serve plain HTTP on non-loopback address %s: use --tls, --tls-cert/--tls-key, or --insecure", c.Addr)
+	}
+	if c.DebugAddr != "" {
+		h, _, err := net.SplitHostPort(c.DebugAddr)
+		if err != nil || !isLoopback(h) {
+			return fmt.Errorf("debug address %q must be on loopback", c.DebugAddr)
+		}
 	}
 	for _, d := range []time.Duration{c.ChallengeTTL, c.ActionTTL, c.LoginTTL} {
 		if d <= 0 {
@@ -97,7 +105,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str := map[string]*string{
 		"CUSTOS_DATA": &c.DataDir, "CUSTOS_ADDR": &c.Addr, "CUSTOS_BASE_URL": &c.BaseURL,
 		"CUSTOS_TLS_CERT": &c.TLSCert, "CUSTOS_TLS_KEY": &c.TLSKey, "CUSTOS_MASTER_KEY": &c.MasterKeyHex,
-		"CUSTOS_MASTER_KEY_FILE": &c.MasterKeyFile, "CUSTOS_LOG_LEVEL": &c.LogLevel, "CUSTOS_RP_ID": &c.RPID,
+		"CUSTOS_MASTER_KEY_FILE": &c.MasterKeyFile, "CUSTOS_LOG_LEVEL": &c.LogLevel, "CUSTOS_RP_ID": &c.RPID, "CUSTOS_DEBUG_ADDR": &c.DebugAddr,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/credential"
-	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -76,14 +75,14 @@ func (s *Service) InitAction(ctx context.Context, p *principal.Principal, in *In
 // CompleteAction verifies the signed challenge and returns a single-use
 // user-action token bound to the caller, method, path and payload (§5.3).
 func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in *CompleteInput) (string, error) {
-	if in.ChallengeIdentifier == "" || len(in.ChallengeIdentifier) > 512 {
-		return "", apierr.BadRequest("Challenge token is not valid.")
-	}
 	// Verify against the live challenge first, then take it and store the
 	// action in one transaction: the signature check stays outside the
-	// writer lock, and the challenge is still used once (the take is atomic).
-	cid := HashSecret(in.ChallengeIdentifier)
-	c, err := s.store.LiveChallenge(ctx, cid, PurposeAction, s.now())
+	// writer, and the challenge is still used once (the take is atomic).
+	cid, secretHash, ok := splitHandle(in.ChallengeIdentifier)
+	if !ok {
+		return "", apierr.BadRequest("Challenge token is not valid.")
+	}
+	c, err := s.store.LiveChallenge(ctx, cid, secretHash, PurposeAction, s.now())
 	if err != nil {
 		return "", err
 	}
@@ -93,15 +92,15 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 	cred, err := s.verifyFactor(ctx, c, in.FirstFactor)
 	if err != nil {
 		// A failed attempt burns the challenge.
-		_, _ = s.store.TakeChallenge(ctx, cid, PurposeAction, s.now())
+		_, _ = s.store.TakeChallenge(ctx, cid, secretHash, PurposeAction, s.now())
 		return "", err
 	}
-	token := "ua-" + id.Secret(32)
+	token, actionID, tokenHash := newHandle("ua")
 	now := s.now()
 	sum := sha256.Sum256([]byte(c.Payload))
 	ca := in.FirstFactor.CredentialAssertion
 	a := &UserAction{
-		ID: id.New("ua"), TokenHash: HashSecret(token), OrgID: c.OrgID, UserID: c.UserID, Username: p.Username,
+		ID: actionID, TokenHash: tokenHash, OrgID: c.OrgID, UserID: c.UserID, Username: p.Username,
 		TokenID: c.TokenID, SessionID: c.SessionID, CredUUID: cred.UUID,
 		Method: c.Method, Path: c.Path, Payload: c.Payload, PayloadHash: hex.EncodeToString(sum[:]),
 		ClientData: ca.ClientData, Signature: ca.Signature, AuthenticatorData: ca.AuthenticatorData,
@@ -114,10 +113,11 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 }
 
 func (s *Service) takeChallenge(ctx context.Context, ident, purpose string) (*Challenge, error) {
-	if ident == "" || len(ident) > 512 {
+	cid, secretHash, ok := splitHandle(ident)
+	if !ok {
 		return nil, apierr.BadRequest("Challenge token is not valid.")
 	}
-	return s.store.TakeChallenge(ctx, HashSecret(ident), purpose, s.now())
+	return s.store.TakeChallenge(ctx, cid, secretHash, purpose, s.now())
 }
 
 var badAction = apierr.Forbidden("user action signature is missing or invalid")
@@ -128,10 +128,11 @@ var badAction = apierr.Forbidden("user action signature is missing or invalid")
 // the credential that signed it is active. It is consumed atomically before
 // the other checks, so a token shown with the wrong request is burnt too.
 func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*UserAction, error) {
-	if token == "" || len(token) > 512 {
+	actionID, tokenHash, ok := splitHandle(token)
+	if !ok {
 		return nil, badAction
 	}
-	a, used, err := s.store.ConsumeUserAction(ctx, HashSecret(token), s.now())
+	a, used, err := s.store.ConsumeUserAction(ctx, actionID, tokenHash, s.now())
 	if err != nil {
 		return nil, err
 	}

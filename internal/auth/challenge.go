@@ -97,9 +97,9 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 			out.SupportedCredentialKinds = append(out.SupportedCredentialKinds, SupportedKind{Kind: string(k), Factor: factor})
 		}
 	}
-	ident := id.Secret(32)
+	ident, rowID, secretHash := newHandle("ch")
 	now := s.now()
-	c.ID = HashSecret(ident)
+	c.ID, c.SecretHash = rowID, secretHash
 	c.Challenge = id.Secret(32)
 	c.Created = now
 	c.ExpiresAt = now.Add(s.cfg.ChallengeTTL)

@@ -73,10 +73,10 @@ func (s *Service) CredentialInit(ctx context.Context, p *principal.Principal, ki
 	if err != nil {
 		return nil, err
 	}
-	ident := id.Secret(32)
+	ident, rowID, secretHash := newHandle("ch")
 	now := s.now()
 	c := &Challenge{
-		ID: HashSecret(ident), OrgID: p.OrgID, Purpose: PurposeCredential, UserID: p.UserID, TokenID: p.TokenID,
+		ID: rowID, SecretHash: secretHash, OrgID: p.OrgID, Purpose: PurposeCredential, UserID: p.UserID, TokenID: p.TokenID,
 		SessionID: p.SessionID, Challenge: id.Secret(32), Kind: string(k), Created: now, ExpiresAt: now.Add(s.cfg.ChallengeTTL),
 	}
 	if err := s.store.CreateChallenge(ctx, c); err != nil {

@@ -5,12 +5,14 @@ package auth
 
 import (
 	"context"
+	"strings"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
 )
@@ -52,11 +54,31 @@ func New(cfg Config, store Store, tokens *Tokens) *Service {
 // Tokens returns the token service (for issuing long-lived tokens).
 func (s *Service) Tokens() *Tokens { return s.tokens }
 
-// HashSecret returns the hex SHA-256 of a bearer or user-action token; only
-// these hashes are stored.
+// HashSecret returns the hex SHA-256 of a bearer token or of the secret part
+// of a challenge identifier or user-action token; only these are stored.
 func HashSecret(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
+}
+
+// newHandle returns a handle "<id>.<secret>" for a new row with a
+// time-ordered id, and the hash of its secret.
+func newHandle(prefix string) (handle, rowID, secretHash string) {
+	rowID = id.New(prefix)
+	secret := id.Secret(32)
+	return rowID + "." + secret, rowID, HashSecret(secret)
+}
+
+// splitHandle parses a handle made by newHandle.
+func splitHandle(h string) (rowID, secretHash string, ok bool) {
+	if len(h) > 256 {
+		return "", "", false
+	}
+	rowID, secret, ok := strings.Cut(h, ".")
+	if !ok || rowID == "" || len(secret) < 32 {
+		return "", "", false
+	}
+	return rowID, HashSecret(secret), true
 }
 
 var notAuthorized = apierr.Unauthorized("Not Authorized.")

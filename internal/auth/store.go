@@ -15,10 +15,11 @@ const (
 	PurposeCredential = "credential"
 )
 
-// Challenge is an issued signing challenge. ID is the SHA-256 (hex) of the
-// challengeIdentifier handed to the client, which is never stored.
+// Challenge is an issued signing challenge. The challengeIdentifier handed
+// to the client is ID + "." + a secret; only the secret's SHA-256 is kept.
 type Challenge struct {
-	ID        string
+	ID         string
+	SecretHash string
 	OrgID     string
 	Purpose   string
 	UserID    string
@@ -85,12 +86,13 @@ type Store interface {
 	UseNonce(ctx context.Context, nonce string, until time.Time) (bool, error)
 
 	CreateChallenge(ctx context.Context, c *Challenge) error
-	// TakeChallenge atomically marks the live, unused challenge id of
-	// purpose as used and returns it; otherwise a 400 error.
-	TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*Challenge, error)
+	// TakeChallenge atomically marks the live, unused challenge id (whose
+	// secret hashes to secretHash) of purpose as used and returns it;
+	// otherwise a 400 error.
+	TakeChallenge(ctx context.Context, id, secretHash, purpose string, now time.Time) (*Challenge, error)
 	// LiveChallenge returns the live, unused challenge id of purpose
 	// without taking it; otherwise a 400 error.
-	LiveChallenge(ctx context.Context, id, purpose string, now time.Time) (*Challenge, error)
+	LiveChallenge(ctx context.Context, id, secretHash, purpose string, now time.Time) (*Challenge, error)
 	// TakeChallengeFor atomically marks challenge id used and stores a, in
 	// one transaction; a challenge taken meanwhile is a 400 error.
 	TakeChallengeFor(ctx context.Context, id string, now time.Time, a *UserAction) error
@@ -113,7 +115,7 @@ type Store interface {
 	// active, and returns it. It returns (nil, true, nil) when the action
 	// was already consumed, (nil, false, nil) when there is none or its
 	// credential is no longer active.
-	ConsumeUserAction(ctx context.Context, tokenHash string, now time.Time) (a *UserAction, used bool, err error)
+	ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (a *UserAction, used bool, err error)
 	AuditLog(ctx context.Context, org, id string) (*UserAction, error)
 	AuditLogs(ctx context.Context, org string, f LogFilter) ([]*UserAction, string, error)
 

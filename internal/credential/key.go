@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/pemkey"
@@ -173,7 +174,7 @@ func (v keyVerifier) Verify(cred *Credential, a *Assertion, exp Expect) (uint32,
 	if cred == nil || cred.Kind != v.kind || ca.CredID != cred.CredID {
 		return 0, apierr.Unauthorized("credential cannot be used for this challenge")
 	}
-	pub, err := pemkey.ParsePublic(cred.PublicKey)
+	pub, err := parsedKey(cred.PublicKey)
 	if err != nil {
 		return 0, apierr.Internal(fmt.Errorf("stored public key of credential %s: %w", cred.UUID, err))
 	}
@@ -191,4 +192,35 @@ func (v keyVerifier) Verify(cred *Credential, a *Assertion, exp Expect) (uint32,
 		return 0, apierr.Unauthorized("credential signature is not valid")
 	}
 	return cred.SignCount, nil
+}
+
+// parsed remembers the stored public keys already parsed: a credential's
+// PEM never changes, and parsing it on every assertion cost more than the
+// hash of the clientData.
+var (
+	parsedMu sync.RWMutex
+	parsed   = map[string]*pemkey.PublicKey{}
+)
+
+// maxParsed bounds the parsed-key memo.
+const maxParsed = 10000
+
+func parsedKey(pemText string) (*pemkey.PublicKey, error) {
+	parsedMu.RLock()
+	k, ok := parsed[pemText]
+	parsedMu.RUnlock()
+	if ok {
+		return k, nil
+	}
+	k, err := pemkey.ParsePublic(pemText)
+	if err != nil {
+		return nil, err
+	}
+	parsedMu.Lock()
+	if len(parsed) >= maxParsed {
+		clear(parsed)
+	}
+	parsed[pemText] = k
+	parsedMu.Unlock()
+	return k, nil
 }

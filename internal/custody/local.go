@@ -5,8 +5,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 
@@ -29,6 +33,9 @@ var ErrKeyMismatch = errors.New("custody: sealed key does not match the public k
 // in process.
 type Local struct {
 	ring *Keyring
+	// checked memoizes materials verified to match their public key.
+	checked  sync.Map // [32]byte -> struct{}
+	checkedN atomic.Int64
 }
 
 var _ Backend = (*Local)(nil)
@@ -132,6 +139,10 @@ func (l *Local) check(key chain.Key, m Material, aad []byte) (keyKind, []byte, e
 		return 0, nil, fmt.Errorf("custody: material of backend %q given to the local backend", m.Backend)
 	}
 	sealAAD := materialAAD(key.Scheme, key.Curve, aad)
+	memo := checkMemo(m, sealAAD, key.PublicKey)
+	if _, ok := l.checked.Load(memo); ok {
+		return kind, sealAAD, nil
+	}
 	priv, err := openKey(l.ring, m.KEKID, m.Ciphertext, sealAAD)
 	if err != nil {
 		return 0, nil, err
@@ -141,7 +152,31 @@ func (l *Local) check(key chain.Key, m Material, aad []byte) (keyKind, []byte, e
 	if !bytes.Equal(pub, key.PublicKey) {
 		return 0, nil, ErrKeyMismatch
 	}
+	if l.checkedN.Add(1) > maxChecked {
+		l.checked.Clear()
+		l.checkedN.Store(0)
+	}
+	l.checked.Store(memo, struct{}{})
 	return kind, sealAAD, nil
+}
+
+// maxChecked bounds the memo of verified materials.
+const maxChecked = 100000
+
+// checkMemo identifies a (material, binding, public key) triple already
+// verified to match: the AEAD makes the ciphertext unforgeable for its AAD,
+// so the same triple needs no second decryption to check it.
+func checkMemo(m Material, sealAAD, pub []byte) [32]byte {
+	h := sha256.New()
+	for _, b := range [][]byte{[]byte(m.KEKID), m.Ciphertext, sealAAD, pub} {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }
 
 // openKey opens a sealed private key and checks its length.

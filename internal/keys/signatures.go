@@ -59,7 +59,7 @@ func (s *Service) Sign(ctx context.Context, p *principal.Principal, keyID string
 // The request is validated (by a dry run of the adapter with a signer that
 // refuses), checked for externalId idempotency
 // (policies-permissions-webhooks.md §6), evaluated by the policy seam,
-// stored, signed and stored again.
+// signed when the policy allows, and stored once with its outcome.
 func (s *Service) SignWith(ctx context.Context, p *principal.Principal, t Target, body []byte) (SignatureView, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -125,22 +125,34 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, t Target
 	case policy.Deny:
 		r.Status, r.Reason = SigRejected, d.Reason
 	}
-	if err := s.store.CreateSignatureRequest(ctx, r); err != nil {
+	var failure error
+	if r.Status == SigExecuting {
+		// Sign first, then store the request once with its outcome: one
+		// write instead of two on the hot path. The write is detached from
+		// the client's context, so a signature made is always recorded.
+		if failure, err = s.execute(ctx, r, k, sign); err != nil {
+			return SignatureView{}, err
+		}
+	}
+	if err := s.store.CreateSignatureRequest(context.WithoutCancel(ctx), r); err != nil {
 		if errors.Is(err, ErrDuplicateExternalID) {
-			// Lost a race with the same externalId.
+			// Lost a race with the same externalId: the first one stands.
 			v, _, err := s.replay(ctx, p, t, ext, compact)
 			return v, err
 		}
 		return SignatureView{}, err
 	}
-	if r.Status != SigExecuting {
-		return SignatureViewOf(r), nil
+	if r.Status == SigFailed {
+		return SignatureView{}, apierr.Internal(fmt.Errorf("sign request %s with key %s: %w", r.ID, k.ID, failure))
 	}
-	return s.execute(ctx, r, k, sign)
+	return SignatureViewOf(r), nil
 }
 
-// execute signs an Executing request and stores the outcome.
-func (s *Service) execute(ctx context.Context, r *SignatureRequest, k *Key, sign func(context.Context, chain.Signer) (*chain.Result, error)) (SignatureView, error) {
+// execute signs an Executing request, setting its status to Signed, or to
+// Failed with the cause returned as failure. Input errors only the real
+// signing can see (e.g. a later PSBT input) are returned as err: such a
+// request is never accepted, so it is not stored.
+func (s *Service) execute(ctx context.Context, r *SignatureRequest, k *Key, sign func(context.Context, chain.Signer) (*chain.Result, error)) (failure, err error) {
 	signer, err := s.backend.Signer(ctx, k.Chain(), k.Material, k.AAD())
 	var res *chain.Result
 	if err == nil {
@@ -148,24 +160,13 @@ func (s *Service) execute(ctx context.Context, r *SignatureRequest, k *Key, sign
 	}
 	if err != nil {
 		if isStatus(err, http.StatusBadRequest) {
-			// Input the dry run could not see (e.g. a later PSBT input):
-			// the request was never accepted, so it is not kept.
-			if derr := s.store.DeleteSignatureRequest(ctx, r.OrgID, r.ID); derr != nil {
-				return SignatureView{}, errors.Join(err, derr)
-			}
-			return SignatureView{}, err
+			return nil, err
 		}
 		r.Status, r.Reason = SigFailed, "signing failed"
-		if uerr := s.store.UpdateSignatureRequest(ctx, r); uerr != nil {
-			err = errors.Join(err, uerr)
-		}
-		return SignatureView{}, apierr.Internal(fmt.Errorf("sign request %s with key %s: %w", r.ID, k.ID, err))
+		return err, nil
 	}
 	r.Status, r.Result, r.Signed = SigSigned, res, s.now()
-	if err := s.store.UpdateSignatureRequest(ctx, r); err != nil {
-		return SignatureView{}, err
-	}
-	return SignatureViewOf(r), nil
+	return nil, nil
 }
 
 // replay answers a request whose externalId is already used in the org:

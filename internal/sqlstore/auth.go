@@ -36,7 +36,7 @@ func (db *DB) RevokeSession(ctx context.Context, jti string, until time.Time) er
 
 // UseNonce records nonce and reports whether it was fresh.
 func (db *DB) UseNonce(ctx context.Context, nonce string, until time.Time) (bool, error) {
-	res, err := db.exec(ctx, `INSERT INTO nonces (value, expires_at) VALUES (?, ?) ON CONFLICT (value) DO NOTHING`, nonce, ms(until))
+	res, err := db.execQuiet(ctx, `INSERT INTO nonces (value, expires_at) VALUES (?, ?) ON CONFLICT (value) DO NOTHING`, nonce, ms(until))
 	if err != nil {
 		return false, fmt.Errorf("insert nonce: %w", err)
 	}
@@ -47,13 +47,14 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, until time.Time) (bool
 // CreateChallenge inserts c.
 func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
 	allowed, _ := json.Marshal(c.Allowed)
-	_, err := db.exec(ctx, `INSERT INTO challenges (id, org_id, purpose, user_id, token_id, session_id, challenge, kind,
-		method, path, payload, allowed, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path, c.Payload,
+	_, err := db.execQuiet(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
+		method, path, payload, allowed, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.SecretHash, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path, c.Payload,
 		string(allowed), ms(c.ExpiresAt), ms(c.Created))
 	if err != nil {
 		return fmt.Errorf("insert challenge: %w", err)
 	}
+	db.challenges.add(c)
 	return nil
 }
 
@@ -80,22 +81,33 @@ func scanChallenge(row *sql.Row) (*auth.Challenge, error) {
 }
 
 // TakeChallenge atomically marks a live, unused challenge used and returns it.
-func (db *DB) TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*auth.Challenge, error) {
-	return scanChallenge(db.w.QueryRowContext(ctx, db.q(`UPDATE challenges SET used_at = ?
-		WHERE id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?
-		RETURNING `+challengeCols), ms(now), id, purpose, ms(now)))
+func (db *DB) TakeChallenge(ctx context.Context, id, secretHash, purpose string, now time.Time) (*auth.Challenge, error) {
+	db.challenges.drop(id)
+	var c *auth.Challenge
+	err := db.writeRow(ctx, `UPDATE challenges SET used_at = ?
+		WHERE id = ? AND secret_hash = ? AND purpose = ? AND used_at = 0 AND expires_at > ?
+		RETURNING `+challengeCols, []any{ms(now), id, secretHash, purpose, ms(now)}, func(r *sql.Row) error {
+		var err error
+		c, err = scanChallenge(r)
+		return err
+	})
+	return c, err
 }
 
 // LiveChallenge returns a live, unused challenge without taking it.
-func (db *DB) LiveChallenge(ctx context.Context, id, purpose string, now time.Time) (*auth.Challenge, error) {
+func (db *DB) LiveChallenge(ctx context.Context, id, secretHash, purpose string, now time.Time) (*auth.Challenge, error) {
+	if c, ok := db.challenges.live(id, secretHash, purpose, now); ok {
+		return c, nil
+	}
 	return scanChallenge(db.r.QueryRowContext(ctx, db.q(`SELECT `+challengeCols+` FROM challenges
-		WHERE id = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`), id, purpose, ms(now)))
+		WHERE id = ? AND secret_hash = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`), id, secretHash, purpose, ms(now)))
 }
 
 // TakeChallengeFor marks challenge id used and stores the user action a
 // minted for it, in one transaction.
 func (db *DB) TakeChallengeFor(ctx context.Context, id string, now time.Time, a *auth.UserAction) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	db.challenges.drop(id)
+	return db.writeQuiet(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ?`),
 			ms(now), id, ms(now))
 		if err != nil {
@@ -144,7 +156,7 @@ func (db *DB) CreateCredential(ctx context.Context, c *credential.Credential, to
 }
 
 // Credential returns credential uuid of org, or NotFound.
-func (db *DB) Credential(ctx context.Context, org, uuid string) (*credential.Credential, error) {
+func (db *DB) credential(ctx context.Context, org, uuid string) (*credential.Credential, error) {
 	c, err := scanCred(db.r.QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
 		WHERE org_id = ? AND uuid = ? AND is_archived = 0`), org, uuid))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -157,7 +169,7 @@ func (db *DB) Credential(ctx context.Context, org, uuid string) (*credential.Cre
 }
 
 // CredentialByCredID returns the credential with client id credID, or NotFound.
-func (db *DB) CredentialByCredID(ctx context.Context, org, credID string) (*credential.Credential, error) {
+func (db *DB) credentialByCredID(ctx context.Context, org, credID string) (*credential.Credential, error) {
 	c, err := scanCred(db.r.QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
 		WHERE org_id = ? AND cred_id = ? AND is_archived = 0`), org, credID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -187,7 +199,7 @@ func (db *DB) creds(ctx context.Context, query string, args ...any) ([]*credenti
 }
 
 // SigningCredentials lists the active credentials user's login sessions may sign with.
-func (db *DB) SigningCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error) {
+func (db *DB) signingCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error) {
 	return db.creds(ctx, `SELECT `+credCols+` FROM credentials WHERE org_id = ? AND user_id = ? AND token_id = ''
 		AND is_active = 1 AND is_archived = 0 ORDER BY created_at, uuid`, org, userID)
 }
@@ -242,7 +254,7 @@ func scanAction(sc interface{ Scan(...any) error }) (*auth.UserAction, error) {
 
 // CreateUserAction inserts a.
 func (db *DB) CreateUserAction(ctx context.Context, a *auth.UserAction) error {
-	_, err := db.exec(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.execQuiet(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		actionArgs(a)...)
 	if err != nil {
 		return fmt.Errorf("insert user action: %w", err)
@@ -257,11 +269,16 @@ func actionArgs(a *auth.UserAction) []any {
 
 // ConsumeUserAction atomically consumes the action with tokenHash while
 // the credential that signed it is active.
-func (db *DB) ConsumeUserAction(ctx context.Context, tokenHash string, now time.Time) (*auth.UserAction, bool, error) {
-	a, err := scanAction(db.w.QueryRowContext(ctx, db.q(`UPDATE user_actions SET consumed_at = ?
-		WHERE token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
+func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (*auth.UserAction, bool, error) {
+	var a *auth.UserAction
+	err := db.writeRow(ctx, `UPDATE user_actions SET consumed_at = ?
+		WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
 			WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)
-		RETURNING `+actionCols), ms(now), tokenHash))
+		RETURNING `+actionCols, []any{ms(now), id, tokenHash}, func(r *sql.Row) error {
+		var err error
+		a, err = scanAction(r)
+		return err
+	})
 	if err == nil {
 		return a, false, nil
 	}
@@ -269,7 +286,7 @@ func (db *DB) ConsumeUserAction(ctx context.Context, tokenHash string, now time.
 		return nil, false, fmt.Errorf("consume user action: %w", err)
 	}
 	var n int
-	if err := db.w.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE token_hash = ? AND consumed_at > 0`), tokenHash).Scan(&n); err != nil {
+	if err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE id = ? AND token_hash = ? AND consumed_at > 0`), id, tokenHash).Scan(&n); err != nil {
 		return nil, false, fmt.Errorf("select user action: %w", err)
 	}
 	return nil, n > 0, nil

@@ -22,15 +22,21 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// DB is the database: a single writer connection and a pool of readers
-// (SQLite allows one writer at a time; WAL lets readers run beside it).
+// DB is the database: writes go through the group-commit writer on w, the
+// single writer connection; reads run on the pool r.
 type DB struct {
 	w, r    *pool
 	dialect string
+
+	ops        chan writeOp
+	writerDone chan struct{}
+	cache      *readCache
+	challenges *challengeCache
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
-// applies pending migrations.
+// applies pending migrations. One connection writes (through the group
+// commit writer); a small pool reads beside it (WAL).
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + filepath.ToSlash(path) +
 		"?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
@@ -42,23 +48,27 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn+"&mode=ro")
+	r, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db := &DB{w: &pool{DB: w}, r: &pool{DB: r}, dialect: "sqlite"}
+	db := &DB{w: &pool{DB: w}, r: &pool{DB: r}, dialect: "sqlite", cache: newReadCache(true),
+		challenges: newChallengeCache(true)}
 	if err := db.migrate(ctx); err != nil {
-		db.Close()
+		db.w.Close()
+		db.r.Close()
 		return nil, err
 	}
+	db.startWriter()
 	return db, nil
 }
 
-// Close closes both pools; the WAL is checkpointed by the driver on close.
+// Close finishes the pending writes and closes the pools.
 func (db *DB) Close() error {
+	db.stopWriter()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -84,7 +94,7 @@ func (db *DB) q(query string) string {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := db.w.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -100,7 +110,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: bad name", e.Name())
 		}
 		var n int
-		if err := db.w.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+		if err := db.w.DB.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
 			return fmt.Errorf("check migration %d: %w", v, err)
 		}
 		if n > 0 {
@@ -110,7 +120,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.migrateTx(ctx, func(tx *sql.Tx) error {
 			for _, stmt := range strings.Split(string(body), ";\n") {
 				if strings.TrimSpace(stripComments(stmt)) == "" {
 					continue
@@ -138,9 +148,9 @@ func stripComments(s string) string {
 	return strings.Join(out, "\n")
 }
 
-// tx runs fn in a write transaction on the writer connection.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+// migrateTx runs fn in a plain transaction (before the writer starts).
+func (db *DB) migrateTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -148,15 +158,42 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return tx.Commit()
 }
 
-// exec runs one write statement on the writer.
+// tx runs fn as one atomic write (in the next group commit).
+func (db *DB) tx(ctx context.Context, fn func(*Tx) error) error {
+	return db.write(ctx, fn)
+}
+
+// exec runs one write statement.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return db.w.ExecContext(ctx, db.q(query), args...)
+	var res sql.Result
+	err := db.write(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, db.q(query), args...)
+		return err
+	})
+	return res, err
+}
+
+// execQuiet is exec for protocol tables (see writeQuiet).
+func (db *DB) execQuiet(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.writeQuiet(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, db.q(query), args...)
+		return err
+	})
+	return res, err
+}
+
+// writeRow runs one write statement on protocol tables that returns a row
+// (RETURNING) and scans it with scan.
+func (db *DB) writeRow(ctx context.Context, query string, args []any, scan func(*sql.Row) error) error {
+	return db.writeQuiet(ctx, func(tx *Tx) error {
+		return scan(tx.QueryRowContext(ctx, db.q(query), args...))
+	})
 }
 
 func now() int64 { return time.Now().UnixMilli() }

@@ -165,7 +165,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *identity.User) error {
 
 // LoginSession returns the user of a login token and whether its session
 // was logged out, in one read.
-func (db *DB) LoginSession(ctx context.Context, org, userID, jti string) (*identity.User, bool, error) {
+func (db *DB) loginSession(ctx context.Context, org, userID, jti string) (*identity.User, bool, error) {
 	var revoked int
 	u, err := scanUser(db.r.QueryRowContext(ctx, db.q(`SELECT `+userCols+`,
 		(SELECT COUNT(*) FROM revoked_sessions WHERE jti = ?) FROM users WHERE org_id = ? AND id = ?`), jti, org, userID),
@@ -181,7 +181,7 @@ func (db *DB) LoginSession(ctx context.Context, org, userID, jti string) (*ident
 
 // TokenSession returns the user and token of a PAT or service-account
 // bearer, in one read.
-func (db *DB) TokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error) {
+func (db *DB) tokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error) {
 	row := db.r.QueryRowContext(ctx, db.q(`SELECT `+prefixed("u.", userCols)+`, `+prefixed("t.", tokenCols)+`
 		FROM users u JOIN tokens t ON t.user_id = u.id AND t.org_id = u.org_id
 		WHERE u.org_id = ? AND u.id = ? AND t.id = ?`), org, userID, tokenID)

@@ -54,7 +54,7 @@ func (db *DB) CreateKey(ctx context.Context, k *keys.Key) error {
 }
 
 // Key returns key id of org, or NotFound.
-func (db *DB) Key(ctx context.Context, org, id string) (*keys.Key, error) {
+func (db *DB) key(ctx context.Context, org, id string) (*keys.Key, error) {
 	k, err := scanKey(db.r.QueryRowContext(ctx, db.q(`SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("key %s not found", id)
@@ -164,7 +164,7 @@ func (db *DB) CreateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 	if err != nil {
 		return err
 	}
-	_, err = db.exec(ctx, `INSERT INTO signature_requests (`+sigCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = db.execQuiet(ctx, `INSERT INTO signature_requests (`+sigCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.KeyID, r.WalletID, r.Network, r.Requester.UserID, r.Requester.TokenID, r.Requester.AppID,
 		string(r.Body), r.Status, r.Reason, result, r.ApprovalID, r.ExternalID, ms(r.Requested), ms(r.PolicyResolved),
 		ms(r.Signed))
@@ -183,7 +183,7 @@ func (db *DB) UpdateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 	if err != nil {
 		return err
 	}
-	_, err = db.exec(ctx, `UPDATE signature_requests SET status = ?, reason = ?, result = ?, approval_id = ?,
+	_, err = db.execQuiet(ctx, `UPDATE signature_requests SET status = ?, reason = ?, result = ?, approval_id = ?,
 		policy_resolved_at = ?, signed_at = ? WHERE org_id = ? AND id = ?`,
 		r.Status, r.Reason, result, r.ApprovalID, ms(r.PolicyResolved), ms(r.Signed), r.OrgID, r.ID)
 	if err != nil {
@@ -194,7 +194,7 @@ func (db *DB) UpdateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 
 // DeleteSignatureRequest removes request id of org.
 func (db *DB) DeleteSignatureRequest(ctx context.Context, org, id string) error {
-	if _, err := db.exec(ctx, `DELETE FROM signature_requests WHERE org_id = ? AND id = ?`, org, id); err != nil {
+	if _, err := db.execQuiet(ctx, `DELETE FROM signature_requests WHERE org_id = ? AND id = ?`, org, id); err != nil {
 		return fmt.Errorf("delete signature request: %w", err)
 	}
 	return nil
@@ -217,10 +217,10 @@ func (db *DB) SignatureRequest(ctx context.Context, org, id string) (*keys.Signa
 }
 
 // SignatureRequestByExternalID returns the request of org with externalId
-// ext, or NotFound. The writer is used so a request just created by
-// another call is seen.
+// ext, or NotFound. Writes are acknowledged only once committed, so a
+// request created by another call is already visible here.
 func (db *DB) SignatureRequestByExternalID(ctx context.Context, org, ext string) (*keys.SignatureRequest, error) {
-	r, err := scanSig(db.w.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests
+	r, err := scanSig(db.r.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests
 		WHERE org_id = ? AND external_id = ?`), org, ext))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("signature request not found")

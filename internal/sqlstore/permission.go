@@ -180,7 +180,7 @@ func (db *DB) Grants(ctx context.Context, org, identityID string) ([]permission.
 
 // GrantsOf lists the unarchived permissions assigned to one or two
 // identities (a user and its token), in one read.
-func (db *DB) GrantsOf(ctx context.Context, org string, ids ...string) (map[string][]permission.Grant, error) {
+func (db *DB) grantsOf(ctx context.Context, org string, ids ...string) (map[string][]permission.Grant, error) {
 	if len(ids) == 0 || len(ids) > 2 {
 		return nil, fmt.Errorf("grants of %d identities", len(ids))
 	}

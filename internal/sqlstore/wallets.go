@@ -51,7 +51,7 @@ func tagsText(tags []string) string {
 // CreateWallet inserts w, after newKey when that is not nil, in one
 // transaction.
 func (db *DB) CreateWallet(ctx context.Context, w *wallet.Wallet, newKey *keys.Key) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *Tx) error {
 		if newKey != nil {
 			if _, err := tx.ExecContext(ctx, db.q(insertKey), keyArgs(newKey)...); err != nil {
 				return fmt.Errorf("insert key: %w", err)
@@ -116,7 +116,7 @@ func (db *DB) UpdateWallet(ctx context.Context, w *wallet.Wallet) error {
 // UpdateTags adds and removes tags of wallet id in one transaction on the
 // single writer, so concurrent changes do not lose each other.
 func (db *DB) UpdateTags(ctx context.Context, org, id string, add, remove []string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *Tx) error {
 		var text string
 		err := tx.QueryRowContext(ctx, db.q(`SELECT tags FROM wallets WHERE org_id = ? AND id = ?`), org, id).Scan(&text)
 		if errors.Is(err, sql.ErrNoRows) {

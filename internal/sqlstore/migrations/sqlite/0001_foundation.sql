@@ -100,9 +100,12 @@ CREATE TABLE jwt_keys (
 );
 
 -- challenges are issued signing challenges (login, user action, credential,
--- registration). id is the SHA-256 of the challengeIdentifier handed out.
+-- registration). The challengeIdentifier handed out is "<id>.<secret>";
+-- only the SHA-256 of the secret is kept. Ids are time-ordered, so inserts
+-- append to the B-tree.
 CREATE TABLE challenges (
 	id          TEXT PRIMARY KEY,
+	secret_hash TEXT NOT NULL,
 	org_id      TEXT NOT NULL,
 	purpose     TEXT NOT NULL,
 	user_id     TEXT NOT NULL,
@@ -121,10 +124,11 @@ CREATE TABLE challenges (
 CREATE INDEX challenges_expiry ON challenges (expires_at);
 
 -- user_actions are issued user-action signatures; consumed ones form the
--- audit log together with the signed assertion.
+-- audit log together with the signed assertion. The token handed out is
+-- "<id>.<secret>"; only the SHA-256 of the secret is kept.
 CREATE TABLE user_actions (
 	id                 TEXT PRIMARY KEY,
-	token_hash         TEXT NOT NULL UNIQUE,
+	token_hash         TEXT NOT NULL,
 	org_id             TEXT NOT NULL,
 	user_id            TEXT NOT NULL,
 	username           TEXT NOT NULL DEFAULT '',

@@ -1,0 +1,36 @@
+package id
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+)
+
+var shape = regexp.MustCompile(`^us-[0-9a-z]{5}-[0-9a-z]{5}-[0-9a-z]{16}$`)
+
+func TestNewShapeOrderAndUniqueness(t *testing.T) {
+	seen := map[string]bool{}
+	var ids []string
+	for i := range 2000 {
+		v := New("us")
+		if !shape.MatchString(v) {
+			t.Fatalf("id %q has not the Dfns shape", v)
+		}
+		if seen[v] {
+			t.Fatalf("duplicate id %q", v)
+		}
+		seen[v] = true
+		ids = append(ids, v)
+		if i == 1000 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	// Ids of later milliseconds sort after earlier ones.
+	if ids[0][:15] > ids[len(ids)-1][:15] || !slices.IsSorted([]string{ids[0][:15], ids[1999][:15]}) {
+		t.Fatalf("ids do not sort by time: %s .. %s", ids[0], ids[1999])
+	}
+	if !Valid("us", ids[0]) || Valid("wa", ids[0]) || Valid("us", "us-../x") {
+		t.Fatal("Valid")
+	}
+}

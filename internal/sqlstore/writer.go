@@ -1,0 +1,218 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// The writer runs every write of the process on the one writer connection,
+// grouping the writes that are waiting into one transaction (group commit):
+// at concurrency a commit and its WAL page writes are shared by many
+// requests instead of paid by each. Each write runs inside its own
+// savepoint, so one failing write rolls back alone; a write is acknowledged
+// only after its batch commits.
+
+// maxBatch bounds how many writes share one commit.
+const maxBatch = 256
+
+// Tx is the transaction a write runs in. Statements are prepared once per
+// query and reused.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+	// missing lists queries first seen in this transaction; they are
+	// prepared on the writer pool once the connection is free again.
+	missing []string
+}
+
+// stmt returns the cached statement for query bound to this transaction.
+// The pool cannot prepare while the transaction holds its only connection,
+// so a new query is prepared on the transaction this once.
+func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := t.db.w.stmts.Load(query); ok {
+		return t.tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	}
+	t.missing = append(t.missing, query)
+	return t.tx.PrepareContext(ctx, query)
+}
+
+// ExecContext runs one statement; query is already in the dialect (db.q).
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryRowContext runs one statement returning a row.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+type writeOp struct {
+	ctx context.Context
+	fn  func(*Tx) error
+	// quiet marks a write that touches only protocol tables, which no
+	// cached read depends on.
+	quiet bool
+	done  chan error
+}
+
+// startWriter starts the writer goroutine; stopWriter ends it.
+func (db *DB) startWriter() {
+	db.ops = make(chan writeOp, maxBatch)
+	db.writerDone = make(chan struct{})
+	go db.writeLoop()
+}
+
+func (db *DB) stopWriter() {
+	if db.ops == nil {
+		return
+	}
+	close(db.ops)
+	<-db.writerDone
+	db.ops = nil
+}
+
+// errClosed is returned for writes submitted after Close.
+var errClosed = errors.New("database is closed")
+
+// write runs fn in the next group commit and returns its error, or the
+// commit's. fn must use only the Tx it is given. Cached reads are
+// invalidated once it commits.
+func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
+	return db.submit(ctx, fn, false)
+}
+
+// writeQuiet is write for protocol tables only (challenges, user actions,
+// signature requests, nonces): it leaves cached reads alone.
+func (db *DB) writeQuiet(ctx context.Context, fn func(*Tx) error) error {
+	return db.submit(ctx, fn, true)
+}
+
+func (db *DB) submit(ctx context.Context, fn func(*Tx) error, quiet bool) (err error) {
+	if db.ops == nil {
+		return errClosed
+	}
+	op := writeOp{ctx: ctx, fn: fn, quiet: quiet, done: make(chan error, 1)}
+	defer func() {
+		if recover() != nil { // send on a closed channel: closing
+			err = errClosed
+		}
+	}()
+	select {
+	case db.ops <- op:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-op.done
+}
+
+func (db *DB) writeLoop() {
+	defer close(db.writerDone)
+	batch := make([]writeOp, 0, maxBatch)
+	for op := range db.ops {
+		batch = append(batch[:0], op)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case more, ok := <-db.ops:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, more)
+			default:
+				break drain
+			}
+		}
+		db.commitBatch(batch)
+	}
+}
+
+// commitBatch runs the ops of one batch in one transaction.
+func (db *DB) commitBatch(batch []writeOp) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	fail := func(err error) {
+		for _, op := range batch {
+			op.done <- err
+		}
+	}
+	sqlTx, err := db.w.DB.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	tx := &Tx{tx: sqlTx, db: db}
+	single := len(batch) == 1
+	for i, op := range batch {
+		if err := op.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if single {
+			errs[i] = runOp(op, tx)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+			errs[i] = fmt.Errorf("savepoint: %w", err)
+			continue
+		}
+		if errs[i] = runOp(op, tx); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
+				_ = sqlTx.Rollback()
+				fail(fmt.Errorf("rollback to savepoint: %w", err))
+				return
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE w`); err != nil {
+			_ = sqlTx.Rollback()
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	loud := false
+	for _, op := range batch {
+		loud = loud || !op.quiet
+	}
+	if single && errs[0] != nil {
+		_ = sqlTx.Rollback()
+		batch[0].done <- errs[0]
+		for _, q := range tx.missing {
+			_, _ = db.w.stmt(ctx, q)
+		}
+		return
+	}
+	err = sqlTx.Commit()
+	if loud {
+		db.cache.invalidate()
+	}
+	if err != nil {
+		fail(fmt.Errorf("commit: %w", err))
+		return
+	}
+	for i, op := range batch {
+		op.done <- errs[i]
+	}
+	for _, q := range tx.missing {
+		_, _ = db.w.stmt(ctx, q)
+	}
+}
+
+// runOp runs one write, turning a panic into an error so that the writer
+// goroutine survives a bug in one write.
+func runOp(op writeOp, tx *Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("write panicked: %v", v)
+		}
+	}()
+	return op.fn(tx)
+}
