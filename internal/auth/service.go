@@ -5,10 +5,10 @@ package auth
 
 import (
 	"context"
-	"strings"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"

@@ -20,19 +20,19 @@ const (
 type Challenge struct {
 	ID         string
 	SecretHash string
-	OrgID     string
-	Purpose   string
-	UserID    string
-	TokenID   string
-	SessionID string
-	Challenge string
-	Kind      string // credential kind, for credential challenges
-	Method    string
-	Path      string
-	Payload   string
-	Allowed   []string // credential uuids allowed to sign
-	ExpiresAt time.Time
-	Created   time.Time
+	OrgID      string
+	Purpose    string
+	UserID     string
+	TokenID    string
+	SessionID  string
+	Challenge  string
+	Kind       string // credential kind, for credential challenges
+	Method     string
+	Path       string
+	Payload    string
+	Allowed    []string // credential uuids allowed to sign
+	ExpiresAt  time.Time
+	Created    time.Time
 }
 
 // UserAction is an issued user-action signature. Consumed ones are the audit
