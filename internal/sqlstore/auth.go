@@ -182,20 +182,7 @@ func (db *DB) credentialByCredID(ctx context.Context, org, credID string) (*cred
 }
 
 func (db *DB) creds(ctx context.Context, query string, args ...any) ([]*credential.Credential, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("select credentials: %w", err)
-	}
-	defer rows.Close()
-	var out []*credential.Credential
-	for rows.Next() {
-		c, err := scanCred(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "credentials", query, args, func(r scanner) (*credential.Credential, error) { return scanCred(r) })
 }
 
 // SigningCredentials lists the active credentials user's login sessions may sign with.
@@ -314,30 +301,9 @@ func (db *DB) AuditLogs(ctx context.Context, org string, f auth.LogFilter) ([]*a
 		q += ` AND user_id = ?`
 		args = append(args, f.UserID)
 	}
-	limit := clampLimit(f.Page.Limit)
-	args = append(args, limit+1)
-	rows, err := db.r.QueryContext(ctx, db.q(q+` ORDER BY id LIMIT ?`), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("select audit logs: %w", err)
-	}
-	defer rows.Close()
-	var out []*auth.UserAction
-	for rows.Next() {
-		a, err := scanAction(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, db, "audit logs", q+` ORDER BY id`, args, f.Page,
+		func(r scanner) (*auth.UserAction, error) { return scanAction(r) },
+		func(a *auth.UserAction) string { return a.ID })
 }
 
 // SigningKeys lists the token signing keys, newest first.

@@ -39,22 +39,14 @@ func (db *DB) Org(ctx context.Context, id string) (*identity.Org, error) {
 
 // Orgs lists all organisations.
 func (db *DB) Orgs(ctx context.Context) ([]*identity.Org, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, name, created_at FROM orgs ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("select orgs: %w", err)
-	}
-	defer rows.Close()
-	var out []*identity.Org
-	for rows.Next() {
-		var o identity.Org
-		var c int64
-		if err := rows.Scan(&o.ID, &o.Name, &c); err != nil {
-			return nil, err
-		}
-		o.Created = fromMS(c)
-		out = append(out, &o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "orgs", `SELECT id, name, created_at FROM orgs ORDER BY created_at, id`, nil,
+		func(r scanner) (*identity.Org, error) {
+			var o identity.Org
+			var c int64
+			err := r.Scan(&o.ID, &o.Name, &c)
+			o.Created = fromMS(c)
+			return &o, err
+		})
 }
 
 const userCols = `id, org_id, username, name, kind, is_service_account, is_active, is_archived, is_registered,
@@ -123,31 +115,9 @@ func (db *DB) Users(ctx context.Context, org, kind string, serviceAccounts bool,
 		q += ` AND kind = ?`
 		args = append(args, kind)
 	}
-	limit := clampLimit(p.Limit)
-	q += ` ORDER BY id LIMIT ?`
-	args = append(args, limit+1)
-	rows, err := db.r.QueryContext(ctx, db.q(q), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("select users: %w", err)
-	}
-	defer rows.Close()
-	var out []*identity.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, db, "users", q+` ORDER BY id`, args, p,
+		func(r scanner) (*identity.User, error) { return scanUser(r) },
+		func(u *identity.User) string { return u.ID })
 }
 
 // UpdateUser writes the mutable fields of u.
@@ -266,20 +236,8 @@ func (db *DB) Tokens(ctx context.Context, org, kind, userID string) ([]*identity
 		q += ` AND user_id = ?`
 		args = append(args, userID)
 	}
-	rows, err := db.r.QueryContext(ctx, db.q(q+` ORDER BY created_at, id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("select tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []*identity.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "tokens", q+` ORDER BY created_at, id`, args,
+		func(r scanner) (*identity.Token, error) { return scanToken(r) })
 }
 
 // UpdateToken writes the mutable fields of t.
@@ -329,20 +287,8 @@ func (db *DB) App(ctx context.Context, org, id string) (*identity.App, error) {
 
 // Apps lists the applications of org.
 func (db *DB) Apps(ctx context.Context, org string) ([]*identity.App, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+appCols+` FROM apps WHERE org_id = ? ORDER BY created_at, id`), org)
-	if err != nil {
-		return nil, fmt.Errorf("select apps: %w", err)
-	}
-	defer rows.Close()
-	var out []*identity.App
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "apps", `SELECT `+appCols+` FROM apps WHERE org_id = ? ORDER BY created_at, id`, []any{org},
+		func(r scanner) (*identity.App, error) { return scanApp(r) })
 }
 
 // UpdateApp writes the mutable fields of a.

@@ -67,35 +67,10 @@ func (db *DB) key(ctx context.Context, org, id string) (*keys.Key, error) {
 
 // Keys pages through the keys of org by id.
 func (db *DB) Keys(ctx context.Context, org string, p identity.Page) ([]*keys.Key, string, error) {
-	limit := clampLimit(p.Limit)
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?`),
-		org, p.Token, limit+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("select keys: %w", err)
-	}
-	defer rows.Close()
-	var out []*keys.Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	out, next := pageOf(out, limit, func(k *keys.Key) string { return k.ID })
-	return out, next, nil
-}
-
-// pageOf cuts a limit+1 result to limit and returns the next page token.
-func pageOf[T any](items []T, limit int, idOf func(T) string) ([]T, string) {
-	if len(items) <= limit {
-		return items, ""
-	}
-	items = items[:limit]
-	return items, idOf(items[limit-1])
+	return queryPage(ctx, db, "keys", `SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id > ? ORDER BY id`,
+		[]any{org, p.Token}, p,
+		func(r scanner) (*keys.Key, error) { return scanKey(r) },
+		func(k *keys.Key) string { return k.ID })
 }
 
 // UpdateKey writes the mutable fields of k.
@@ -110,20 +85,12 @@ func (db *DB) UpdateKey(ctx context.Context, k *keys.Key) error {
 
 // KeyWallets lists the wallets of key keyID.
 func (db *DB) KeyWallets(ctx context.Context, org, keyID string) ([]keys.WalletRef, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, network FROM wallets WHERE org_id = ? AND key_id = ? ORDER BY id`), org, keyID)
-	if err != nil {
-		return nil, fmt.Errorf("select key wallets: %w", err)
-	}
-	defer rows.Close()
-	var out []keys.WalletRef
-	for rows.Next() {
-		var w keys.WalletRef
-		if err := rows.Scan(&w.ID, &w.Network); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "key wallets", `SELECT id, network FROM wallets WHERE org_id = ? AND key_id = ? ORDER BY id`,
+		[]any{org, keyID}, func(r scanner) (keys.WalletRef, error) {
+			var w keys.WalletRef
+			err := r.Scan(&w.ID, &w.Network)
+			return w, err
+		})
 }
 
 const sigCols = `id, org_id, key_id, wallet_id, network, requester_user_id, requester_token_id, requester_app_id,
@@ -243,25 +210,9 @@ func (db *DB) SignatureRequests(ctx context.Context, org string, f keys.Signatur
 		q += ` AND wallet_id = ?`
 		args = append(args, f.WalletID)
 	}
-	limit := clampLimit(p.Limit)
-	rows, err := db.r.QueryContext(ctx, db.q(q+` ORDER BY id LIMIT ?`), append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("select signature requests: %w", err)
-	}
-	defer rows.Close()
-	var out []*keys.SignatureRequest
-	for rows.Next() {
-		r, err := scanSig(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	out, next := pageOf(out, limit, func(r *keys.SignatureRequest) string { return r.ID })
-	return out, next, nil
+	return queryPage(ctx, db, "signature requests", q+` ORDER BY id`, args, p,
+		func(r scanner) (*keys.SignatureRequest, error) { return scanSig(r) },
+		func(r *keys.SignatureRequest) string { return r.ID })
 }
 
 // CreateImportSigner inserts s.
@@ -276,25 +227,19 @@ func (db *DB) CreateImportSigner(ctx context.Context, s *keys.ImportSigner) erro
 
 // ImportSigners lists the import signers of org.
 func (db *DB) ImportSigners(ctx context.Context, org string) ([]*keys.ImportSigner, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, org_id, public_key, kek_id, sealed, created_at FROM import_signers
-		WHERE org_id = ? ORDER BY id`), org)
-	if err != nil {
-		return nil, fmt.Errorf("select import signers: %w", err)
-	}
-	defer rows.Close()
-	var out []*keys.ImportSigner
-	for rows.Next() {
+	return queryAll(ctx, db, "import signers", `SELECT id, org_id, public_key, kek_id, sealed, created_at FROM import_signers
+		WHERE org_id = ? ORDER BY id`, []any{org}, func(r scanner) (*keys.ImportSigner, error) {
 		var s keys.ImportSigner
 		var pub string
 		var created int64
-		if err := rows.Scan(&s.ID, &s.OrgID, &pub, &s.KEKID, &s.Sealed, &created); err != nil {
+		if err := r.Scan(&s.ID, &s.OrgID, &pub, &s.KEKID, &s.Sealed, &created); err != nil {
 			return nil, err
 		}
+		var err error
 		if s.PublicKey, err = hex.DecodeString(pub); err != nil {
 			return nil, fmt.Errorf("import signer %s: %w", s.ID, err)
 		}
 		s.Created = fromMS(created)
-		out = append(out, &s)
-	}
-	return out, rows.Err()
+		return &s, nil
+	})
 }

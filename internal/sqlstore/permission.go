@@ -59,29 +59,10 @@ func (db *DB) Permission(ctx context.Context, org, id string) (*permission.Permi
 
 // Permissions pages through the permissions of org by id.
 func (db *DB) Permissions(ctx context.Context, org string, page identity.Page) ([]*permission.Permission, string, error) {
-	limit := clampLimit(page.Limit)
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id > ?
-		ORDER BY id LIMIT ?`), org, page.Token, limit+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("select permissions: %w", err)
-	}
-	defer rows.Close()
-	var out []*permission.Permission
-	for rows.Next() {
-		p, err := scanPerm(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out, next = out[:limit], out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, db, "permissions", `SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id > ? ORDER BY id`,
+		[]any{org, page.Token}, page,
+		func(r scanner) (*permission.Permission, error) { return scanPerm(r) },
+		func(p *permission.Permission) string { return p.ID })
 }
 
 // UpdatePermission writes the mutable fields of p.
@@ -138,29 +119,10 @@ func (db *DB) Assignment(ctx context.Context, org, id string) (*permission.Assig
 
 // Assignments pages through the assignments of one permission.
 func (db *DB) Assignments(ctx context.Context, org, permissionID string, page identity.Page) ([]*permission.Assignment, string, error) {
-	limit := clampLimit(page.Limit)
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+asCols+` FROM assignments WHERE org_id = ? AND permission_id = ?
-		AND id > ? ORDER BY id LIMIT ?`), org, permissionID, page.Token, limit+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("select assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []*permission.Assignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out, next = out[:limit], out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, db, "assignments", `SELECT `+asCols+` FROM assignments WHERE org_id = ? AND permission_id = ?
+		AND id > ? ORDER BY id`, []any{org, permissionID, page.Token}, page,
+		func(r scanner) (*permission.Assignment, error) { return scanAssignment(r) },
+		func(a *permission.Assignment) string { return a.ID })
 }
 
 // DeleteAssignment removes assignment id of org.

@@ -81,26 +81,10 @@ func (db *DB) Wallet(ctx context.Context, org, id string) (*wallet.Wallet, error
 
 // Wallets pages through the wallets of org by id.
 func (db *DB) Wallets(ctx context.Context, org string, p identity.Page) ([]*wallet.Wallet, string, error) {
-	limit := clampLimit(p.Limit)
-	rows, err := db.r.QueryContext(ctx, db.q(walletSelect+` WHERE w.org_id = ? AND w.id > ? ORDER BY w.id LIMIT ?`),
-		org, p.Token, limit+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("select wallets: %w", err)
-	}
-	defer rows.Close()
-	var out []*wallet.Wallet
-	for rows.Next() {
-		w, err := scanWallet(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	out, next := pageOf(out, limit, func(w *wallet.Wallet) string { return w.ID })
-	return out, next, nil
+	return queryPage(ctx, db, "wallets", walletSelect+` WHERE w.org_id = ? AND w.id > ? ORDER BY w.id`,
+		[]any{org, p.Token}, p,
+		func(r scanner) (*wallet.Wallet, error) { return scanWallet(r) },
+		func(w *wallet.Wallet) string { return w.ID })
 }
 
 // UpdateWallet writes the name and externalId of w.

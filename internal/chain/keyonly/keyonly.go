@@ -3,11 +3,8 @@ package keyonly
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
@@ -40,15 +37,15 @@ func (Adapter) KeyFits(network string, key chain.Key) error {
 	case NetworkKeyECDSA:
 		if key.Curve != chain.CurveSecp256k1 || (key.Scheme != chain.SchemeECDSA && key.Scheme != chain.SchemeSchnorr) {
 			return apierr.BadRequest("network KeyECDSA needs an ECDSA or Schnorr key on secp256k1, not %s/%s",
-				clip(key.Scheme), clip(key.Curve))
+				chain.Clip(key.Scheme), chain.Clip(key.Curve))
 		}
 	case NetworkKeyEdDSA:
 		if key.Curve != chain.CurveEd25519 || key.Scheme != chain.SchemeEdDSA {
 			return apierr.BadRequest("network KeyEdDSA needs an EdDSA key on ed25519, not %s/%s",
-				clip(key.Scheme), clip(key.Curve))
+				chain.Clip(key.Scheme), chain.Clip(key.Curve))
 		}
 	default:
-		return apierr.BadRequest("network %q is not a key-only network", clip(network))
+		return apierr.BadRequest("network %q is not a key-only network", chain.Clip(network))
 	}
 	return nil
 }
@@ -81,7 +78,7 @@ func SignGeneric(ctx context.Context, key chain.Key, s chain.Signer, req chain.R
 	case "":
 		return nil, apierr.BadRequest("kind is required")
 	default:
-		return nil, apierr.BadRequest("kind %q is not supported without a chain network; use Hash or Message", clip(req.Kind))
+		return nil, apierr.BadRequest("kind %q is not supported without a chain network; use Hash or Message", chain.Clip(req.Kind))
 	}
 }
 
@@ -92,13 +89,13 @@ type hashBody struct {
 
 func signHash(ctx context.Context, key chain.Key, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
 	var in hashBody
-	if err := decodeBody(body, &in); err != nil {
+	if err := chain.DecodeBody(body, &in); err != nil {
 		return nil, err
 	}
 	if in.Hash == nil {
 		return nil, apierr.BadRequest("hash is required")
 	}
-	h, err := decodeHex("hash", *in.Hash)
+	h, err := chain.DecodeHex("hash", *in.Hash)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +130,7 @@ func signHash(ctx context.Context, key chain.Key, s chain.Signer, body json.RawM
 		}
 		return splitSignature(sig, nil)
 	}
-	return nil, apierr.BadRequest("keys of scheme %s on curve %s cannot sign", clip(key.Scheme), clip(key.Curve))
+	return nil, apierr.BadRequest("keys of scheme %s on curve %s cannot sign", chain.Clip(key.Scheme), chain.Clip(key.Curve))
 }
 
 type messageBody struct {
@@ -142,16 +139,16 @@ type messageBody struct {
 
 func signMessage(ctx context.Context, key chain.Key, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
 	var in messageBody
-	if err := decodeBody(body, &in); err != nil {
+	if err := chain.DecodeBody(body, &in); err != nil {
 		return nil, err
 	}
 	if key.Scheme != chain.SchemeEdDSA || key.Curve != chain.CurveEd25519 {
-		return nil, apierr.BadRequest("kind Message needs an EdDSA key; %s keys sign a Hash", clip(key.Scheme))
+		return nil, apierr.BadRequest("kind Message needs an EdDSA key; %s keys sign a Hash", chain.Clip(key.Scheme))
 	}
 	if in.Message == nil {
 		return nil, apierr.BadRequest("message is required")
 	}
-	msg, err := decodeHex("message", *in.Message)
+	msg, err := chain.DecodeHex("message", *in.Message)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +171,7 @@ func taprootTweak(key chain.Key, root *string) ([]byte, error) {
 	var r []byte
 	if *root != "" {
 		var err error
-		if r, err = decodeHex("taprootMerkleRoot", *root); err != nil {
+		if r, err = chain.DecodeHex("taprootMerkleRoot", *root); err != nil {
 			return nil, err
 		}
 		if len(r) != 32 {
@@ -205,51 +202,10 @@ func splitSignature(sig []byte, recid *byte) (*chain.Result, error) {
 	if len(sig) != 64 {
 		return nil, fmt.Errorf("keyonly: signer returned %d bytes, want 64", len(sig))
 	}
-	out := &chain.Signature{R: hex0x(sig[:32]), S: hex0x(sig[32:])}
+	out := &chain.Signature{R: chain.Hex0x(sig[:32]), S: chain.Hex0x(sig[32:])}
 	if recid != nil {
 		v := int(*recid)
 		out.Recid = &v
 	}
 	return &chain.Result{Signature: out}, nil
-}
-
-func hex0x(b []byte) string { return "0x" + hex.EncodeToString(b) }
-
-// decodeHex decodes hex with an optional 0x prefix, or returns a 400 naming
-// field.
-func decodeHex(field, s string) ([]byte, error) {
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-		s = s[2:]
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return nil, apierr.BadRequest("%s must be hex", field)
-	}
-	return b, nil
-}
-
-// decodeBody decodes a request body into v, naming the field whose JSON
-// type is wrong (every field this package reads is a string).
-func decodeBody(body json.RawMessage, v any) error {
-	if len(body) == 0 {
-		return apierr.BadRequest("request body is required")
-	}
-	err := json.Unmarshal(body, v)
-	var te *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &te) && te.Field != "":
-		return apierr.BadRequest("%s must be a string, not a JSON %s", te.Field, te.Value)
-	default:
-		return apierr.BadRequest("request body must be a JSON object")
-	}
-}
-
-// clip shortens caller-supplied names echoed in error messages.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

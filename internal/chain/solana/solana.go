@@ -3,11 +3,7 @@ package solana
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	bin "github.com/gagliardetto/binary"
 	sol "github.com/gagliardetto/solana-go"
@@ -46,11 +42,11 @@ func (Adapter) Networks() []string { return []string{NetworkSolana, NetworkSolan
 // an EdDSA key on ed25519.
 func (Adapter) KeyFits(network string, key chain.Key) error {
 	if network != NetworkSolana && network != NetworkSolanaDevnet {
-		return apierr.BadRequest("network %q is not a Solana network", clip(network))
+		return apierr.BadRequest("network %q is not a Solana network", chain.Clip(network))
 	}
 	if key.Scheme != chain.SchemeEdDSA || key.Curve != chain.CurveEd25519 {
 		return apierr.BadRequest("network %s needs an EdDSA key on ed25519, not %s/%s",
-			network, clip(key.Scheme), clip(key.Curve))
+			network, chain.Clip(key.Scheme), chain.Clip(key.Curve))
 	}
 	if len(key.PublicKey) != sol.PublicKeyLength {
 		return apierr.BadRequest("ed25519 public key must be %d bytes", sol.PublicKeyLength)
@@ -77,13 +73,13 @@ func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chai
 		var in struct {
 			Transaction *string `json:"transaction"`
 		}
-		if err := decodeBody(req.Body, &in); err != nil {
+		if err := chain.DecodeBody(req.Body, &in); err != nil {
 			return nil, err
 		}
 		if in.Transaction == nil {
 			return nil, apierr.BadRequest("transaction is required")
 		}
-		raw, err := decodeHex("transaction", *in.Transaction)
+		raw, err := chain.DecodeHex("transaction", *in.Transaction)
 		if err != nil {
 			return nil, err
 		}
@@ -92,13 +88,13 @@ func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chai
 		var in struct {
 			Message *string `json:"message"`
 		}
-		if err := decodeBody(req.Body, &in); err != nil {
+		if err := chain.DecodeBody(req.Body, &in); err != nil {
 			return nil, err
 		}
 		if in.Message == nil {
 			return nil, apierr.BadRequest("message is required")
 		}
-		msg, err := decodeHex("message", *in.Message)
+		msg, err := chain.DecodeHex("message", *in.Message)
 		if err != nil {
 			return nil, err
 		}
@@ -109,11 +105,11 @@ func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chai
 		if err != nil {
 			return nil, err
 		}
-		return &chain.Result{Signature: &chain.Signature{R: hex0x(sig[:32]), S: hex0x(sig[32:])}}, nil
+		return &chain.Result{Signature: &chain.Signature{R: chain.Hex0x(sig[:32]), S: chain.Hex0x(sig[32:])}}, nil
 	case "":
 		return nil, apierr.BadRequest("kind is required")
 	default:
-		return nil, apierr.BadRequest("kind %q is not supported on %s; use Transaction or Message", clip(req.Kind), network)
+		return nil, apierr.BadRequest("kind %q is not supported on %s; use Transaction or Message", chain.Clip(req.Kind), network)
 	}
 }
 
@@ -165,8 +161,8 @@ func signTransaction(ctx context.Context, key chain.Key, s chain.Signer, raw []b
 		copy(signed[prefix+sigSize*i:], sig)
 	}
 	return &chain.Result{
-		Signature:  &chain.Signature{R: hex0x(sig[:32]), S: hex0x(sig[32:]), Encoded: hex0x(sig)},
-		SignedData: hex0x(signed),
+		Signature:  &chain.Signature{R: chain.Hex0x(sig[:32]), S: chain.Hex0x(sig[32:]), Encoded: chain.Hex0x(sig)},
+		SignedData: chain.Hex0x(signed),
 	}, nil
 }
 
@@ -203,45 +199,4 @@ func signEdDSA(ctx context.Context, s chain.Signer, msg []byte) ([]byte, error) 
 		return nil, fmt.Errorf("solana: signer returned %d bytes, want %d", len(sig), sigSize)
 	}
 	return sig, nil
-}
-
-func hex0x(b []byte) string { return "0x" + hex.EncodeToString(b) }
-
-// decodeHex decodes hex with an optional 0x prefix, or returns a 400 naming
-// field.
-func decodeHex(field, s string) ([]byte, error) {
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
-		s = s[2:]
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return nil, apierr.BadRequest("%s must be hex", field)
-	}
-	return b, nil
-}
-
-// decodeBody decodes a request body into v, naming the field whose JSON
-// type is wrong (every field this package reads is a string).
-func decodeBody(body json.RawMessage, v any) error {
-	if len(body) == 0 {
-		return apierr.BadRequest("request body is required")
-	}
-	err := json.Unmarshal(body, v)
-	var te *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &te) && te.Field != "":
-		return apierr.BadRequest("%s must be a string, not a JSON %s", te.Field, te.Value)
-	default:
-		return apierr.BadRequest("request body must be a JSON object")
-	}
-}
-
-// clip shortens caller-supplied names echoed in error messages.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
