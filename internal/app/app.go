@@ -97,6 +97,7 @@ func (a *App) wire(ctx context.Context) error {
 	ws := wallet.New(a.DB, ks, a.Perms)
 	a.Handler = httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
+		WriteStats: a.DB.WriteStats,
 	})
 	return nil
 }

@@ -116,6 +116,7 @@ func (l *Local) Signer(ctx context.Context, key chain.Key, m Material, aad []byt
 		kekID: m.KEKID,
 		ct:    bytes.Clone(m.Ciphertext),
 		aad:   sealAAD,
+		pub:   bytes.Clone(key.PublicKey),
 	}, nil
 }
 

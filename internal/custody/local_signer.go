@@ -22,6 +22,7 @@ type localSigner struct {
 	kekID string
 	ct    []byte
 	aad   []byte
+	pub   []byte // verified to match the sealed key by Local.check
 }
 
 var _ chain.Signer = (*localSigner)(nil)
@@ -72,9 +73,16 @@ func (s *localSigner) SignEdDSA(ctx context.Context, msg []byte) ([]byte, error)
 		return nil, err
 	}
 	defer clear(seed)
-	k := ed25519.NewKeyFromSeed(seed)
+	if len(seed) != ed25519.SeedSize || len(s.pub) != ed25519.PublicKeySize {
+		return nil, errors.New("custody: malformed ed25519 key")
+	}
+	// seed||pub is the private key encoding; Sign derives the key from the
+	// seed itself (and checks pub), so deriving it here first would do the
+	// scalar multiplication twice.
+	k := make([]byte, 0, ed25519.PrivateKeySize)
+	k = append(append(k, seed...), s.pub...)
 	defer clear(k)
-	return ed25519.Sign(k, msg), nil
+	return ed25519.Sign(ed25519.PrivateKey(k), msg), nil
 }
 
 // SignSchnorr signs a 32-byte digest per BIP-340 with fresh auxiliary

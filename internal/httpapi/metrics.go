@@ -20,7 +20,7 @@ type metrics struct {
 	actions  *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(writeStats func() (uint64, uint64)) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -36,6 +36,16 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.actions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if writeStats != nil {
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "custos_db_commits_total", Help: "Database group commits.",
+			}, func() float64 { c, _ := writeStats(); return float64(c) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "custos_db_writes_total", Help: "Database writes, carried by the group commits.",
+			}, func() float64 { _, w := writeStats(); return float64(w) }),
+		)
+	}
 	return m
 }
 

@@ -28,6 +28,9 @@ type Deps struct {
 	MaxBody int64
 	// AllowedOrigins lists CORS origins; empty allows any origin.
 	AllowedOrigins []string
+	// WriteStats reports the database's group commits and the writes they
+	// carried, for /metrics; nil when the store has none.
+	WriteStats func() (commits, writes uint64)
 }
 
 // Server is the API handler.
@@ -46,7 +49,7 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics(d.WriteStats)}
 	s.routes()
 	s.handler = s.outer(s.mux)
 	return s

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
@@ -32,6 +33,9 @@ type DB struct {
 	writerDone chan struct{}
 	cache      *readCache
 	challenges *challengeCache
+	batches    atomic.Uint64
+	batchedOps atomic.Uint64
+	busy       atomic.Bool // the last commit carried more than one write
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
