@@ -190,3 +190,13 @@ func TestEnvironmentFlags(t *testing.T) {
 		t.Fatalf("second init: %v %q", err, out.String())
 	}
 }
+
+func TestOneProcessPerDataDir(t *testing.T) {
+	dir := t.TempDir()
+	_, _, stop := startServe(t, "--data", dir)
+	defer stop()
+	err := run(context.Background(), []string{"init", "--data", dir}, &syncBuf{}, &syncBuf{})
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second process on the same data dir: %v", err)
+	}
+}

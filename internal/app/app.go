@@ -39,6 +39,7 @@ type App struct {
 
 	server   *http.Server
 	listener net.Listener
+	lock     *os.File
 	// AdminFile is the path of admin.json.
 	AdminFile string
 }
@@ -52,17 +53,23 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	kek, err := loadKEK(cfg)
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, DB: db, Keyring: custody.NewKeyring(kek), AdminFile: filepath.Join(cfg.DataDir, "admin.json")}
+	a := &App{Config: cfg, Logger: logger, DB: db, Keyring: custody.NewKeyring(kek), AdminFile: filepath.Join(cfg.DataDir, "admin.json"), lock: lock}
 	if err := a.wire(ctx); err != nil {
-		db.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -211,5 +218,11 @@ func (a *App) prune(ctx context.Context) {
 	}
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close closes the database and releases the data directory.
+func (a *App) Close() error {
+	err := a.DB.Close()
+	if a.lock != nil {
+		a.lock.Close()
+	}
+	return err
+}
