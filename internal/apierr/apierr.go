@@ -64,11 +64,6 @@ func NotFound(format string, args ...any) *Error { return newf(http.StatusNotFou
 // Conflict is a 409.
 func Conflict(format string, args ...any) *Error { return newf(http.StatusConflict, format, args...) }
 
-// TooLarge is a 413: the request body is over the limit.
-func TooLarge(format string, args ...any) *Error {
-	return newf(http.StatusRequestEntityTooLarge, format, args...)
-}
-
 // TooMany is a 429.
 func TooMany(format string, args ...any) *Error {
 	return newf(http.StatusTooManyRequests, format, args...)

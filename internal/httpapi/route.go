@@ -92,7 +92,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, apierr.TooLarge("request body is larger than %d bytes", s.MaxBody)
+			// 400 like every other invalid body (the contract).
+			return nil, apierr.BadRequest("request body is larger than %d bytes", s.MaxBody)
 		}
 		return nil, apierr.BadRequest("could not read request body")
 	}
