@@ -13,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/client"
 	"github.com/custos-dev/custos/internal/apitest"
 	"github.com/custos-dev/custos/internal/app"
+	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/pemkey"
 )
 
@@ -86,22 +87,36 @@ func TestUserActionBinding(t *testing.T) {
 	}{
 		{"other body", "POST", "/permissions", permBody("other")},
 		{"other path", "POST", "/auth/users", body},
-		{"other method", "PUT", "/permissions", body},
 		{"empty body", "POST", "/permissions", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tok := signedAction(t, sa, "POST", "/permissions", body)
 			err := sa.DoWithAction(ctx, tc.method, tc.path, []byte(tc.body), tok, nil)
-			if tc.method == "PUT" {
-				// PUT /permissions has no route: the binding is checked on a
-				// routed signed path instead.
-				tok2 := signedAction(t, sa, "POST", "/auth/pats", `{}`)
-				err = sa.DoWithAction(ctx, "PUT", "/auth/pats/to-x", []byte(`{}`), tok2, nil)
-			}
 			wantStatus(t, err, http.StatusForbidden)
 		})
 	}
+	t.Run("other method", func(t *testing.T) {
+		// Same path and body, other method: a token for deactivating a PAT
+		// must not archive it.
+		root := env.Root(t)
+		k, _ := pemkey.Generate(pemkey.Ed25519)
+		var pat struct {
+			TokenID string `json:"tokenId"`
+		}
+		if err := root.Do(ctx, "POST", "/auth/pats", map[string]any{"name": "m", "publicKey": k.Public().MarshalPEM()}, &pat); err != nil {
+			t.Fatal(err)
+		}
+		path := "/auth/pats/" + pat.TokenID
+		tok := signedAction(t, root, "PUT", path, `{}`)
+		wantStatus(t, root.DoWithAction(ctx, "DELETE", path, []byte(`{}`), tok, nil), http.StatusForbidden)
+		var got struct {
+			IsActive bool `json:"isActive"`
+		}
+		if err := root.Do(ctx, "GET", path, nil, &got); err != nil || !got.IsActive {
+			t.Fatalf("PAT changed by a token signed for another method: %v %+v", err, got)
+		}
+	})
 	t.Run("same JSON, other bytes", func(t *testing.T) {
 		tok := signedAction(t, sa, "POST", "/permissions", `{"name":"spaced","operations":["Wallets:Read"]}`)
 		err := sa.DoWithAction(ctx, "POST", "/permissions", []byte(`{ "operations": ["Wallets:Read"], "name": "spaced" }`), tok, nil)
@@ -559,4 +574,46 @@ func TestPruneKeepsAuditLog(t *testing.T) {
 	if err := sa.Do(ctx, "GET", "/auth/action/logs?startTime=2000-01-01T00:00:00Z", nil, &logs); err != nil || len(logs.Items) != 1 {
 		t.Fatalf("audit log after prune: %v %d", err, len(logs.Items))
 	}
+}
+
+// A correctly signed bearer for a PAT that is not the string issued for it
+// (only its hash is stored) is refused: the signature alone does not make a
+// long-lived token.
+func TestLongLivedTokenMustBeTheIssuedOne(t *testing.T) {
+	env := apitest.New(t)
+	a := env.Admin.ServiceAccount
+	c, err := env.App.Auth.Tokens().Parse(a.AuthToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minted, err := env.App.Auth.Tokens().Issue(auth.Claims{App: c.App}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minted == a.AuthToken {
+		t.Fatal("minted the same token")
+	}
+	wantStatus(t, client.New(env.URL, minted, nil).Do(ctx, "GET", "/auth/users", nil, nil), http.StatusUnauthorized)
+	wantStatus(t, client.New(env.URL, a.AuthToken, nil).Do(ctx, "GET", "/auth/users", nil, nil), 0)
+}
+
+// A credential deactivated between action init and completion cannot
+// complete the challenge it was allowed for.
+func TestCredentialDeactivatedDuringChallenge(t *testing.T) {
+	env := apitest.New(t)
+	alice := env.User(t, pemkey.Ed25519, "Permissions:Create")
+	second, uuid := addKeyCredential(t, alice, pemkey.P256)
+	ch, err := alice.ActionInit(ctx, "POST", "/permissions", []byte(permBody("race")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := second.Sign(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Do(ctx, "PUT", "/auth/credentials/deactivate", map[string]string{"credentialUuid": uuid}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = alice.ActionComplete(ctx, ch.ChallengeIdentifier, a)
+	wantStatus(t, err, http.StatusUnauthorized)
 }
