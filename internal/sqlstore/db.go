@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ type DB struct {
 	w, r    *pool
 	dialect string
 
+	opsMu      sync.RWMutex // guards ops against Close
 	ops        chan writeOp
 	writerDone chan struct{}
 	cache      *readCache
@@ -173,31 +175,31 @@ func (db *DB) tx(ctx context.Context, fn func(*Tx) error) error {
 // exec runs one write statement.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
-	err := db.write(ctx, func(tx *Tx) error {
+	err := db.submit(ctx, writeOp{single: true, fn: func(tx *Tx) error {
 		var err error
 		res, err = tx.ExecContext(ctx, db.q(query), args...)
 		return err
-	})
+	}})
 	return res, err
 }
 
 // execQuiet is exec for protocol tables (see writeQuiet).
 func (db *DB) execQuiet(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
-	err := db.writeQuiet(ctx, func(tx *Tx) error {
+	err := db.submit(ctx, writeOp{single: true, quiet: true, fn: func(tx *Tx) error {
 		var err error
 		res, err = tx.ExecContext(ctx, db.q(query), args...)
 		return err
-	})
+	}})
 	return res, err
 }
 
 // writeRow runs one write statement on protocol tables that returns a row
 // (RETURNING) and scans it with scan.
 func (db *DB) writeRow(ctx context.Context, query string, args []any, scan func(*sql.Row) error) error {
-	return db.writeQuiet(ctx, func(tx *Tx) error {
+	return db.submit(ctx, writeOp{single: true, quiet: true, fn: func(tx *Tx) error {
 		return scan(tx.QueryRowContext(ctx, db.q(query), args...))
-	})
+	}})
 }
 
 func now() int64 { return time.Now().UnixMilli() }

@@ -63,7 +63,10 @@ type writeOp struct {
 	// quiet marks a write that touches only protocol tables, which no
 	// cached read depends on.
 	quiet bool
-	done  chan error
+	// single marks a write of exactly one statement: SQLite undoes a
+	// failed statement by itself, so it needs no savepoint.
+	single bool
+	done   chan error
 }
 
 // WriteStats reports how many group commits ran and how many writes they
@@ -80,12 +83,15 @@ func (db *DB) startWriter() {
 }
 
 func (db *DB) stopWriter() {
-	if db.ops == nil {
+	db.opsMu.Lock()
+	ops := db.ops
+	db.ops = nil
+	db.opsMu.Unlock()
+	if ops == nil {
 		return
 	}
-	close(db.ops)
+	close(ops)
 	<-db.writerDone
-	db.ops = nil
 }
 
 // errClosed is returned for writes submitted after Close.
@@ -95,28 +101,28 @@ var errClosed = errors.New("database is closed")
 // commit's. fn must use only the Tx it is given. Cached reads are
 // invalidated once it commits.
 func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
-	return db.submit(ctx, fn, false)
+	return db.submit(ctx, writeOp{fn: fn})
 }
 
 // writeQuiet is write for protocol tables only (challenges, user actions,
 // signature requests, nonces): it leaves cached reads alone.
 func (db *DB) writeQuiet(ctx context.Context, fn func(*Tx) error) error {
-	return db.submit(ctx, fn, true)
+	return db.submit(ctx, writeOp{fn: fn, quiet: true})
 }
 
-func (db *DB) submit(ctx context.Context, fn func(*Tx) error, quiet bool) (err error) {
+// submit queues op and waits for its outcome.
+func (db *DB) submit(ctx context.Context, op writeOp) error {
+	op.ctx, op.done = ctx, make(chan error, 1)
+	db.opsMu.RLock()
 	if db.ops == nil {
+		db.opsMu.RUnlock()
 		return errClosed
 	}
-	op := writeOp{ctx: ctx, fn: fn, quiet: quiet, done: make(chan error, 1)}
-	defer func() {
-		if recover() != nil { // send on a closed channel: closing
-			err = errClosed
-		}
-	}()
 	select {
 	case db.ops <- op:
+		db.opsMu.RUnlock()
 	case <-ctx.Done():
+		db.opsMu.RUnlock()
 		return ctx.Err()
 	}
 	return <-op.done
@@ -199,8 +205,13 @@ func (db *DB) commitBatch(batch []writeOp) {
 			errs[i] = err
 			continue
 		}
-		if single {
+		if single || op.single {
 			errs[i] = runOp(op, tx)
+			if errs[i] != nil && !single && !txAlive(errs[i]) {
+				_ = sqlTx.Rollback()
+				fail(fmt.Errorf("write aborted the transaction: %w", errs[i]))
+				return
+			}
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
@@ -246,6 +257,20 @@ func (db *DB) commitBatch(batch []writeOp) {
 	for _, q := range tx.missing {
 		_, _ = db.w.stmt(ctx, q)
 	}
+}
+
+// txAlive reports whether a transaction goes on after err from one
+// statement. SQLite rolls a whole transaction back only on errors such as
+// I/O failure, a full disk, no memory or a busy lock; a constraint failure
+// undoes just the statement, and errors that are not SQLite's (no row, a
+// refusal by the write itself) touch nothing.
+func txAlive(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return true
+	}
+	const sqliteConstraint = 19
+	return se.Code()&0xff == sqliteConstraint
 }
 
 // runOp runs one write, turning a panic into an error so that the writer

@@ -1,0 +1,120 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custos-dev/custos/internal/identity"
+)
+
+func testDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.CreateOrg(context.Background(), &identity.Org{ID: "or-1", Name: "o", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func countUsers(t *testing.T, db *DB) int {
+	var n int
+	if err := db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Concurrent writes share commits; a failing write (here a duplicate
+// username) fails alone and the others commit.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("u%d", i)
+			if i%8 == 0 {
+				name = "dup"
+			}
+			errs[i] = db.CreateUser(ctx, &identity.User{ID: fmt.Sprintf("us-%d", i), OrgID: "or-1", Username: name,
+				Name: name, Kind: identity.KindEmployee, IsActive: true, Created: time.Now()})
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			failed++
+		}
+	}
+	// Eight writes used "dup": exactly one of them wins.
+	if failed != 7 || countUsers(t, db) != n-7 {
+		t.Fatalf("%d writes failed, %d users stored; want 7 and %d", failed, countUsers(t, db), n-7)
+	}
+	commits, writes := db.WriteStats()
+	if writes < n || commits == 0 {
+		t.Fatalf("stats: %d commits, %d writes", commits, writes)
+	}
+}
+
+// A multi-statement write that fails half-way leaves nothing behind, even
+// when it shares its commit with others.
+func TestGroupCommitRollsBackAPartialWrite(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	var partial error
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 7 {
+				partial = db.tx(ctx, func(tx *Tx) error {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, org_id, username, name, kind, created_at)
+						VALUES ('us-partial', 'or-1', 'partial', 'p', 'CustomerEmployee', 1)`); err != nil {
+						return err
+					}
+					return boom
+				})
+				return
+			}
+			if err := db.CreateUser(ctx, &identity.User{ID: fmt.Sprintf("us-%d", i), OrgID: "or-1",
+				Username: fmt.Sprintf("u%d", i), Name: "n", Kind: identity.KindEmployee, Created: time.Now()}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if !errors.Is(partial, boom) {
+		t.Fatalf("partial write: %v", partial)
+	}
+	if _, err := db.User(ctx, "or-1", "us-partial"); err == nil {
+		t.Fatal("the failed write's first statement was committed")
+	}
+	if countUsers(t, db) != 15 {
+		t.Fatalf("%d users, want 15", countUsers(t, db))
+	}
+}
+
+// Writes after Close fail instead of hanging.
+func TestWriteAfterClose(t *testing.T) {
+	db := testDB(t)
+	db.Close()
+	if _, err := db.exec(context.Background(), `DELETE FROM nonces`); !errors.Is(err, errClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+}
