@@ -88,6 +88,9 @@ func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, d time.Dur
 		route = "unmatched"
 	}
 	s.metrics.observe(route, r.Method, status, d)
+	if !s.Logger.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", ri.id), slog.String("method", r.Method), slog.String("route", route),
 		slog.String("path", r.URL.Path), slog.Int("status", status), slog.Duration("duration", d),

@@ -21,7 +21,7 @@ type challengeCache struct {
 
 // maxChallenges bounds the cache; past it, expired entries are swept and,
 // if still full, new challenges are simply read from the database.
-const maxChallenges = 100000
+const maxChallenges = 20000
 
 func newChallengeCache(enabled bool) *challengeCache {
 	return &challengeCache{enabled: enabled, m: map[string]*auth.Challenge{}}
