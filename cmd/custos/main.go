@@ -89,16 +89,23 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// configure parses the flags of command name (defaults from CUSTOS_*
+// variables) and builds the logger.
+func configure(name string, args []string, stderr io.Writer) (app.Config, *slog.Logger, error) {
 	cfg := app.Defaults()
-	fs, err := flags("serve", &cfg, stderr)
+	fs, err := flags(name, &cfg, stderr)
 	if err != nil {
-		return err
+		return cfg, nil, err
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return cfg, nil, err
 	}
 	logger, err := newLogger(cfg.LogLevel, stderr)
+	return cfg, logger, err
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, logger, err := configure("serve", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -149,15 +156,7 @@ func tuneGC() {
 }
 
 func initCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := app.Defaults()
-	fs, err := flags("init", &cfg, stderr)
-	if err != nil {
-		return err
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	logger, err := newLogger(cfg.LogLevel, stderr)
+	cfg, logger, err := configure("init", args, stderr)
 	if err != nil {
 		return err
 	}
