@@ -51,3 +51,25 @@ func Clip(s string) string {
 	}
 	return s
 }
+
+// DecodeMessage reads the `message` field of a Message signature request:
+// required, hex (optional 0x), not empty. Errors are 400s naming the field.
+func DecodeMessage(body json.RawMessage) ([]byte, error) {
+	var in struct {
+		Message *string `json:"message"`
+	}
+	if err := DecodeBody(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Message == nil {
+		return nil, apierr.BadRequest("message is required")
+	}
+	msg, err := DecodeHex("message", *in.Message)
+	if err != nil {
+		return nil, err
+	}
+	if len(msg) == 0 {
+		return nil, apierr.BadRequest("message must not be empty")
+	}
+	return msg, nil
+}

@@ -130,9 +130,6 @@ type Store interface {
 	// CreateSignatureRequest inserts r; an externalId already used in the
 	// org returns ErrDuplicateExternalID.
 	CreateSignatureRequest(ctx context.Context, r *SignatureRequest) error
-	// UpdateSignatureRequest writes status, reason, result, approval and dates.
-	UpdateSignatureRequest(ctx context.Context, r *SignatureRequest) error
-	DeleteSignatureRequest(ctx context.Context, org, id string) error
 	SignatureRequest(ctx context.Context, org, id string) (*SignatureRequest, error)
 	// SignatureRequestByExternalID returns the request of org with
 	// externalId ext, or a NotFound error.

@@ -144,29 +144,6 @@ func (db *DB) CreateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 	return nil
 }
 
-// UpdateSignatureRequest writes the outcome of r.
-func (db *DB) UpdateSignatureRequest(ctx context.Context, r *keys.SignatureRequest) error {
-	result, err := resultText(r.Result)
-	if err != nil {
-		return err
-	}
-	_, err = db.execQuiet(ctx, `UPDATE signature_requests SET status = ?, reason = ?, result = ?, approval_id = ?,
-		policy_resolved_at = ?, signed_at = ? WHERE org_id = ? AND id = ?`,
-		r.Status, r.Reason, result, r.ApprovalID, ms(r.PolicyResolved), ms(r.Signed), r.OrgID, r.ID)
-	if err != nil {
-		return fmt.Errorf("update signature request: %w", err)
-	}
-	return nil
-}
-
-// DeleteSignatureRequest removes request id of org.
-func (db *DB) DeleteSignatureRequest(ctx context.Context, org, id string) error {
-	if _, err := db.execQuiet(ctx, `DELETE FROM signature_requests WHERE org_id = ? AND id = ?`, org, id); err != nil {
-		return fmt.Errorf("delete signature request: %w", err)
-	}
-	return nil
-}
-
 func (db *DB) oneSig(ctx context.Context, where string, args ...any) (*keys.SignatureRequest, error) {
 	r, err := scanSig(db.r.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests WHERE `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -133,27 +133,13 @@ func signHash(ctx context.Context, key chain.Key, s chain.Signer, body json.RawM
 	return nil, apierr.BadRequest("keys of scheme %s on curve %s cannot sign", chain.Clip(key.Scheme), chain.Clip(key.Curve))
 }
 
-type messageBody struct {
-	Message *string `json:"message"`
-}
-
 func signMessage(ctx context.Context, key chain.Key, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
-	var in messageBody
-	if err := chain.DecodeBody(body, &in); err != nil {
+	msg, err := chain.DecodeMessage(body)
+	if err != nil {
 		return nil, err
 	}
 	if key.Scheme != chain.SchemeEdDSA || key.Curve != chain.CurveEd25519 {
 		return nil, apierr.BadRequest("kind Message needs an EdDSA key; %s keys sign a Hash", chain.Clip(key.Scheme))
-	}
-	if in.Message == nil {
-		return nil, apierr.BadRequest("message is required")
-	}
-	msg, err := chain.DecodeHex("message", *in.Message)
-	if err != nil {
-		return nil, err
-	}
-	if len(msg) == 0 {
-		return nil, apierr.BadRequest("message must not be empty")
 	}
 	sig, err := s.SignEdDSA(ctx, msg)
 	if err != nil {

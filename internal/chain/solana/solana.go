@@ -85,21 +85,9 @@ func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chai
 		}
 		return signTransaction(ctx, key, s, raw)
 	case KindMessage:
-		var in struct {
-			Message *string `json:"message"`
-		}
-		if err := chain.DecodeBody(req.Body, &in); err != nil {
-			return nil, err
-		}
-		if in.Message == nil {
-			return nil, apierr.BadRequest("message is required")
-		}
-		msg, err := chain.DecodeHex("message", *in.Message)
+		msg, err := chain.DecodeMessage(req.Body)
 		if err != nil {
 			return nil, err
-		}
-		if len(msg) == 0 {
-			return nil, apierr.BadRequest("message must not be empty")
 		}
 		sig, err := signEdDSA(ctx, s, msg)
 		if err != nil {
