@@ -207,8 +207,11 @@ func (a *App) prune(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			// Keep an hour of slack past expiry for clock skew and debugging.
-			n, err := a.DB.Prune(ctx, time.Now().Add(-time.Hour))
+			// Keep an hour of slack past expiry for clock skew and debugging;
+			// look for expired user actions among the last three hours' only
+			// (runs ten minutes apart overlap by far).
+			now := time.Now()
+			n, err := a.DB.Prune(ctx, now.Add(-time.Hour), now.Add(-3*time.Hour))
 			if err != nil {
 				a.Logger.Warn("prune failed", "error", err.Error())
 			} else if n > 0 {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/custos-dev/custos/internal/auth"
 )
 
 // Config is the whole configuration; defaults in code, then flags, then
@@ -72,6 +74,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return errors.New("lifetimes must be positive")
 		}
+	}
+	if c.ChallengeTTL > auth.MaxProtocolTTL || c.ActionTTL > auth.MaxProtocolTTL {
+		return fmt.Errorf("challenge and user action lifetimes are at most %v", auth.MaxProtocolTTL)
 	}
 	return nil
 }

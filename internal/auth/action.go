@@ -75,9 +75,9 @@ func (s *Service) InitAction(ctx context.Context, p *principal.Principal, in *In
 // CompleteAction verifies the signed challenge and returns a single-use
 // user-action token bound to the caller, method, path and payload (§5.3).
 func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in *CompleteInput) (string, error) {
-	// Verify against the live challenge first, then take it and store the
-	// action in one transaction: the signature check stays outside the
-	// writer, and the challenge is still used once (the take is atomic).
+	// Verify against the live challenge first, then store the action: the
+	// signature check stays outside the writer, and the challenge is still
+	// used once (the action's id is the challenge's, and unique).
 	cid, secretHash, ok := splitHandle(in.ChallengeIdentifier)
 	if !ok {
 		return "", apierr.BadRequest("Challenge token is not valid.")
@@ -95,7 +95,7 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 		_, _ = s.store.TakeChallenge(ctx, cid, secretHash, PurposeAction, s.now())
 		return "", err
 	}
-	token, actionID, tokenHash := newHandle("ua")
+	token, actionID, tokenHash := handleFor(actionIDFor(cid))
 	now := s.now()
 	sum := sha256.Sum256([]byte(c.Payload))
 	ca := in.FirstFactor.CredentialAssertion
@@ -106,7 +106,7 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 		ClientData: ca.ClientData, Signature: ca.Signature, AuthenticatorData: ca.AuthenticatorData,
 		ExpiresAt: now.Add(s.cfg.ActionTTL), Created: now,
 	}
-	if err := s.store.TakeChallengeFor(ctx, cid, now, a); err != nil {
+	if err := s.store.CreateActionFor(ctx, cid, a); err != nil {
 		return "", err
 	}
 	return token, nil

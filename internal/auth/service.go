@@ -19,8 +19,8 @@ import (
 
 // Config holds lifetimes and WebAuthn relying-party facts (Decision 3).
 type Config struct {
-	ChallengeTTL time.Duration
-	ActionTTL    time.Duration
+	ChallengeTTL time.Duration // at most MaxProtocolTTL
+	ActionTTL    time.Duration // at most MaxProtocolTTL
 	LoginTTL     time.Duration
 	// RPID and Origins are the default WebAuthn relying party for orgs
 	// whose applications name none.
@@ -63,10 +63,26 @@ func HashSecret(secret string) string {
 
 // newHandle returns a handle "<id>.<secret>" for a new row with a
 // time-ordered id, and the hash of its secret.
+// MaxProtocolTTL bounds the lifetimes of challenges and user actions, so
+// stores may find them by creation time: an audit log entry signed at t
+// belongs to a challenge made after t - MaxProtocolTTL.
+const MaxProtocolTTL = time.Hour
+
 func newHandle(prefix string) (handle, rowID, secretHash string) {
-	rowID = id.New(prefix)
+	return handleFor(id.New(prefix))
+}
+
+// handleFor makes a handle for a row whose id is already chosen.
+func handleFor(rowID string) (handle, sameID, secretHash string) {
 	secret := id.Secret(32)
 	return rowID + "." + secret, rowID, HashSecret(secret)
+}
+
+// actionIDFor is the id of the user action minted for challenge cid: the
+// same time and random parts under the action prefix.
+func actionIDFor(cid string) string {
+	_, rest, _ := strings.Cut(cid, "-")
+	return "ua-" + rest
 }
 
 // splitHandle parses a handle made by newHandle.

@@ -93,9 +93,9 @@ type Store interface {
 	// LiveChallenge returns the live, unused challenge id of purpose
 	// without taking it; otherwise a 400 error.
 	LiveChallenge(ctx context.Context, id, secretHash, purpose string, now time.Time) (*Challenge, error)
-	// TakeChallengeFor atomically marks challenge id used and stores a, in
-	// one transaction; a challenge taken meanwhile is a 400 error.
-	TakeChallengeFor(ctx context.Context, id string, now time.Time, a *UserAction) error
+	// CreateActionFor stores a, the user action minted for challenge id;
+	// a challenge yields at most one action (a second is a 400).
+	CreateActionFor(ctx context.Context, id string, a *UserAction) error
 
 	CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error
 	Credential(ctx context.Context, org, uuid string) (*credential.Credential, error)
@@ -109,7 +109,6 @@ type Store interface {
 	ArchiveCredential(ctx context.Context, org, uuid string) error
 	SetSignCount(ctx context.Context, org, uuid string, n uint32) error
 
-	CreateUserAction(ctx context.Context, a *UserAction) error
 	// ConsumeUserAction atomically marks the unconsumed action with
 	// tokenHash as consumed, if the credential that signed it is still
 	// active, and returns it. It returns (nil, true, nil) when the action

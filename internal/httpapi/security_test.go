@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,6 +167,29 @@ func TestUserActionOnlyForItsCaller(t *testing.T) {
 	}
 	_, err = sa.ActionComplete(ctx, ch.ChallengeIdentifier, a)
 	wantStatus(t, err, http.StatusBadRequest)
+
+	// Racing completions of one challenge: exactly one gets a token.
+	ch, err = sa.ActionInit(ctx, "POST", "/permissions", []byte(permBody("race")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ = sa.Signer.Sign(ctx, ch)
+	const racers = 8
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	for range racers {
+		wg.Go(func() {
+			if _, err := sa.ActionComplete(ctx, ch.ChallengeIdentifier, a); err == nil {
+				won.Add(1)
+			} else if apitest.Status(err) != http.StatusBadRequest {
+				t.Errorf("racing completion: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d of %d racing completions got a token", won.Load(), racers)
+	}
 }
 
 func TestExpiry(t *testing.T) {
@@ -349,7 +374,7 @@ func TestPruneKeepsAuditLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	unused := signedAction(t, sa, "POST", "/permissions", permBody("never-used"))
-	n, err := env.App.DB.Prune(ctx, time.Now().Add(time.Hour))
+	n, err := env.App.DB.Prune(ctx, time.Now().Add(time.Hour), time.Time{})
 	if err != nil || n < 2 {
 		t.Fatalf("pruned %d rows: %v", n, err)
 	}

@@ -72,3 +72,15 @@ func Valid(prefix, s string) bool {
 	}
 	return true
 }
+
+// Floor returns the smallest id New(prefix) can make at or after t: every id
+// of prefix made before t sorts below it, every one made at t or later
+// sorts at or above it. Stores use it to turn time ranges into id ranges.
+func Floor(prefix string, t time.Time) string {
+	ms := t.UnixMilli()
+	if ms < 0 {
+		ms = 0
+	}
+	ts := base36(uint64(ms), 10)
+	return prefix + "-" + ts[:5] + "-" + ts[5:]
+}

@@ -34,3 +34,24 @@ func TestNewShapeOrderAndUniqueness(t *testing.T) {
 		t.Fatal("Valid")
 	}
 }
+
+func TestFloorBoundsIDsByTime(t *testing.T) {
+	before := New("ua")
+	time.Sleep(2 * time.Millisecond)
+	mid := time.Now()
+	time.Sleep(2 * time.Millisecond)
+	after := New("ua")
+	f := Floor("ua", mid)
+	if !(before < f && f < after) {
+		t.Fatalf("Floor(%v) = %s not between %s and %s", mid, f, before, after)
+	}
+	// An id made in the very millisecond of t is at or above its floor.
+	now := time.Now()
+	same := New("ua")
+	if same < Floor("ua", now) {
+		t.Fatalf("%s sorts below its own floor %s", same, Floor("ua", now))
+	}
+	if Floor("ua", time.Time{}) != "ua-00000-00000" {
+		t.Fatalf("floor of the zero time: %s", Floor("ua", time.Time{}))
+	}
+}

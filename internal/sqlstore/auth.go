@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/id"
 )
 
 var _ auth.Store = (*DB)(nil)
@@ -54,7 +55,7 @@ func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
 	if err != nil {
 		return fmt.Errorf("insert challenge: %w", err)
 	}
-	db.challenges.add(c)
+	db.challenges.add(c.ID, c)
 	return nil
 }
 
@@ -96,33 +97,30 @@ func (db *DB) TakeChallenge(ctx context.Context, id, secretHash, purpose string,
 
 // LiveChallenge returns a live, unused challenge without taking it.
 func (db *DB) LiveChallenge(ctx context.Context, id, secretHash, purpose string, now time.Time) (*auth.Challenge, error) {
-	if c, ok := db.challenges.live(id, secretHash, purpose, now); ok {
+	if c, ok := db.challenges.get(id, secretHash, now, false); ok && c.Purpose == purpose {
+		c.Allowed = append([]string(nil), c.Allowed...)
 		return c, nil
 	}
 	return scanChallenge(db.r.QueryRowContext(ctx, db.q(`SELECT `+challengeCols+` FROM challenges
 		WHERE id = ? AND secret_hash = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`), id, secretHash, purpose, ms(now)))
 }
 
-// TakeChallengeFor marks challenge id used and stores the user action a
-// minted for it, in one transaction.
-func (db *DB) TakeChallengeFor(ctx context.Context, id string, now time.Time, a *auth.UserAction) error {
+// CreateActionFor stores user action a, minted for challenge id. The
+// action's id is derived from the challenge's, so the primary key lets each
+// challenge yield one action: a second one is refused as an invalid
+// challenge. One statement, so no savepoint in the group commit.
+func (db *DB) CreateActionFor(ctx context.Context, id string, a *auth.UserAction) error {
 	db.challenges.drop(id)
-	return db.writeQuiet(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE challenges SET used_at = ? WHERE id = ? AND used_at = 0 AND expires_at > ?`),
-			ms(now), id, ms(now))
-		if err != nil {
-			return fmt.Errorf("take challenge: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return apierr.BadRequest("Challenge token is not valid.")
-		}
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			actionArgs(a)...)
-		if err != nil {
-			return fmt.Errorf("insert user action: %w", err)
-		}
-		return nil
-	})
+	_, err := db.execQuiet(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actionArgs(a)...)
+	if isUnique(err) {
+		return apierr.BadRequest("Challenge token is not valid.")
+	}
+	if err != nil {
+		return fmt.Errorf("insert user action: %w", err)
+	}
+	db.actions.add(a.ID, a)
+	return nil
 }
 
 const credCols = `uuid, org_id, user_id, cred_id, kind, name, public_key, algorithm, encrypted_private_key, rp_id,
@@ -239,16 +237,6 @@ func scanAction(sc interface{ Scan(...any) error }) (*auth.UserAction, error) {
 	return &a, nil
 }
 
-// CreateUserAction inserts a.
-func (db *DB) CreateUserAction(ctx context.Context, a *auth.UserAction) error {
-	_, err := db.execQuiet(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		actionArgs(a)...)
-	if err != nil {
-		return fmt.Errorf("insert user action: %w", err)
-	}
-	return nil
-}
-
 func actionArgs(a *auth.UserAction) []any {
 	return []any{a.ID, a.TokenHash, a.OrgID, a.UserID, a.Username, a.TokenID, a.SessionID, a.CredUUID, a.Method, a.Path,
 		a.Payload, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created)}
@@ -257,6 +245,20 @@ func actionArgs(a *auth.UserAction) []any {
 // ConsumeUserAction atomically consumes the action with tokenHash while
 // the credential that signed it is active.
 func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (*auth.UserAction, bool, error) {
+	if a, ok := db.actions.get(id, tokenHash, now, true); ok {
+		// Issued here: the row need not come back, only the consumption.
+		res, err := db.execQuiet(ctx, `UPDATE user_actions SET consumed_at = ?
+			WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
+				WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)`, ms(now), id, tokenHash)
+		if err != nil {
+			return nil, false, fmt.Errorf("consume user action: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			a.ConsumedAt = now
+			return a, false, nil
+		}
+		// Not consumed: find out why below.
+	}
 	var a *auth.UserAction
 	err := db.writeRow(ctx, `UPDATE user_actions SET consumed_at = ?
 		WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
@@ -294,9 +296,13 @@ func (db *DB) AuditLog(ctx context.Context, org, id string) (*auth.UserAction, e
 
 // AuditLogs lists consumed user actions of org signed within [Start, End].
 func (db *DB) AuditLogs(ctx context.Context, org string, f auth.LogFilter) ([]*auth.UserAction, string, error) {
-	q := `SELECT ` + actionCols + ` FROM user_actions WHERE org_id = ? AND consumed_at > 0
+	// The id range holds every action signed in [Start, End]: an action's
+	// id carries its challenge's creation time, at most MaxProtocolTTL
+	// earlier. It lets the primary key serve the time range.
+	lo, hi := id.Floor("ua", f.Start.Add(-auth.MaxProtocolTTL)), id.Floor("ua", f.End.Add(time.Millisecond))
+	q := `SELECT ` + actionCols + ` FROM user_actions WHERE id >= ? AND id < ? AND org_id = ? AND consumed_at > 0
 		AND created_at >= ? AND created_at <= ? AND id > ?`
-	args := []any{org, ms(f.Start), ms(f.End), f.Page.Token}
+	args := []any{lo, hi, org, ms(f.Start), ms(f.End), f.Page.Token}
 	if f.UserID != "" {
 		q += ` AND user_id = ?`
 		args = append(args, f.UserID)

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/custos-dev/custos/internal/auth"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 )
 
@@ -34,7 +35,8 @@ type DB struct {
 	ops        chan writeOp
 	writerDone chan struct{}
 	cache      *readCache
-	challenges *challengeCache
+	challenges *issuedCache[auth.Challenge]
+	actions    *issuedCache[auth.UserAction]
 	batches    atomic.Uint64
 	batchedOps atomic.Uint64
 	busy       atomic.Bool // the last commit carried more than one write
@@ -60,7 +62,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	p := &pool{DB: w}
 	db := &DB{w: p, r: p, dialect: "sqlite", cache: newReadCache(true),
-		challenges: newChallengeCache(true)}
+		challenges: newChallengeCache(true), actions: newActionCache(true)}
 	if err := db.migrate(ctx); err != nil {
 		db.w.Close()
 		return nil, err
