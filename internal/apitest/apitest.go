@@ -72,14 +72,18 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx) }()
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	t.Cleanup(func() {
+		// Connections dialed but never used would hold the graceful
+		// shutdown for its five seconds.
+		hc.CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("serve: %v", err)
 		}
 		a.Close()
 	})
-	return &Env{App: a, URL: a.BaseURL(), Admin: admin, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	return &Env{App: a, URL: a.BaseURL(), Admin: admin, HTTP: hc}
 }
 
 // Identity is a test identity: a client and the key behind it.

@@ -120,35 +120,84 @@ func (s *Service) takeChallenge(ctx context.Context, ident, purpose string) (*Ch
 	return s.store.TakeChallenge(ctx, cid, secretHash, purpose, s.now())
 }
 
-var badAction = apierr.Forbidden("user action signature is missing or invalid")
+// ErrActionInvalid and ErrActionUsed are the answers to a user action
+// that cannot be accepted; stores return them too.
+var (
+	ErrActionInvalid = apierr.Forbidden("user action signature is missing or invalid")
+	ErrActionUsed    = apierr.BadRequest("user action has already been used")
+)
 
 // ConsumeAction accepts the user-action token once, for the request it was
 // made for (§5.5, Decision 2): same caller, method, path (query stripped,
 // percent-decoded) and body (byte-equal, else JSON-equal), and only while
-// the credential that signed it is active. It is consumed atomically before
-// the other checks, so a token shown with the wrong request is burnt too.
+// the credential that signed it is active.
 func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*UserAction, error) {
-	actionID, tokenHash, ok := splitHandle(token)
-	if !ok {
-		return nil, badAction
-	}
-	a, used, err := s.store.ConsumeUserAction(ctx, actionID, tokenHash, s.now())
+	pend, err := s.CheckAction(ctx, p, token, method, path, body)
 	if err != nil {
 		return nil, err
 	}
-	if used {
-		return nil, apierr.BadRequest("user action has already been used")
+	if err := s.Settle(ctx, pend); err != nil {
+		return nil, err
 	}
-	if a == nil || s.now().After(a.ExpiresAt) {
-		return nil, badAction
+	return pend.Action, nil
+}
+
+// CheckAction checks the user-action token against the request like
+// ConsumeAction, without consuming it yet: the caller must Settle the
+// returned Pending (or let a store write carry it) before it answers. A
+// token shown with the wrong request, caller or after its expiry is burnt.
+func (s *Service) CheckAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*Pending, error) {
+	actionID, tokenHash, ok := splitHandle(token)
+	if !ok {
+		return nil, ErrActionInvalid
 	}
-	if a.OrgID != p.OrgID || a.UserID != p.UserID || a.TokenID != p.TokenID || a.SessionID != p.SessionID {
-		return nil, badAction
+	now := s.now()
+	a, err := s.store.UserAction(ctx, actionID, tokenHash)
+	if err != nil {
+		return nil, err
 	}
-	if a.Method != method || !samePath(a.Path, path) || !samePayload(a.Payload, body) {
-		return nil, badAction
+	if a == nil {
+		return nil, ErrActionInvalid
 	}
-	return a, nil
+	if !a.ConsumedAt.IsZero() {
+		return nil, ErrActionUsed
+	}
+	pend := &Pending{Action: a, TokenHash: tokenHash, At: now}
+	if now.After(a.ExpiresAt) ||
+		a.OrgID != p.OrgID || a.UserID != p.UserID || a.TokenID != p.TokenID || a.SessionID != p.SessionID ||
+		a.Method != method || !samePath(a.Path, path) || !samePayload(a.Payload, body) {
+		if err := s.Settle(ctx, pend); err != nil {
+			return nil, err
+		}
+		return nil, ErrActionInvalid
+	}
+	return pend, nil
+}
+
+// Settle makes sure pend is consumed: it returns nil once it is (by a
+// store write that carried it, or now), else why not.
+func (s *Service) Settle(ctx context.Context, pend *Pending) error {
+	if done, refused := pend.outcome(); done || refused != nil {
+		return refused
+	}
+	if !pend.Claim() {
+		return ErrActionInvalid
+	}
+	consumed, used, err := s.store.ConsumeUserAction(ctx, pend.Action.ID, pend.TokenHash, pend.At)
+	switch {
+	case err != nil:
+		pend.Settle(nil, true)
+		return err
+	case consumed:
+		pend.Settle(nil, false)
+		pend.Action.ConsumedAt = pend.At
+		return nil
+	case used:
+		pend.Settle(ErrActionUsed, false)
+		return ErrActionUsed
+	}
+	pend.Settle(ErrActionInvalid, false)
+	return ErrActionInvalid
 }
 
 // samePath compares two request paths without their query strings, after

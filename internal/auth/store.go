@@ -109,12 +109,15 @@ type Store interface {
 	ArchiveCredential(ctx context.Context, org, uuid string) error
 	SetSignCount(ctx context.Context, org, uuid string, n uint32) error
 
+	// UserAction returns the action id whose token hashes to tokenHash,
+	// consumed or not, or nil when there is none.
+	UserAction(ctx context.Context, id, tokenHash string) (*UserAction, error)
 	// ConsumeUserAction atomically marks the unconsumed action with
 	// tokenHash as consumed, if the credential that signed it is still
-	// active, and returns it. It returns (nil, true, nil) when the action
-	// was already consumed, (nil, false, nil) when there is none or its
-	// credential is no longer active.
-	ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (a *UserAction, used bool, err error)
+	// active. used tells, when it was not consumed, whether it had been
+	// before. A store write whose context carries a Pending (WithPending)
+	// claims it and consumes it in the same transaction first.
+	ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (consumed, used bool, err error)
 	AuditLog(ctx context.Context, org, id string) (*UserAction, error)
 	AuditLogs(ctx context.Context, org string, f LogFilter) ([]*UserAction, string, error)
 

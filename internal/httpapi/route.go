@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -20,7 +22,10 @@ type route struct {
 	pattern string
 	op      string // operation the caller needs, "" for none
 	signed  bool   // needs X-DFNS-USERACTION
-	public  bool   // no bearer token
+	// byWrite lets the handler's first database write consume the user
+	// action, in its transaction (see auth.Pending).
+	byWrite bool
+	public  bool // no bearer token
 }
 
 type routeOpt func(*route)
@@ -30,6 +35,11 @@ func needs(op string) routeOpt { return func(r *route) { r.op = op } }
 
 // signed marks a route that needs a user action signature.
 func signed(r *route) { r.signed = true }
+
+// consumedByWrite marks a signed route whose handler stores what the user
+// action authorised: the action is consumed in the same transaction, and
+// the response is held until it is.
+func consumedByWrite(r *route) { r.signed, r.byWrite = true, true }
 
 // public marks a route that needs no bearer token.
 func public(r *route) { r.public = true }
@@ -67,6 +77,9 @@ func (s *Server) serveRoute(rt *route, h handlerFunc, w http.ResponseWriter, r *
 	ctx := principal.With(r.Context(), p)
 	r = r.WithContext(ctx)
 	info(r).principal = p
+	if rt.byWrite {
+		return s.serveByWrite(rt, h, w, r, body)
+	}
 	if rt.signed {
 		_, err := s.Auth.ConsumeAction(ctx, p, r.Header.Get("X-DFNS-USERACTION"), r.Method, r.URL.EscapedPath(), body)
 		s.metrics.userAction(err)
@@ -74,12 +87,72 @@ func (s *Server) serveRoute(rt *route, h handlerFunc, w http.ResponseWriter, r *
 			return err
 		}
 	}
+	return s.authorized(rt, h, w, r)
+}
+
+func (s *Server) authorized(rt *route, h handlerFunc, w http.ResponseWriter, r *http.Request) error {
 	if rt.op != "" {
-		if err := s.Perms.Authorize(ctx, p, rt.op); err != nil {
+		if err := s.Perms.Authorize(r.Context(), principal.From(r.Context()), rt.op); err != nil {
 			return err
 		}
 	}
 	return h(w, r)
+}
+
+// serveByWrite serves a consumedByWrite route: the user action is checked
+// first, consumed by the handler's write or else right after the handler,
+// and nothing is answered until it is consumed. A token that cannot be
+// consumed (used meanwhile, credential deactivated) gets its error instead
+// of the handler's response.
+func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r *http.Request, body []byte) error {
+	ctx := r.Context()
+	pend, err := s.Auth.CheckAction(ctx, principal.From(ctx), r.Header.Get("X-DFNS-USERACTION"), r.Method, r.URL.EscapedPath(), body)
+	if err != nil {
+		s.metrics.userAction(err)
+		return err
+	}
+	r = r.WithContext(auth.WithPending(ctx, pend))
+	held := &heldWriter{ResponseWriter: w}
+	herr := s.authorized(rt, h, held, r)
+	if err := s.Auth.Settle(context.WithoutCancel(ctx), pend); err != nil {
+		s.metrics.userAction(err)
+		return err
+	}
+	s.metrics.userAction(nil)
+	if herr != nil {
+		return herr
+	}
+	held.release()
+	return nil
+}
+
+// heldWriter keeps a handler's status and body until release.
+type heldWriter struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+}
+
+func (h *heldWriter) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+func (h *heldWriter) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.body = append(h.body, b...)
+	return len(b), nil
+}
+
+func (h *heldWriter) release() {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.ResponseWriter.WriteHeader(h.status)
+	_, _ = h.ResponseWriter.Write(h.body)
 }
 
 // readBody reads the whole body (bounded) so that it can be compared with

@@ -242,43 +242,62 @@ func actionArgs(a *auth.UserAction) []any {
 		a.Payload, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created)}
 }
 
+// UserAction returns the action id whose token hashes to tokenHash, or nil.
+func (db *DB) UserAction(ctx context.Context, id, tokenHash string) (*auth.UserAction, error) {
+	if a, ok := db.actions.get(id, tokenHash, time.Now(), false); ok {
+		return a, nil
+	}
+	a, err := scanAction(db.r.QueryRowContext(ctx, db.q(`SELECT `+actionCols+` FROM user_actions
+		WHERE id = ? AND token_hash = ?`), id, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select user action: %w", err)
+	}
+	return a, nil
+}
+
+const consumeAction = `UPDATE user_actions SET consumed_at = ?
+	WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
+		WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)`
+
 // ConsumeUserAction atomically consumes the action with tokenHash while
 // the credential that signed it is active.
-func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (*auth.UserAction, bool, error) {
-	if a, ok := db.actions.get(id, tokenHash, now, true); ok {
-		// Issued here: the row need not come back, only the consumption.
-		res, err := db.execQuiet(ctx, `UPDATE user_actions SET consumed_at = ?
-			WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
-				WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)`, ms(now), id, tokenHash)
-		if err != nil {
-			return nil, false, fmt.Errorf("consume user action: %w", err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 1 {
-			a.ConsumedAt = now
-			return a, false, nil
-		}
-		// Not consumed: find out why below.
+func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (consumed, used bool, err error) {
+	res, err := db.execQuiet(ctx, consumeAction, ms(now), id, tokenHash)
+	if err != nil {
+		return false, false, fmt.Errorf("consume user action: %w", err)
 	}
-	var a *auth.UserAction
-	err := db.writeRow(ctx, `UPDATE user_actions SET consumed_at = ?
-		WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
-			WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)
-		RETURNING `+actionCols, []any{ms(now), id, tokenHash}, func(r *sql.Row) error {
-		var err error
-		a, err = scanAction(r)
-		return err
-	})
-	if err == nil {
-		return a, false, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("consume user action: %w", err)
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		db.actions.drop(id)
+		return true, false, nil
 	}
 	var n int
 	if err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE id = ? AND token_hash = ? AND consumed_at > 0`), id, tokenHash).Scan(&n); err != nil {
-		return nil, false, fmt.Errorf("select user action: %w", err)
+		return false, false, fmt.Errorf("select user action: %w", err)
 	}
-	return nil, n > 0, nil
+	return false, n > 0, nil
+}
+
+// consumeIn consumes pending action p inside tx, for a write that carries
+// it; the error is the refusal to answer with.
+func (db *DB) consumeIn(ctx context.Context, tx *Tx, p *auth.Pending) error {
+	res, err := tx.ExecContext(ctx, db.q(consumeAction), ms(p.At), p.Action.ID, p.TokenHash)
+	if err != nil {
+		return fmt.Errorf("consume user action: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE id = ? AND consumed_at > 0`), p.Action.ID).Scan(&n); err != nil {
+		return fmt.Errorf("select user action: %w", err)
+	}
+	if n > 0 {
+		return auth.ErrActionUsed
+	}
+	return auth.ErrActionInvalid
 }
 
 // AuditLog returns consumed user action id of org, or NotFound.

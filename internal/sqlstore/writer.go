@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
+
+	"github.com/custos-dev/custos/internal/auth"
 )
 
 // The writer runs every write of the process on the one writer connection,
@@ -134,10 +138,10 @@ func (db *DB) writeLoop() {
 	for op := range db.ops {
 		batch = append(batch[:0], op)
 		batch = db.drain(batch, false)
-		if len(batch) < 8 && db.busy.Load() {
+		if len(batch) < expMin && db.busy.Load() {
 			// Under load, give concurrent requests a moment to join the
 			// commit: fewer, larger commits cost far less CPU per write.
-			batch = db.drain(batch, true)
+			batch = db.drainWait(batch, expMin)
 		}
 		db.busy.Store(len(batch) > 1)
 		db.commitBatch(batch)
@@ -147,49 +151,69 @@ func (db *DB) writeLoop() {
 }
 
 // commitDelay is how long a busy writer waits for more writes.
-const commitDelay = 150 * time.Microsecond
+var commitDelay = 150 * time.Microsecond
+var expMin = 8
 
-// drain appends waiting writes to batch; with wait it also waits up to
-// commitDelay for more.
-func (db *DB) drain(batch []writeOp, wait bool) []writeOp {
-	var timeout <-chan time.Time
-	if wait {
-		t := time.NewTimer(commitDelay)
-		defer t.Stop()
-		timeout = t.C
+func init() {
+	if v := os.Getenv("XDELAY"); v != "" {
+		commitDelay, _ = time.ParseDuration(v)
 	}
+	if v := os.Getenv("XMIN"); v != "" {
+		expMin, _ = strconv.Atoi(v)
+	}
+}
+
+// drain appends the writes already waiting to batch.
+func (db *DB) drain(batch []writeOp, _ bool) []writeOp {
 	for len(batch) < maxBatch {
-		if !wait {
-			select {
-			case more, ok := <-db.ops:
-				if !ok {
-					return batch
-				}
-				batch = append(batch, more)
-			default:
-				return batch
-			}
-			continue
-		}
 		select {
 		case more, ok := <-db.ops:
 			if !ok {
 				return batch
 			}
 			batch = append(batch, more)
-		case <-timeout:
+		default:
 			return batch
 		}
 	}
 	return batch
 }
 
+// drainWait appends writes to batch until it holds want or commitDelay
+// has passed.
+func (db *DB) drainWait(batch []writeOp, want int) []writeOp {
+	t := time.NewTimer(commitDelay)
+	defer t.Stop()
+	for len(batch) < want {
+		select {
+		case more, ok := <-db.ops:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, more)
+		case <-t.C:
+			return db.drain(batch, false)
+		}
+	}
+	return db.drain(batch, false)
+}
+
 // commitBatch runs the ops of one batch in one transaction.
 func (db *DB) commitBatch(batch []writeOp) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
+	// carried[i] is the user action op i consumed (see auth.Pending); it
+	// is settled before the op is answered.
+	carried := make([]*auth.Pending, len(batch))
+	undo := func(i int) {
+		if carried[i] != nil {
+			carried[i].Settle(nil, true)
+			carried[i] = nil
+		}
+	}
 	fail := func(err error) {
-		for _, op := range batch {
+		for i, op := range batch {
+			undo(i)
 			op.done <- err
 		}
 	}
@@ -206,7 +230,7 @@ func (db *DB) commitBatch(batch []writeOp) {
 			continue
 		}
 		if single || op.single {
-			errs[i] = runOp(op, tx)
+			carried[i], errs[i] = db.runOp(op, tx)
 			if errs[i] != nil && !single && !txAlive(errs[i]) {
 				_ = sqlTx.Rollback()
 				fail(fmt.Errorf("write aborted the transaction: %w", errs[i]))
@@ -218,7 +242,8 @@ func (db *DB) commitBatch(batch []writeOp) {
 			errs[i] = fmt.Errorf("savepoint: %w", err)
 			continue
 		}
-		if errs[i] = runOp(op, tx); errs[i] != nil {
+		if carried[i], errs[i] = db.runOp(op, tx); errs[i] != nil {
+			undo(i)
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
 				_ = sqlTx.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
@@ -237,6 +262,7 @@ func (db *DB) commitBatch(batch []writeOp) {
 	}
 	if single && errs[0] != nil {
 		_ = sqlTx.Rollback()
+		undo(0)
 		batch[0].done <- errs[0]
 		for _, q := range tx.missing {
 			_, _ = db.w.stmt(ctx, q)
@@ -252,6 +278,9 @@ func (db *DB) commitBatch(batch []writeOp) {
 		return
 	}
 	for i, op := range batch {
+		if carried[i] != nil {
+			carried[i].Settle(nil, false)
+		}
 		op.done <- errs[i]
 	}
 	for _, q := range tx.missing {
@@ -274,12 +303,23 @@ func txAlive(err error) bool {
 }
 
 // runOp runs one write, turning a panic into an error so that the writer
-// goroutine survives a bug in one write.
-func runOp(op writeOp, tx *Tx) (err error) {
+// goroutine survives a bug in one write. A write whose context carries a
+// pending user action consumes it first, in the same transaction; when
+// the database refuses, the write does not run and answers the refusal.
+func (db *DB) runOp(op writeOp, tx *Tx) (carried *auth.Pending, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("write panicked: %v", v)
 		}
 	}()
-	return op.fn(tx)
+	if p := auth.PendingFrom(op.ctx); p != nil && p.Claim() {
+		if err := db.consumeIn(op.ctx, tx, p); err != nil {
+			refused := errors.Is(err, auth.ErrActionUsed) || errors.Is(err, auth.ErrActionInvalid)
+			p.Settle(err, !refused)
+			return nil, err
+		}
+		db.actions.drop(p.Action.ID)
+		carried = p
+	}
+	return carried, op.fn(tx)
 }
