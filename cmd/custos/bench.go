@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/app"
@@ -53,7 +54,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := loadgen.Config{
 		BaseURL: *base, Token: admin.ServiceAccount.AuthToken, CredID: admin.ServiceAccount.CredID,
 		KeyPEM: admin.ServiceAccount.PrivateKeyPEM, Curve: *curve, Concurrency: *conc, Duration: *dur,
-		MaxFlows: *maxFlows, PID: *pid, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		MaxFlows: *maxFlows, PID: *pid,
+	}
+	if strings.HasPrefix(*base, "https:") {
+		// Plain HTTP runs use loadgen's lean keep-alive connections; TLS
+		// goes through net/http.
+		cfg.HTTP = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	}
 	r, err := loadgen.Run(ctx, cfg)
 	if err != nil {

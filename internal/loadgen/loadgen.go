@@ -22,7 +22,9 @@ import (
 	"github.com/custos-dev/custos/client"
 )
 
-// Config describes one run.
+// Config describes one run. With HTTP nil and an http BaseURL, the workers
+// use the lean path (one dedicated connection each, see conn.go); with HTTP
+// set or an https BaseURL they go through client.Client.
 type Config struct {
 	BaseURL     string
 	Token       string
@@ -31,9 +33,9 @@ type Config struct {
 	Curve       string // "ed25519" (Message) or "secp256k1" (Hash)
 	Concurrency int
 	Duration    time.Duration
-	MaxFlows    int64 // 0: bounded by Duration only
-	PID         int   // server pid for CPU and memory figures, 0 for none
-	HTTP        *http.Client
+	MaxFlows    int64        // 0: bounded by Duration only
+	PID         int          // server pid for CPU and memory figures, 0 for none
+	HTTP        *http.Client // when set, every flow goes through client.Client with it
 }
 
 // Result is what a run measured.
@@ -44,6 +46,7 @@ type Result struct {
 	ServerCPU          time.Duration // user+system CPU of the server during the run
 	ServerRSSMax       int64         // bytes
 	FirstError         string
+	KeyID              string // the key the run signed with
 }
 
 // CPUPerFlow is the server CPU time spent per successful flow.
@@ -106,11 +109,44 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	api := client.New(c.BaseURL, c.Token, signer)
 	api.HTTP = hc
-	keyID, body, err := prepare(ctx, api, c.Curve)
+	keyID, kind, err := prepare(ctx, api, c.Curve)
 	if err != nil {
 		return nil, err
 	}
+	return load(ctx, c, signer, hc, keyID, kind)
+}
+
+// flowFunc runs one flow, with its I/O bounded by the deadline. When ctx
+// ends, the lean path's pending I/O fails at once (conn.stop).
+type flowFunc func(ctx context.Context, deadline time.Time) error
+
+// load runs the workers of c against key keyID, signing payloads of kind
+// (Message or Hash) with signer; hc serves the client.Client path.
+func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Client, keyID, kind string) (*Result, error) {
 	path := "/keys/" + keyID + "/signatures"
+	// newFlow returns one worker's flow and what to do when it is done.
+	newFlow := func(context.Context) (flowFunc, func(), error) {
+		api := client.New(c.BaseURL, c.Token, signer)
+		api.HTTP = hc
+		return func(ctx context.Context, _ time.Time) error {
+			return api.Do(ctx, "POST", path, clientBody(kind), nil)
+		}, func() {}, nil
+	}
+	if u, err := url.Parse(c.BaseURL); c.HTTP == nil && err == nil && u.Scheme == "http" {
+		hc.CloseIdleConnections()
+		t, err := newTarget(c.BaseURL, c.Token)
+		if err != nil {
+			return nil, err
+		}
+		newFlow = func(ctx context.Context) (flowFunc, func(), error) {
+			f, err := newLeanFlow(t, signer, path, kind)
+			if err != nil {
+				return nil, nil, err
+			}
+			stop := context.AfterFunc(ctx, f.conn.stop)
+			return f.run, func() { stop(); f.conn.close() }, nil
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, c.Duration)
 	defer cancel()
@@ -125,12 +161,19 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			flow, done, err := newFlow(ctx)
+			if err != nil {
+				errs.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
+				return
+			}
+			defer done()
 			for ctx.Err() == nil {
 				if c.MaxFlows > 0 && flows.Load()+errs.Load() >= c.MaxFlows {
 					return
 				}
 				t0 := time.Now()
-				err := api.Do(ctx, "POST", path, body(), nil)
+				err := flow(ctx, t0.Add(requestTimeout))
 				if ctx.Err() != nil {
 					return
 				}
@@ -148,7 +191,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	elapsed := time.Since(start)
 	cpu1, _ := procCPU(c.PID)
 	stopRSS()
-	r := &Result{Flows: flows.Load(), Errors: errs.Load(), Elapsed: elapsed, ServerCPU: cpu1 - cpu0, ServerRSSMax: rss()}
+	r := &Result{Flows: flows.Load(), Errors: errs.Load(), Elapsed: elapsed, ServerCPU: cpu1 - cpu0, ServerRSSMax: rss(), KeyID: keyID}
 	if v, ok := firstErr.Load().(string); ok {
 		r.FirstError = v
 	}
@@ -160,8 +203,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	return r, nil
 }
 
-// prepare creates the key to sign with and returns a body generator.
-func prepare(ctx context.Context, api *client.Client, curve string) (string, func() any, error) {
+// prepare creates the key to sign with and returns its id and the payload
+// kind: Message for ed25519, Hash for secp256k1.
+func prepare(ctx context.Context, api *client.Client, curve string) (string, string, error) {
 	var scheme, kind string
 	switch curve {
 	case "ed25519":
@@ -169,21 +213,24 @@ func prepare(ctx context.Context, api *client.Client, curve string) (string, fun
 	case "secp256k1":
 		scheme, kind = "ECDSA", "Hash"
 	default:
-		return "", nil, fmt.Errorf("curve must be ed25519 or secp256k1, not %q", curve)
+		return "", "", fmt.Errorf("curve must be ed25519 or secp256k1, not %q", curve)
 	}
 	var key struct {
 		ID string `json:"id"`
 	}
 	if err := api.Do(ctx, "POST", "/keys", map[string]string{"scheme": scheme, "curve": curve, "name": "bench"}, &key); err != nil {
-		return "", nil, fmt.Errorf("create key: %w", err)
+		return "", "", fmt.Errorf("create key: %w", err)
 	}
-	body := func() any {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		if kind == "Hash" {
-			return map[string]string{"kind": kind, "hash": "0x" + hex.EncodeToString(b)}
-		}
-		return map[string]string{"kind": kind, "message": "0x" + hex.EncodeToString(b)}
+	return key.ID, kind, nil
+}
+
+// clientBody returns a fresh payload of kind for the client.Client path:
+// 32 random bytes as 0x hex.
+func clientBody(kind string) any {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	if kind == "Hash" {
+		return map[string]string{"kind": kind, "hash": "0x" + hex.EncodeToString(b)}
 	}
-	return key.ID, body, nil
+	return map[string]string{"kind": kind, "message": "0x" + hex.EncodeToString(b)}
 }

@@ -184,7 +184,8 @@ func (db *DB) SignatureRequests(ctx context.Context, org string, f keys.Signatur
 		args = append(args, f.KeyID)
 	}
 	if f.WalletID != "" {
-		q += ` AND wallet_id = ?`
+		// wallet_id <> '' lets the partial wallet index serve it.
+		q += ` AND wallet_id = ? AND wallet_id <> ''`
 		args = append(args, f.WalletID)
 	}
 	return queryPage(ctx, db, "signature requests", q+` ORDER BY id`, args, p,

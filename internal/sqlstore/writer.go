@@ -44,7 +44,11 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // ExecContext runs one statement; query is already in the dialect (db.q).
-func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// A write admitted to a batch runs to its end whatever becomes of its
+// caller, so statements run without the caller's context (which would also
+// cost the driver a watcher goroutine per statement).
+func (t *Tx) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	ctx := context.Background()
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -52,8 +56,9 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 	return s.ExecContext(ctx, args...)
 }
 
-// QueryRowContext runs one statement returning a row.
-func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+// QueryRowContext runs one statement returning a row, like ExecContext.
+func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	ctx := context.Background()
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return t.tx.QueryRowContext(ctx, query, args...)

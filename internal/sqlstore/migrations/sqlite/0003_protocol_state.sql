@@ -56,3 +56,33 @@ INSERT INTO user_actions_v3 SELECT id, token_hash, org_id, user_id, username, to
 	FROM user_actions;
 DROP TABLE user_actions;
 ALTER TABLE user_actions_v3 RENAME TO user_actions;
+
+-- Signature requests: keyed by their time-ordered id in one B-tree; the
+-- wallet index holds only wallet-level requests.
+CREATE TABLE signature_requests_v3 (
+	id                 TEXT NOT NULL PRIMARY KEY,
+	org_id             TEXT NOT NULL REFERENCES orgs(id),
+	key_id             TEXT NOT NULL REFERENCES keys(id),
+	wallet_id          TEXT NOT NULL DEFAULT '',
+	network            TEXT NOT NULL DEFAULT '',
+	requester_user_id  TEXT NOT NULL,
+	requester_token_id TEXT NOT NULL DEFAULT '',
+	requester_app_id   TEXT NOT NULL DEFAULT '',
+	request_body       TEXT NOT NULL,
+	status             TEXT NOT NULL,
+	reason             TEXT NOT NULL DEFAULT '',
+	result             TEXT NOT NULL DEFAULT '',
+	approval_id        TEXT NOT NULL DEFAULT '',
+	external_id        TEXT NOT NULL DEFAULT '',
+	requested_at       BIGINT NOT NULL,
+	policy_resolved_at BIGINT NOT NULL DEFAULT 0,
+	signed_at          BIGINT NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO signature_requests_v3 SELECT id, org_id, key_id, wallet_id, network, requester_user_id, requester_token_id,
+	requester_app_id, request_body, status, reason, result, approval_id, external_id, requested_at, policy_resolved_at,
+	signed_at FROM signature_requests;
+DROP TABLE signature_requests;
+ALTER TABLE signature_requests_v3 RENAME TO signature_requests;
+CREATE INDEX signature_requests_key ON signature_requests (org_id, key_id, id);
+CREATE INDEX signature_requests_wallet ON signature_requests (org_id, wallet_id, id) WHERE wallet_id <> '';
+CREATE UNIQUE INDEX signature_requests_external ON signature_requests (org_id, external_id) WHERE external_id <> '';
