@@ -52,7 +52,7 @@ type DB struct {
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + filepath.ToSlash(path) +
 		"?_pragma=locking_mode(EXCLUSIVE)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(2000)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(500)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

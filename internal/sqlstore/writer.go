@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/custos-dev/custos/internal/auth"
@@ -143,10 +141,10 @@ func (db *DB) writeLoop() {
 	for op := range db.ops {
 		batch = append(batch[:0], op)
 		batch = db.drain(batch, false)
-		if len(batch) < expMin && db.busy.Load() {
+		if len(batch) < commitWant && db.busy.Load() {
 			// Under load, give concurrent requests a moment to join the
 			// commit: fewer, larger commits cost far less CPU per write.
-			batch = db.drainWait(batch, expMin)
+			batch = db.drainWait(batch, commitWant)
 		}
 		db.busy.Store(len(batch) > 1)
 		db.commitBatch(batch)
@@ -155,18 +153,12 @@ func (db *DB) writeLoop() {
 	}
 }
 
-// commitDelay is how long a busy writer waits for more writes.
-var commitDelay = 150 * time.Microsecond
-var expMin = 8
-
-func init() {
-	if v := os.Getenv("XDELAY"); v != "" {
-		commitDelay, _ = time.ParseDuration(v)
-	}
-	if v := os.Getenv("XMIN"); v != "" {
-		expMin, _ = strconv.Atoi(v)
-	}
-}
+// commitDelay is how long a busy writer waits for more writes, and
+// commitWant the batch size that ends the wait early.
+const (
+	commitDelay = 150 * time.Microsecond
+	commitWant  = 8
+)
 
 // drain appends the writes already waiting to batch.
 func (db *DB) drain(batch []writeOp, _ bool) []writeOp {
