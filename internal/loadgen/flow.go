@@ -29,6 +29,18 @@ type leanFlow struct {
 	init    []byte // the POST /auth/action/init body
 	random  [32]byte
 	allow   []client.AllowCredential // reused by the challenge
+	// reqs collects the latency of each answered request.
+	reqs *[]time.Duration
+}
+
+// post sends one request on the flow's connection and records its latency.
+func (f *leanFlow) post(path string, body []byte, userAction string) ([]byte, error) {
+	t0 := time.Now()
+	res, err := f.conn.post(path, body, userAction)
+	if err == nil && f.reqs != nil {
+		*f.reqs = append(*f.reqs, time.Since(t0))
+	}
+	return res, err
 }
 
 // newLeanFlow returns a flow for one worker signing with the key at path
@@ -90,7 +102,7 @@ func (f *leanFlow) run(ctx context.Context, deadline time.Time) error {
 	b = appendJSONString(b, f.path)
 	b = append(b, `,"userActionServerKind":"Api"}`...)
 	f.init = b
-	res, err := f.conn.post("/auth/action/init", b, "")
+	res, err := f.post("/auth/action/init", b, "")
 	if err != nil {
 		return fmt.Errorf("action init: %w", err)
 	}
@@ -116,7 +128,7 @@ func (f *leanFlow) run(ctx context.Context, deadline time.Time) error {
 	if err != nil {
 		return err
 	}
-	if res, err = f.conn.post("/auth/action", body, ""); err != nil {
+	if res, err = f.post("/auth/action", body, ""); err != nil {
 		return fmt.Errorf("action complete: %w", err)
 	}
 	var ar actionReply
@@ -128,7 +140,7 @@ func (f *leanFlow) run(ctx context.Context, deadline time.Time) error {
 	}
 
 	// 3. the signature request itself.
-	if _, err := f.conn.post(f.path, p, ar.UserAction); err != nil {
+	if _, err := f.post(f.path, p, ar.UserAction); err != nil {
 		return fmt.Errorf("signature request: %w", err)
 	}
 	return nil

@@ -94,6 +94,10 @@ func TestLeanRun(t *testing.T) {
 			if r.P50 <= 0 || r.Max < r.P50 || r.Elapsed >= c.Duration || r.KeyID == "" {
 				t.Fatalf("p50 %s max %s elapsed %s key %q", r.P50, r.Max, r.Elapsed, r.KeyID)
 			}
+			// A request is a third of a flow: its median is below the flow's.
+			if r.ReqP50 <= 0 || r.ReqP50 >= r.P50 || r.ReqP99 < r.ReqP50 {
+				t.Fatalf("request p50 %s p99 %s, flow p50 %s", r.ReqP50, r.ReqP99, r.P50)
+			}
 
 			api := env.SA(t).Client
 			items := listSignatures(t, api, r.KeyID)

@@ -42,7 +42,9 @@ type Config struct {
 type Result struct {
 	Flows, Errors      int64
 	Elapsed            time.Duration
-	P50, P90, P99, Max time.Duration
+	P50, P90, P99, Max time.Duration // of whole flows (three requests)
+	// ReqP50 and ReqP99 are per request, on the plain-HTTP path only.
+	ReqP50, ReqP99 time.Duration
 	ServerCPU          time.Duration // user+system CPU of the server during the run
 	ServerRSSMax       int64         // bytes
 	FirstError         string
@@ -62,6 +64,9 @@ func (r *Result) Print(w io.Writer, c *Config) {
 	fmt.Fprintf(w, "curve=%s concurrency=%d duration=%s\n", c.Curve, c.Concurrency, r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "flows=%d errors=%d throughput=%.1f flows/s\n", r.Flows, r.Errors, float64(r.Flows)/r.Elapsed.Seconds())
 	fmt.Fprintf(w, "latency p50=%s p90=%s p99=%s max=%s\n", r.P50, r.P90, r.P99, r.Max)
+	if r.ReqP50 > 0 {
+		fmt.Fprintf(w, "request latency p50=%s p99=%s\n", r.ReqP50, r.ReqP99)
+	}
 	if c.PID > 0 {
 		fmt.Fprintf(w, "server cpu=%s per-flow=%.1fµs rss-max=%.1fMB\n", r.ServerCPU.Round(time.Millisecond),
 			float64(r.CPUPerFlow().Nanoseconds())/1e3, float64(r.ServerRSSMax)/(1<<20))
@@ -125,7 +130,8 @@ type flowFunc func(ctx context.Context, deadline time.Time) error
 func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Client, keyID, kind string) (*Result, error) {
 	path := "/keys/" + keyID + "/signatures"
 	// newFlow returns one worker's flow and what to do when it is done.
-	newFlow := func(context.Context) (flowFunc, func(), error) {
+	reqLat := make([][]time.Duration, c.Concurrency)
+	newFlow := func(context.Context, int) (flowFunc, func(), error) {
 		api := client.New(c.BaseURL, c.Token, signer)
 		api.HTTP = hc
 		return func(ctx context.Context, _ time.Time) error {
@@ -138,11 +144,12 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 		if err != nil {
 			return nil, err
 		}
-		newFlow = func(ctx context.Context) (flowFunc, func(), error) {
+		newFlow = func(ctx context.Context, w int) (flowFunc, func(), error) {
 			f, err := newLeanFlow(t, signer, path, kind)
 			if err != nil {
 				return nil, nil, err
 			}
+			f.reqs = &reqLat[w]
 			stop := context.AfterFunc(ctx, f.conn.stop)
 			return f.run, func() { stop(); f.conn.close() }, nil
 		}
@@ -161,7 +168,7 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			flow, done, err := newFlow(ctx)
+			flow, done, err := newFlow(ctx, w)
 			if err != nil {
 				errs.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
@@ -199,6 +206,11 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 	slices.Sort(all)
 	if n := len(all); n > 0 {
 		r.P50, r.P90, r.P99, r.Max = all[n*50/100], all[n*90/100], all[n*99/100], all[n-1]
+	}
+	reqs := slices.Concat(reqLat...)
+	slices.Sort(reqs)
+	if n := len(reqs); n > 0 {
+		r.ReqP50, r.ReqP99 = reqs[n*50/100], reqs[n*99/100]
 	}
 	return r, nil
 }
