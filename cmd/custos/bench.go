@@ -6,10 +6,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/custos-dev/custos/internal/app"
@@ -29,8 +33,22 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxFlows := fs.Int64("n", 0, "stop after this many flows (0: duration only)")
 	pid := fs.Int("pid", 0, "server process id, to report its CPU time per flow and RSS from /proc")
 	ca := fs.String("ca", "", "CA certificate to trust for https (e.g. DIR/tls/cert.pem)")
+	floorRun := fs.Bool("floor", false, "drive a `custos floor` server at -url instead (default http://127.0.0.1:18999)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *floorRun {
+		if *base == "" {
+			*base = "http://" + floorAddr
+		}
+		cfg := loadgen.Config{BaseURL: *base, Curve: "floor", Concurrency: *conc, Duration: *dur, MaxFlows: *maxFlows,
+			PID: *pid, Floor: true}
+		r, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		r.Print(stdout, &cfg)
+		return nil
 	}
 	admin, err := app.ReadAdmin(*adminPath)
 	if err != nil {
@@ -66,5 +84,38 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r.Print(stdout, &cfg)
+	return nil
+}
+
+// floorAddr is where `custos floor` listens by default.
+const floorAddr = "127.0.0.1:18999"
+
+// floor serves loadgen.FloorHandler on a loopback address until ctx ends:
+// the bare cost of a flow's HTTP, JSON and Ed25519 work, for comparison.
+func floor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", floorAddr, "loopback listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := loadgen.CheckLoopback("http://" + *addr); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: loadgen.FloorHandler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintln(stdout, "floor endpoints on http://"+ln.Addr().String())
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
 	return nil
 }

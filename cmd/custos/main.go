@@ -34,6 +34,7 @@ commands:
   serve   run the API server (bootstraps an empty data directory)
   init    bootstrap an empty data directory without serving
   bench   drive the full signing protocol against a running server (see custos bench -h)
+  floor   serve the bare-floor endpoints that custos bench --floor measures
 
 Every flag can also be set with a CUSTOS_* environment variable (e.g. CUSTOS_DATA, CUSTOS_ADDR).`
 
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return initCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "floor":
+		return floor(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

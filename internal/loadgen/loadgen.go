@@ -33,9 +33,12 @@ type Config struct {
 	Curve       string // "ed25519" (Message) or "secp256k1" (Hash)
 	Concurrency int
 	Duration    time.Duration
-	MaxFlows    int64        // 0: bounded by Duration only
-	PID         int          // server pid for CPU and memory figures, 0 for none
-	HTTP        *http.Client // when set, every flow goes through client.Client with it
+	MaxFlows    int64 // 0: bounded by Duration only
+	PID         int   // server pid for CPU and memory figures, 0 for none
+	// Floor drives a `custos floor` server instead (see FloorHandler):
+	// no credentials or key are needed.
+	Floor bool
+	HTTP  *http.Client // when set, every flow goes through client.Client with it
 }
 
 // Result is what a run measured.
@@ -45,10 +48,10 @@ type Result struct {
 	P50, P90, P99, Max time.Duration // of whole flows (three requests)
 	// ReqP50 and ReqP99 are per request, on the plain-HTTP path only.
 	ReqP50, ReqP99 time.Duration
-	ServerCPU          time.Duration // user+system CPU of the server during the run
-	ServerRSSMax       int64         // bytes
-	FirstError         string
-	KeyID              string // the key the run signed with
+	ServerCPU      time.Duration // user+system CPU of the server during the run
+	ServerRSSMax   int64         // bytes
+	FirstError     string
+	KeyID          string // the key the run signed with
 }
 
 // CPUPerFlow is the server CPU time spent per successful flow.
@@ -104,6 +107,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if c.Duration <= 0 || c.Duration > time.Hour {
 		return nil, errors.New("duration must be between 0 and 1h")
 	}
+	if c.Floor {
+		return load(ctx, c, nil, nil, "", "")
+	}
 	signer, err := client.NewKeySigner(c.CredID, c.KeyPEM)
 	if err != nil {
 		return nil, err
@@ -138,7 +144,20 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 			return api.Do(ctx, "POST", path, clientBody(kind), nil)
 		}, func() {}, nil
 	}
-	if u, err := url.Parse(c.BaseURL); c.HTTP == nil && err == nil && u.Scheme == "http" {
+	if c.Floor {
+		t, err := newTarget(c.BaseURL, "")
+		if err != nil {
+			return nil, err
+		}
+		newFlow = func(ctx context.Context, _ int) (flowFunc, func(), error) {
+			f, err := newFloorFlow(t)
+			if err != nil {
+				return nil, nil, err
+			}
+			stop := context.AfterFunc(ctx, f.conn.stop)
+			return f.run, func() { stop(); f.conn.close() }, nil
+		}
+	} else if u, err := url.Parse(c.BaseURL); c.HTTP == nil && err == nil && u.Scheme == "http" {
 		hc.CloseIdleConnections()
 		t, err := newTarget(c.BaseURL, c.Token)
 		if err != nil {
