@@ -123,7 +123,10 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.P
 		if err != nil {
 			return nil, notAuthorized.Wrap(err)
 		}
-		if subtle.ConstantTimeCompare([]byte(HashSecret(bearer)), []byte(t.Hash)) != 1 ||
+		// The stored hash is HashSecret(bearer): hex of the digest Parse took.
+		var sum [2 * sha256.Size]byte
+		hex.Encode(sum[:], c.digest[:])
+		if subtle.ConstantTimeCompare(sum[:], []byte(t.Hash)) != 1 ||
 			t.UserID != u.ID || t.Kind != c.App.TokenKind || !t.IsActive || t.IsArchived ||
 			s.now().After(t.ExpiresAt) {
 			return nil, notAuthorized

@@ -28,6 +28,9 @@ type Claims struct {
 	jwt.RegisteredClaims
 	App      AppMetadata `json:"https://custom/app_metadata"`
 	Username string      `json:"https://custom/username,omitempty"`
+	// digest is the SHA-256 of the token string, set by Parse: long-lived
+	// tokens are stored only as its hex.
+	digest [32]byte
 }
 
 // SigningKey is one Ed25519 token signing key.
@@ -96,6 +99,7 @@ func (t *Tokens) Parse(s string) (*Claims, error) {
 	t.mu.Unlock()
 	if ok && c.ExpiresAt != nil && now.Before(c.ExpiresAt.Time) {
 		cp := *c
+		cp.digest = h
 		return &cp, nil
 	}
 	c, err := t.parse(s)
@@ -104,6 +108,7 @@ func (t *Tokens) Parse(s string) (*Claims, error) {
 	}
 	t.remember(h, c, now)
 	cp := *c
+	cp.digest = h
 	return &cp, nil
 }
 
