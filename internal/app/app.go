@@ -102,10 +102,13 @@ func (a *App) wire(ctx context.Context) error {
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
 	ws := wallet.New(a.DB, ks, a.Perms)
-	a.Handler = httpapi.New(httpapi.Deps{
+	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
 		WriteStats: a.DB.WriteStats,
 	})
+	// The writer sizes its group commits by how many requests are in flight.
+	a.DB.SetLoad(h.InFlight)
+	a.Handler = h
 	return nil
 }
 

@@ -20,7 +20,7 @@ type metrics struct {
 	actions  *prometheus.CounterVec
 }
 
-func newMetrics(writeStats func() (uint64, uint64)) *metrics {
+func newMetrics(writeStats func() (uint64, uint64), inflight func() int) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -35,7 +35,10 @@ func newMetrics(writeStats func() (uint64, uint64)) *metrics {
 		}, []string{"outcome"}),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.actions,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "custos_http_requests_in_flight", Help: "Requests being served.",
+		}, func() float64 { return float64(inflight()) }))
 	if writeStats != nil {
 		m.reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{

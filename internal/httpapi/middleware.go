@@ -62,6 +62,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.inflight.Add(1)
+		defer s.inflight.Add(-1)
 		ri := &reqInfo{id: id.New("rq")}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
 		w.Header().Set("X-Request-Id", ri.id)

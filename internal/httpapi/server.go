@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/identity"
@@ -39,6 +40,8 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	handler http.Handler
+	// inflight counts the requests being served.
+	inflight atomic.Int64
 }
 
 // New builds the API handler with every route registered.
@@ -49,10 +52,14 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics(d.WriteStats)}
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s.metrics = newMetrics(d.WriteStats, s.InFlight)
 	s.routes()
 	s.handler = s.outer(s.mux)
 	return s
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// InFlight returns how many requests are being served right now.
+func (s *Server) InFlight() int { return int(s.inflight.Load()) }

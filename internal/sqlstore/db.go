@@ -40,6 +40,7 @@ type DB struct {
 	batches    atomic.Uint64
 	batchedOps atomic.Uint64
 	busy       atomic.Bool // the last commit carried more than one write
+	load       atomic.Pointer[func() int]
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and

@@ -141,10 +141,10 @@ func (db *DB) writeLoop() {
 	for op := range db.ops {
 		batch = append(batch[:0], op)
 		batch = db.drain(batch, false)
-		if len(batch) < commitWant && db.busy.Load() {
+		if want, delay := db.batchTarget(); len(batch) < want && db.busy.Load() {
 			// Under load, give concurrent requests a moment to join the
 			// commit: fewer, larger commits cost far less CPU per write.
-			batch = db.drainWait(batch, commitWant)
+			batch = db.drainWait(batch, want, delay)
 		}
 		db.busy.Store(len(batch) > 1)
 		db.commitBatch(batch)
@@ -154,11 +154,31 @@ func (db *DB) writeLoop() {
 }
 
 // commitDelay is how long a busy writer waits for more writes, and
-// commitWant the batch size that ends the wait early.
+// commitWant the batch size that ends the wait early. With many requests
+// in flight (heavyLoad or more), every one of which is about to write, the
+// writer waits longer (heavyDelay) for a batch of half of them (at most
+// maxWant): the CPU is the bottleneck then, and waiting costs no
+// throughput. Below that, a long wait would only add latency.
 const (
 	commitDelay = 150 * time.Microsecond
 	commitWant  = 8
+	heavyLoad   = 16
+	heavyDelay  = 400 * time.Microsecond
+	maxWant     = 32
 )
+
+// SetLoad tells the writer how to learn the number of requests in flight.
+func (db *DB) SetLoad(inflight func() int) { db.load.Store(&inflight) }
+
+// batchTarget returns the batch size a busy writer waits for, and how long.
+func (db *DB) batchTarget() (int, time.Duration) {
+	if f := db.load.Load(); f != nil {
+		if n := (*f)(); n >= heavyLoad {
+			return min(n/2, maxWant), heavyDelay
+		}
+	}
+	return commitWant, commitDelay
+}
 
 // drain appends the writes already waiting to batch.
 func (db *DB) drain(batch []writeOp, _ bool) []writeOp {
@@ -176,10 +196,10 @@ func (db *DB) drain(batch []writeOp, _ bool) []writeOp {
 	return batch
 }
 
-// drainWait appends writes to batch until it holds want or commitDelay
-// has passed.
-func (db *DB) drainWait(batch []writeOp, want int) []writeOp {
-	t := time.NewTimer(commitDelay)
+// drainWait appends writes to batch until it holds want or delay has
+// passed.
+func (db *DB) drainWait(batch []writeOp, want int, delay time.Duration) []writeOp {
+	t := time.NewTimer(delay)
 	defer t.Stop()
 	for len(batch) < want {
 		select {
