@@ -118,3 +118,19 @@ func TestWriteAfterClose(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+// The writer waits for bigger batches only when many requests are in flight.
+func TestBatchTargetFollowsLoad(t *testing.T) {
+	db := testDB(t)
+	if want, delay := db.batchTarget(); want != commitWant || delay != commitDelay {
+		t.Fatalf("no load source: %d %v", want, delay)
+	}
+	for _, tc := range []struct{ inflight, want int }{{4, commitWant}, {15, commitWant}, {16, 8}, {40, 20}, {500, maxWant}} {
+		n := tc.inflight
+		db.SetLoad(func() int { return n })
+		want, delay := db.batchTarget()
+		if want != tc.want || (n >= heavyLoad) != (delay == heavyDelay) {
+			t.Errorf("%d in flight: batch %d after %v, want %d", n, want, delay, tc.want)
+		}
+	}
+}
