@@ -86,7 +86,9 @@ func (db *DB) WriteStats() (commits, writes uint64) {
 func (db *DB) startWriter() {
 	db.ops = make(chan writeOp, maxBatch)
 	db.writerDone = make(chan struct{})
-	go db.writeLoop()
+	// The loop gets the channel itself: Close may clear db.ops before the
+	// goroutine first runs.
+	go db.writeLoop(db.ops)
 }
 
 func (db *DB) stopWriter() {
@@ -135,16 +137,16 @@ func (db *DB) submit(ctx context.Context, op writeOp) error {
 	return <-op.done
 }
 
-func (db *DB) writeLoop() {
+func (db *DB) writeLoop(ops chan writeOp) {
 	defer close(db.writerDone)
 	batch := make([]writeOp, 0, maxBatch)
-	for op := range db.ops {
+	for op := range ops {
 		batch = append(batch[:0], op)
-		batch = db.drain(batch, false)
+		batch = drain(ops, batch)
 		if want, delay := db.batchTarget(); len(batch) < want && db.busy.Load() {
 			// Under load, give concurrent requests a moment to join the
 			// commit: fewer, larger commits cost far less CPU per write.
-			batch = db.drainWait(batch, want, delay)
+			batch = drainWait(ops, batch, want, delay)
 		}
 		db.busy.Store(len(batch) > 1)
 		db.commitBatch(batch)
@@ -180,11 +182,11 @@ func (db *DB) batchTarget() (int, time.Duration) {
 	return commitWant, commitDelay
 }
 
-// drain appends the writes already waiting to batch.
-func (db *DB) drain(batch []writeOp, _ bool) []writeOp {
+// drain appends the writes already waiting in ops to batch.
+func drain(ops chan writeOp, batch []writeOp) []writeOp {
 	for len(batch) < maxBatch {
 		select {
-		case more, ok := <-db.ops:
+		case more, ok := <-ops:
 			if !ok {
 				return batch
 			}
@@ -196,23 +198,23 @@ func (db *DB) drain(batch []writeOp, _ bool) []writeOp {
 	return batch
 }
 
-// drainWait appends writes to batch until it holds want or delay has
+// drainWait appends writes from ops to batch until it holds want or delay has
 // passed.
-func (db *DB) drainWait(batch []writeOp, want int, delay time.Duration) []writeOp {
+func drainWait(ops chan writeOp, batch []writeOp, want int, delay time.Duration) []writeOp {
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	for len(batch) < want {
 		select {
-		case more, ok := <-db.ops:
+		case more, ok := <-ops:
 			if !ok {
 				return batch
 			}
 			batch = append(batch, more)
 		case <-t.C:
-			return db.drain(batch, false)
+			return drain(ops, batch)
 		}
 	}
-	return db.drain(batch, false)
+	return drain(ops, batch)
 }
 
 // commitBatch runs the ops of one batch in one transaction.

@@ -134,3 +134,25 @@ func TestBatchTargetFollowsLoad(t *testing.T) {
 		}
 	}
 }
+
+// Closing right after opening ends the writer even when its goroutine has
+// not run yet (it used to read the channel field after Close cleared it).
+func TestCloseRightAfterOpen(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 30 {
+		db, err := OpenSQLite(context.Background(), filepath.Join(dir, fmt.Sprintf("c%d.db", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- db.Close() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Close hung on open %d", i)
+		}
+	}
+}
