@@ -112,6 +112,14 @@ func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r
 		return err
 	}
 	r = r.WithContext(auth.WithPending(ctx, pend))
+	defer func() {
+		// A handler that panics still burns the action (then the
+		// middleware answers 500).
+		if v := recover(); v != nil {
+			_ = s.Auth.Settle(context.WithoutCancel(ctx), pend)
+			panic(v)
+		}
+	}()
 	held := &heldWriter{ResponseWriter: w}
 	herr := s.authorized(rt, h, held, r)
 	if err := s.Auth.Settle(context.WithoutCancel(ctx), pend); err != nil {
