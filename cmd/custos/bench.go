@@ -33,7 +33,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxFlows := fs.Int64("n", 0, "stop after this many flows (0: duration only)")
 	pid := fs.Int("pid", 0, "server process id, to report its CPU time per flow and RSS from /proc")
 	ca := fs.String("ca", "", "CA certificate to trust for https (e.g. DIR/tls/cert.pem)")
-	floorRun := fs.Bool("floor", false, "drive a `custos floor` server at -url instead (default http://127.0.0.1:18999)")
+	floorRun := fs.Bool("floor", false, "drive a custos floor server at -url instead (default http://127.0.0.1:18999)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func floor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := loadgen.CheckLoopback("http://" + *addr); err != nil {
-		return err
+		return fmt.Errorf("custos floor listens on loopback only: %w", err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
