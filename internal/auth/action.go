@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"strings"
@@ -183,21 +184,17 @@ func (s *Service) Settle(ctx context.Context, pend *Pending) error {
 	if !pend.Claim() {
 		return ErrActionInvalid
 	}
-	consumed, used, err := s.store.ConsumeUserAction(ctx, pend.Action.ID, pend.TokenHash, pend.At)
+	err := s.store.ConsumeUserAction(ctx, pend.Action.ID, pend.TokenHash, pend.At)
 	switch {
-	case err != nil:
-		pend.Settle(nil, true)
-		return err
-	case consumed:
+	case err == nil:
 		pend.Settle(nil, false)
 		pend.Action.ConsumedAt = pend.At
-		return nil
-	case used:
-		pend.Settle(ErrActionUsed, false)
-		return ErrActionUsed
+	case errors.Is(err, ErrActionUsed) || errors.Is(err, ErrActionInvalid):
+		pend.Settle(err, false)
+	default:
+		pend.Settle(nil, true)
 	}
-	pend.Settle(ErrActionInvalid, false)
-	return ErrActionInvalid
+	return err
 }
 
 // samePath compares two request paths without their query strings, after

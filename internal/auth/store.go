@@ -114,10 +114,10 @@ type Store interface {
 	UserAction(ctx context.Context, id, tokenHash string) (*UserAction, error)
 	// ConsumeUserAction atomically marks the unconsumed action with
 	// tokenHash as consumed, if the credential that signed it is still
-	// active. used tells, when it was not consumed, whether it had been
-	// before. A store write whose context carries a Pending (WithPending)
-	// claims it and consumes it in the same transaction first.
-	ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (consumed, used bool, err error)
+	// active: nil when consumed, else ErrActionUsed (consumed before) or
+	// ErrActionInvalid. A store write whose context carries a Pending
+	// (WithPending) claims it and consumes it in the same transaction first.
+	ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) error
 	AuditLog(ctx context.Context, org, id string) (*UserAction, error)
 	AuditLogs(ctx context.Context, org string, f LogFilter) ([]*UserAction, string, error)
 

@@ -154,8 +154,7 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 			if err != nil {
 				return nil, nil, err
 			}
-			stop := context.AfterFunc(ctx, f.conn.stop)
-			return f.run, func() { stop(); f.conn.close() }, nil
+			return f.run, onConn(ctx, f.conn), nil
 		}
 	} else if u, err := url.Parse(c.BaseURL); c.HTTP == nil && err == nil && u.Scheme == "http" {
 		hc.CloseIdleConnections()
@@ -169,8 +168,7 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 				return nil, nil, err
 			}
 			f.reqs = &reqLat[w]
-			stop := context.AfterFunc(ctx, f.conn.stop)
-			return f.run, func() { stop(); f.conn.close() }, nil
+			return f.run, onConn(ctx, f.conn), nil
 		}
 	}
 
@@ -232,6 +230,13 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 		r.ReqP50, r.ReqP99 = reqs[n*50/100], reqs[n*99/100]
 	}
 	return r, nil
+}
+
+// onConn makes ctx's end unblock c's pending I/O, and returns what closes
+// c when its worker is done.
+func onConn(ctx context.Context, c *conn) func() {
+	stop := context.AfterFunc(ctx, c.stop)
+	return func() { stop(); c.close() }
 }
 
 // prepare creates the key to sign with and returns its id and the payload

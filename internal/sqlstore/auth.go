@@ -263,27 +263,23 @@ const consumeAction = `UPDATE user_actions SET consumed_at = ?
 		WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)`
 
 // ConsumeUserAction atomically consumes the action with tokenHash while
-// the credential that signed it is active.
-func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) (consumed, used bool, err error) {
-	res, err := db.execQuiet(ctx, consumeAction, ms(now), id, tokenHash)
-	if err != nil {
-		return false, false, fmt.Errorf("consume user action: %w", err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 1 {
+// the credential that signed it is active: nil when consumed, else
+// auth.ErrActionUsed or auth.ErrActionInvalid.
+func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) error {
+	err := db.submit(ctx, writeOp{single: true, quiet: true, fn: func(tx *Tx) error {
+		return db.consumeIn(tx, id, tokenHash, now)
+	}})
+	if err == nil {
 		db.actions.drop(id)
-		return true, false, nil
 	}
-	var n int
-	if err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE id = ? AND token_hash = ? AND consumed_at > 0`), id, tokenHash).Scan(&n); err != nil {
-		return false, false, fmt.Errorf("select user action: %w", err)
-	}
-	return false, n > 0, nil
+	return err
 }
 
-// consumeIn consumes pending action p inside tx, for a write that carries
-// it; the error is the refusal to answer with.
-func (db *DB) consumeIn(ctx context.Context, tx *Tx, p *auth.Pending) error {
-	res, err := tx.ExecContext(ctx, db.q(consumeAction), ms(p.At), p.Action.ID, p.TokenHash)
+// consumeIn consumes action id inside tx, for ConsumeUserAction and for a
+// write that carries a pending action; the error is the refusal to answer
+// with. Only the refusal reads the row again.
+func (db *DB) consumeIn(tx *Tx, id, tokenHash string, now time.Time) error {
+	res, err := tx.ExecContext(context.Background(), db.q(consumeAction), ms(now), id, tokenHash)
 	if err != nil {
 		return fmt.Errorf("consume user action: %w", err)
 	}
@@ -291,7 +287,8 @@ func (db *DB) consumeIn(ctx context.Context, tx *Tx, p *auth.Pending) error {
 		return nil
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM user_actions WHERE id = ? AND consumed_at > 0`), p.Action.ID).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(context.Background(), db.q(`SELECT COUNT(*) FROM user_actions
+		WHERE id = ? AND token_hash = ? AND consumed_at > 0`), id, tokenHash).Scan(&n); err != nil {
 		return fmt.Errorf("select user action: %w", err)
 	}
 	if n > 0 {

@@ -332,7 +332,7 @@ func (db *DB) runOp(op writeOp, tx *Tx) (carried *auth.Pending, err error) {
 		}
 	}()
 	if p := auth.PendingFrom(op.ctx); p != nil && p.Claim() {
-		if err := db.consumeIn(op.ctx, tx, p); err != nil {
+		if err := db.consumeIn(tx, p.Action.ID, p.TokenHash, p.At); err != nil {
 			refused := errors.Is(err, auth.ErrActionUsed) || errors.Is(err, auth.ErrActionInvalid)
 			p.Settle(err, !refused)
 			return nil, err
