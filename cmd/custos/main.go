@@ -81,6 +81,14 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs.DurationVar(&cfg.ActionTTL, "action-ttl", cfg.ActionTTL, "user action token lifetime")
 	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address for Go pprof profiles, off when empty (CUSTOS_DEBUG_ADDR)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics on this address instead of the API listener (CUSTOS_METRICS_ADDR)")
+	fs.Func("cors-origin", "browser origin allowed by CORS, repeatable; none by default (CUSTOS_CORS_ORIGINS, comma-separated)", func(v string) error {
+		cfg.CORSOrigins = append(cfg.CORSOrigins, v)
+		return nil
+	})
+	fs.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per minute per organisation; 0 turns every rate limit off (CUSTOS_RATE_LIMIT)")
+	fs.IntVar(&cfg.RateLimitIdentity, "rate-limit-identity", cfg.RateLimitIdentity, "requests per minute per identity; 0 means the organisation's limit (CUSTOS_RATE_LIMIT_IDENTITY)")
+	fs.IntVar(&cfg.RateLimitIP, "rate-limit-ip", cfg.RateLimitIP, "requests per minute per client address on unauthenticated endpoints (CUSTOS_RATE_LIMIT_IP)")
 	return fs, nil
 }
 

@@ -48,6 +48,8 @@ func New(t testing.TB, opts ...Option) *Env {
 	cfg := app.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
+	// Rate limits are off unless a test turns them on (RateLimits).
+	cfg.RateLimit = 0
 	for _, o := range opts {
 		o(&cfg)
 	}

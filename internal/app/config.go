@@ -36,6 +36,20 @@ type Config struct {
 	Origins       []string
 	// DebugAddr serves pprof profiles on a loopback address when set.
 	DebugAddr string
+	// CORSOrigins are the browser origins allowed by CORS; none by default.
+	CORSOrigins []string
+	// MetricsAddr serves /metrics on its own listener when set; the API
+	// listener then does not serve it.
+	MetricsAddr string
+	// RateLimit is the request budget per organisation per minute (Dfns
+	// documents 1,000); 0 turns every rate limit off (local load tests).
+	RateLimit int
+	// RateLimitIdentity is the budget per identity (user, service account
+	// or token) per minute; 0 means the organisation's budget.
+	RateLimitIdentity int
+	// RateLimitIP is the budget per client address per minute on the
+	// endpoints that need no bearer token.
+	RateLimitIP int
 }
 
 // Defaults returns the default configuration.
@@ -43,6 +57,7 @@ func Defaults() Config {
 	return Config{
 		DataDir: "./custos-data", Addr: "127.0.0.1:8080", LogLevel: "info",
 		ChallengeTTL: 5 * time.Minute, ActionTTL: 5 * time.Minute, LoginTTL: time.Hour, RPID: "localhost",
+		RateLimit: 1000, RateLimitIP: 300,
 	}
 }
 
@@ -69,6 +84,9 @@ func (c *Config) Validate() error {
 		if err != nil || !isLoopback(h) {
 			return fmt.Errorf("debug address %q must be on loopback", c.DebugAddr)
 		}
+	}
+	if c.RateLimit < 0 || c.RateLimitIdentity < 0 || c.RateLimitIP < 0 {
+		return errors.New("rate limits must not be negative")
 	}
 	for _, d := range []time.Duration{c.ChallengeTTL, c.ActionTTL, c.LoginTTL} {
 		if d <= 0 {
@@ -111,6 +129,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		"CUSTOS_DATA": &c.DataDir, "CUSTOS_ADDR": &c.Addr, "CUSTOS_BASE_URL": &c.BaseURL,
 		"CUSTOS_TLS_CERT": &c.TLSCert, "CUSTOS_TLS_KEY": &c.TLSKey, "CUSTOS_MASTER_KEY": &c.MasterKeyHex,
 		"CUSTOS_MASTER_KEY_FILE": &c.MasterKeyFile, "CUSTOS_LOG_LEVEL": &c.LogLevel, "CUSTOS_RP_ID": &c.RPID, "CUSTOS_DEBUG_ADDR": &c.DebugAddr,
+		"CUSTOS_METRICS_ADDR": &c.MetricsAddr,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -128,6 +147,19 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	if v := getenv("CUSTOS_ORIGINS"); v != "" {
 		c.Origins = strings.Split(v, ",")
+	}
+	if v := getenv("CUSTOS_CORS_ORIGINS"); v != "" {
+		c.CORSOrigins = strings.Split(v, ",")
+	}
+	for k, p := range map[string]*int{"CUSTOS_RATE_LIMIT": &c.RateLimit, "CUSTOS_RATE_LIMIT_IDENTITY": &c.RateLimitIdentity,
+		"CUSTOS_RATE_LIMIT_IP": &c.RateLimitIP} {
+		if v := getenv(k); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%s: must be a non-negative integer", k)
+			}
+			*p = n
+		}
 	}
 	return nil
 }

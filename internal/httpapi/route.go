@@ -30,6 +30,24 @@ type route struct {
 
 type routeOpt func(*route)
 
+// RouteInfo describes one entry of the route table, for tests that must
+// cover every route (a new route is then covered automatically).
+type RouteInfo struct {
+	Pattern string // "METHOD /path" or "/path"
+	Op      string // permission operation, "" for none
+	Signed  bool   // needs a user action signature
+	Public  bool   // needs no bearer token
+}
+
+// Routes lists the route table in registration order.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(s.table))
+	for _, rt := range s.table {
+		out = append(out, RouteInfo{Pattern: rt.pattern, Op: rt.op, Signed: rt.signed, Public: rt.public})
+	}
+	return out
+}
+
 // needs names the permission operation a route requires.
 func needs(op string) routeOpt { return func(r *route) { r.op = op } }
 
@@ -54,6 +72,7 @@ func (s *Server) handle(pattern string, h handlerFunc, opts ...routeOpt) {
 	if rt.signed && rt.public {
 		panic("route " + pattern + " cannot be public and signed")
 	}
+	s.table = append(s.table, rt)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		info(r).route = pattern
 		if err := s.serveRoute(&rt, h, w, r); err != nil {

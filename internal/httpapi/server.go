@@ -38,6 +38,7 @@ type Deps struct {
 type Server struct {
 	Deps
 	mux     *http.ServeMux
+	table   []route
 	metrics *metrics
 	handler http.Handler
 	// inflight counts the requests being served.
