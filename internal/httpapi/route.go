@@ -82,13 +82,18 @@ func (s *Server) handle(pattern string, h handlerFunc, opts ...routeOpt) {
 }
 
 func (s *Server) serveRoute(rt *route, h handlerFunc, w http.ResponseWriter, r *http.Request) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
 	if rt.public {
+		// Unauthenticated endpoints are budgeted per client address.
+		if err := s.limitAddr(r); err != nil {
+			return err
+		}
+		if _, err := s.readBody(w, r); err != nil {
+			return err
+		}
 		return h(w, r)
 	}
+	// Authentication comes before the body is read: a caller without a
+	// valid bearer gets 401 whatever it sends.
 	p, err := s.authenticate(r)
 	if err != nil {
 		return err
@@ -96,6 +101,13 @@ func (s *Server) serveRoute(rt *route, h handlerFunc, w http.ResponseWriter, r *
 	ctx := principal.With(r.Context(), p)
 	r = r.WithContext(ctx)
 	info(r).principal = p
+	if err := s.limitPrincipal(r, p); err != nil {
+		return err
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
 	if rt.byWrite {
 		return s.serveByWrite(rt, h, w, r, body)
 	}
@@ -183,7 +195,8 @@ func (h *heldWriter) release() {
 }
 
 // readBody reads the whole body (bounded) so that it can be compared with
-// the signed payload, and puts it back for the handler.
+// the signed payload, checks that it is strict JSON (checkBody), and puts
+// it back for the handler.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
@@ -197,18 +210,22 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		}
 		return nil, apierr.BadRequest("could not read request body")
 	}
+	if err := checkBody(b); err != nil {
+		return nil, err
+	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
 }
 
 // authenticate resolves the bearer token and the legacy headers (Decision 7).
 func (s *Server) authenticate(r *http.Request) (*principal.Principal, error) {
-	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" || len(token) > 8192 {
+	// The scheme name is case-insensitive (RFC 9110 §11.1).
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 8192 {
 		return nil, apierr.Unauthorized("Not Authorized.")
 	}
-	p, err := s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+	p, err := s.Auth.Authenticate(r.Context(), token)
 	if err != nil {
 		return nil, err
 	}
