@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Error is an error that is safe to show to the caller. Message is shown;
@@ -15,6 +16,9 @@ type Error struct {
 	Message string
 	Details map[string]any
 	Err     error
+	// RetryAfter, on a 429, is how long the caller should wait; it is sent
+	// as the Retry-After header (whole seconds, rounded up).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -67,6 +71,19 @@ func Conflict(format string, args ...any) *Error { return newf(http.StatusConfli
 // TooMany is a 429.
 func TooMany(format string, args ...any) *Error {
 	return newf(http.StatusTooManyRequests, format, args...)
+}
+
+// TooManyRequests is a 429 asking the caller to retry after d.
+func TooManyRequests(d time.Duration, format string, args ...any) *Error {
+	e := newf(http.StatusTooManyRequests, format, args...)
+	e.RetryAfter = d
+	return e
+}
+
+// RetryAfterSeconds is the Retry-After value of a 429 whose caller should
+// wait d: whole seconds, rounded up, at least 1.
+func RetryAfterSeconds(d time.Duration) int64 {
+	return max(1, int64((d+time.Second-1)/time.Second))
 }
 
 // NotImplemented is a 501: a Dfns product area this server does not provide.

@@ -42,6 +42,13 @@ func LogTo(w io.Writer) Option {
 	return func(c *app.Config) { logSinks.Store(c, w) }
 }
 
+// RateLimits turns the rate limits on: org requests per minute per
+// organisation, identity per identity (0: the organisation's), ip per
+// client address on unauthenticated endpoints (0: none).
+func RateLimits(org, identity, ip int) Option {
+	return func(c *app.Config) { c.RateLimit, c.RateLimitIdentity, c.RateLimitIP = org, identity, ip }
+}
+
 // New starts a server for t; it stops when t ends.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()

@@ -42,6 +42,10 @@ type App struct {
 	lock     *os.File
 	// AdminFile is the path of admin.json.
 	AdminFile string
+
+	// metrics serves /metrics on Config.MetricsAddr when that is set.
+	metrics         *http.Server
+	metricsListener net.Listener
 }
 
 // Open prepares an App: data directory, KEK, database (migrated), token
@@ -105,6 +109,11 @@ func (a *App) wire(ctx context.Context) error {
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
 		WriteStats: a.DB.WriteStats,
+		Limits:     httpapi.NewLimits(a.Config.RateLimit, a.Config.RateLimitIdentity, a.Config.RateLimitIP),
+
+		// Browsers get only the configured origins; /metrics moves to its
+		// own listener when one is configured.
+		AllowedOrigins: a.Config.CORSOrigins, MetricsApart: a.Config.MetricsAddr != "",
 	})
 	// The writer sizes its group commits by how many requests are in flight.
 	a.DB.SetLoad(h.InFlight)
@@ -159,6 +168,10 @@ func (a *App) Listen() error {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
+	if err := a.listenMetrics(); err != nil {
+		ln.Close()
+		return err
+	}
 	a.listener = ln
 	a.server = &http.Server{
 		Handler:           a.Handler,
@@ -170,6 +183,36 @@ func (a *App) Listen() error {
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
 	return nil
+}
+
+// listenMetrics binds Config.MetricsAddr, if set, for /metrics alone.
+func (a *App) listenMetrics() error {
+	if a.Config.MetricsAddr == "" {
+		return nil
+	}
+	h, ok := a.Handler.(*httpapi.Server)
+	if !ok {
+		return errors.New("metrics listener: the handler is not the API server")
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s (metrics): %w", a.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h.MetricsHandler())
+	a.metricsListener = ln
+	a.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+// MetricsURL is the URL of /metrics on its own listener, or "" when the API
+// listener serves it.
+func (a *App) MetricsURL() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return "http://" + a.metricsListener.Addr().String() + "/metrics"
 }
 
 // BaseURL is the address clients use.
@@ -186,6 +229,14 @@ func (a *App) BaseURL() string {
 func (a *App) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metrics != nil {
+		go func() {
+			if err := a.metrics.Serve(a.metricsListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Logger.Warn("metrics listener stopped", "error", err.Error())
+			}
+		}()
+		defer a.metrics.Close()
+	}
 	go a.prune(ctx)
 	select {
 	case err := <-errc:
@@ -201,24 +252,41 @@ func (a *App) Serve(ctx context.Context) error {
 	return err
 }
 
-// prune removes expired protocol state every 10 minutes until ctx ends.
+// prune removes expired protocol state until ctx ends: challenges and
+// unconsumed user actions within a minute of their expiry (they cost
+// storage until then; issue 7), nonces and logged-out sessions every ten
+// minutes with an hour of slack.
 func (a *App) prune(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
+	// An unconsumed user action expires at most ChallengeTTL + ActionTTL
+	// after its id's time (its challenge's creation), so a run need only
+	// look at actions made since the previous run's cut-off less that
+	// (and a minute of margin); the first run looks back as far as any
+	// protocol lifetime allows.
+	since := time.Now().Add(-2*auth.MaxProtocolTTL - time.Minute)
+	lookback := a.Config.ChallengeTTL + a.Config.ActionTTL + time.Minute
+	lastSessions := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			// Keep an hour of slack past expiry for clock skew and debugging;
-			// look for expired user actions among the last three hours' only
-			// (runs ten minutes apart overlap by far).
 			now := time.Now()
-			n, err := a.DB.Prune(ctx, now.Add(-time.Hour), now.Add(-3*time.Hour))
+			n, err := a.DB.PruneProtocol(ctx, now, since)
+			if err == nil {
+				since = now.Add(-lookback)
+				if now.Sub(lastSessions) >= 10*time.Minute {
+					var m int64
+					m, err = a.DB.PruneSessions(ctx, now.Add(-time.Hour))
+					n += m
+					lastSessions = now
+				}
+			}
 			if err != nil {
 				a.Logger.Warn("prune failed", "error", err.Error())
 			} else if n > 0 {
-				a.Logger.Info("pruned expired protocol state", "rows", n)
+				a.Logger.Debug("pruned expired protocol state", "rows", n)
 			}
 		}
 	}

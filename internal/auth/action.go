@@ -1,14 +1,9 @@
 package auth
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/url"
-	"reflect"
 	"strings"
 
 	"github.com/custos-dev/custos/internal/apierr"
@@ -62,13 +57,18 @@ func (s *Service) InitAction(ctx context.Context, p *principal.Principal, in *In
 	default:
 		return nil, apierr.BadRequest("userActionServerKind must be Api or Staff")
 	}
+	// Only digests of the payload are kept (payload.go).
+	raw, canon, err := payloadDigests([]byte(*in.UserActionPayload))
+	if err != nil {
+		return nil, err
+	}
 	creds, err := s.allowedFor(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	c := &Challenge{
 		OrgID: p.OrgID, Purpose: PurposeAction, UserID: p.UserID, TokenID: p.TokenID, SessionID: p.SessionID,
-		Method: in.UserActionHTTPMethod, Path: in.UserActionHTTPPath, Payload: *in.UserActionPayload,
+		Method: in.UserActionHTTPMethod, Path: in.UserActionHTTPPath, PayloadHash: raw, CanonicalHash: canon,
 	}
 	return s.issueSigningChallenge(ctx, c, creds, true)
 }
@@ -87,7 +87,8 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 	if err != nil {
 		return "", err
 	}
-	if c.OrgID != p.OrgID || c.UserID != p.UserID || c.TokenID != p.TokenID || c.SessionID != p.SessionID {
+	if c.OrgID != p.OrgID || c.UserID != p.UserID || c.TokenID != p.TokenID || c.SessionID != p.SessionID ||
+		c.PayloadHash == "" { // issued before payload digests: its payload is gone
 		return "", apierr.BadRequest("Challenge token is not valid.")
 	}
 	cred, err := s.verifyFactor(ctx, c, in.FirstFactor)
@@ -98,12 +99,11 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 	}
 	token, actionID, tokenHash := handleFor(actionIDFor(cid))
 	now := s.now()
-	sum := sha256.Sum256([]byte(c.Payload))
 	ca := in.FirstFactor.CredentialAssertion
 	a := &UserAction{
 		ID: actionID, TokenHash: tokenHash, OrgID: c.OrgID, UserID: c.UserID, Username: p.Username,
 		TokenID: c.TokenID, SessionID: c.SessionID, CredUUID: cred.UUID,
-		Method: c.Method, Path: c.Path, Payload: c.Payload, PayloadHash: hex.EncodeToString(sum[:]),
+		Method: c.Method, Path: c.Path, PayloadHash: c.PayloadHash, CanonicalHash: c.CanonicalHash,
 		ClientData: ca.ClientData, Signature: ca.Signature, AuthenticatorData: ca.AuthenticatorData,
 		ExpiresAt: now.Add(s.cfg.ActionTTL), Created: now,
 	}
@@ -166,7 +166,7 @@ func (s *Service) CheckAction(ctx context.Context, p *principal.Principal, token
 	pend := &Pending{Action: a, TokenHash: tokenHash, At: now}
 	if now.After(a.ExpiresAt) ||
 		a.OrgID != p.OrgID || a.UserID != p.UserID || a.TokenID != p.TokenID || a.SessionID != p.SessionID ||
-		a.Method != method || !samePath(a.Path, path) || !samePayload(a.Payload, body) {
+		a.Method != method || !samePath(a.Path, path) || !matchesPayload(a.PayloadHash, a.CanonicalHash, body) {
 		if err := s.Settle(ctx, pend); err != nil {
 			return nil, err
 		}
@@ -210,37 +210,4 @@ func samePath(signed, actual string) bool {
 		return p
 	}
 	return norm(signed) == norm(actual)
-}
-
-// samePayload reports whether body is the signed payload: byte-equal, or
-// both JSON and semantically equal; "" and "{}" are equal for bodyless calls.
-func samePayload(signed string, body []byte) bool {
-	if signed == string(body) {
-		return true
-	}
-	norm := func(b []byte) []byte {
-		if len(bytes.TrimSpace(b)) == 0 {
-			return []byte("{}")
-		}
-		return b
-	}
-	var x, y any
-	if !decodeStrict(norm([]byte(signed)), &x) || !decodeStrict(norm(body), &y) {
-		return false
-	}
-	return reflect.DeepEqual(x, y)
-}
-
-func decodeStrict(b []byte, v *any) bool {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(v); err != nil {
-		return false
-	}
-	return d.More() == false && !hasTrailing(d)
-}
-
-func hasTrailing(d *json.Decoder) bool {
-	var extra any
-	return d.Decode(&extra) == nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 	"github.com/custos-dev/custos/internal/wire"
 )
 
@@ -106,6 +107,9 @@ type CreateCredentialInput struct {
 // CreateCredential verifies the attestation against the caller's credential
 // challenge and stores the new credential.
 func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, in *CreateCredentialInput) (*credential.Credential, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
 	k, err := credential.ParseKind(in.CredentialKind)
 	if err != nil {
 		return nil, err
@@ -188,8 +192,8 @@ func (s *Service) ArchiveCredential(ctx context.Context, p *principal.Principal,
 
 // ownCredential returns credential uuid of the caller (not a token's key).
 func (s *Service) ownCredential(ctx context.Context, p *principal.Principal, uuid string) (*credential.Credential, error) {
-	if uuid == "" {
-		return nil, apierr.BadRequest("credentialUuid is required")
+	if err := validate.ID("credentialUuid", uuid); err != nil {
+		return nil, err
 	}
 	creds, err := s.store.UserCredentials(ctx, p.OrgID, p.UserID)
 	if err != nil {

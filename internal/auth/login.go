@@ -42,6 +42,9 @@ func (s *Service) LoginInit(ctx context.Context, in *LoginInitInput) (*SigningCh
 	if in.Username == "" {
 		return nil, apierr.BadRequest("username is required")
 	}
+	if err := in.check(); err != nil {
+		return nil, err
+	}
 	org, err := s.resolveOrg(ctx, in.OrgID)
 	if err != nil {
 		return nil, err
@@ -65,6 +68,9 @@ func (s *Service) LoginInit(ctx context.Context, in *LoginInitInput) (*SigningCh
 
 // Login verifies a signed login challenge and returns a login token.
 func (s *Service) Login(ctx context.Context, in *CompleteInput) (string, error) {
+	if err := in.check(); err != nil {
+		return "", err
+	}
 	c, err := s.takeChallenge(ctx, in.ChallengeIdentifier, PurposeLogin)
 	if err != nil {
 		return "", err
@@ -76,7 +82,16 @@ func (s *Service) Login(ctx context.Context, in *CompleteInput) (string, error) 
 	if !u.IsActive || u.IsArchived {
 		return "", apierr.BadRequest("User account has been deactivated.")
 	}
-	if _, err := s.verifyFactor(ctx, c, in.FirstFactor); err != nil {
+	// A user backing off after failed logins from this client is refused
+	// before the signature is verified (backoff.go).
+	login, _ := s.guard.lockouts()
+	client := clientFrom(ctx)
+	if err := s.guard.wait(login, u.ID, client); err != nil {
+		return "", err
+	}
+	_, err = s.verifyFactor(ctx, c, in.FirstFactor)
+	s.guard.record(login, u.ID, client, err)
+	if err != nil {
 		return "", err
 	}
 	return s.IssueLogin(u)
@@ -84,7 +99,8 @@ func (s *Service) Login(ctx context.Context, in *CompleteInput) (string, error) 
 
 // IssueLogin returns a login token for u.
 func (s *Service) IssueLogin(u *identity.User) (string, error) {
-	cl := Claims{App: AppMetadata{OrgID: u.OrgID, UserID: u.ID, TokenKind: principal.KindLogin}, Username: u.Username}
+	cl := Claims{App: AppMetadata{OrgID: u.OrgID, UserID: u.ID, TokenKind: principal.KindLogin}, Username: u.Username,
+		SessionGen: u.SessionGen}
 	cl.ID = id.New("se")
 	return s.tokens.Issue(cl, s.cfg.LoginTTL)
 }
@@ -99,9 +115,9 @@ func (s *Service) Logout(ctx context.Context, p *principal.Principal, all bool) 
 		if err != nil {
 			return err
 		}
-		// Tokens carry second-precision iat: sessions issued in this same
-		// second end too, so move the mark to the next second.
-		u.SessionsAfter = s.now().Truncate(1e9).Add(1e9)
+		// Login tokens carry the generation they were issued under: every
+		// one issued so far is refused from now on, the next login's is not.
+		u.SessionGen++
 		return s.store.UpdateUser(ctx, u)
 	}
 	if p.SessionID == "" {

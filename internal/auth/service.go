@@ -44,6 +44,7 @@ type Service struct {
 	store  Store
 	tokens *Tokens
 	now    func() time.Time
+	guard  guard // login and action signature backoff (backoff.go)
 }
 
 // New returns the auth service.
@@ -115,7 +116,8 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.P
 		if err != nil {
 			return nil, notAuthorized.Wrap(err)
 		}
-		if revoked || c.ID == "" || c.IssuedAt == nil || c.IssuedAt.Time.Before(u.SessionsAfter.Truncate(time.Second)) {
+		if revoked || c.ID == "" || c.IssuedAt == nil || c.SessionGen < u.SessionGen ||
+			c.IssuedAt.Time.Before(u.SessionsAfter.Truncate(time.Second)) {
 			return nil, notAuthorized
 		}
 	case principal.KindPat, principal.KindServiceAccount:

@@ -29,10 +29,13 @@ type Challenge struct {
 	Kind       string // credential kind, for credential challenges
 	Method     string
 	Path       string
-	Payload    string
-	Allowed    []string // credential uuids allowed to sign
-	ExpiresAt  time.Time
-	Created    time.Time
+	// PayloadHash and CanonicalHash are the digests of the signed payload
+	// (payload.go); the payload itself is not kept.
+	PayloadHash   string
+	CanonicalHash string
+	Allowed       []string // credential uuids allowed to sign
+	ExpiresAt     time.Time
+	Created       time.Time
 }
 
 // UserAction is an issued user-action signature. Consumed ones are the audit
@@ -48,8 +51,8 @@ type UserAction struct {
 	CredUUID          string
 	Method            string
 	Path              string
-	Payload           string
-	PayloadHash       string
+	PayloadHash       string // hex SHA-256 of the signed payload bytes
+	CanonicalHash     string // hex SHA-256 of its canonical JSON form ("" before migration 0004)
 	ClientData        string
 	Signature         string
 	AuthenticatorData string

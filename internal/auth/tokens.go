@@ -28,6 +28,9 @@ type Claims struct {
 	jwt.RegisteredClaims
 	App      AppMetadata `json:"https://custom/app_metadata"`
 	Username string      `json:"https://custom/username,omitempty"`
+	// SessionGen is the user's session generation when a login token was
+	// issued; a logout of all sessions moves the user past it.
+	SessionGen int64 `json:"https://custom/session_gen,omitempty"`
 	// digest is the SHA-256 of the token string, set by Parse: long-lived
 	// tokens are stored only as its hex.
 	digest [32]byte

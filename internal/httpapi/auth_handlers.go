@@ -26,8 +26,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	token, err := s.Auth.Login(r.Context(), &in)
+	token, err := s.Auth.Login(auth.WithClient(r.Context(), r.RemoteAddr), &in)
 	if err != nil {
+		s.countBackoff("login_backoff", err)
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"token": token})
@@ -63,7 +64,13 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	token, err := s.Auth.CompleteAction(r.Context(), principal.From(r.Context()), &in)
+	p := principal.From(r.Context())
+	if err := s.Auth.ActionBackoff(p, r.RemoteAddr); err != nil {
+		s.countBackoff("action_backoff", err)
+		return err
+	}
+	token, err := s.Auth.CompleteAction(r.Context(), p, &in)
+	s.Auth.ActionAttempted(p, r.RemoteAddr, err)
 	if err != nil {
 		return err
 	}

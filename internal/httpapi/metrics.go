@@ -18,6 +18,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	actions  *prometheus.CounterVec
+	limited  *prometheus.CounterVec
 }
 
 func newMetrics(writeStats func() (uint64, uint64), inflight func() int) *metrics {
@@ -33,8 +34,11 @@ func newMetrics(writeStats func() (uint64, uint64), inflight func() int) *metric
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "custos_user_actions_total", Help: "User action signatures presented, by outcome.",
 		}, []string{"outcome"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "custos_rate_limited_total", Help: "Requests refused by a rate limit or a backoff, by limiter.",
+		}, []string{"limiter"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.actions,
+	m.reg.MustRegister(m.requests, m.latency, m.actions, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "custos_http_requests_in_flight", Help: "Requests being served.",
@@ -72,6 +76,10 @@ func (m *metrics) userAction(err error) {
 	}
 	m.actions.WithLabelValues(outcome).Inc()
 }
+
+// MetricsHandler serves the Prometheus metrics (for a listener of their
+// own, see Deps.MetricsApart).
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -108,14 +108,15 @@ func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, d time.Dur
 
 var corsHeaders = "authorization, content-type, x-dfns-useraction, x-dfns-sdk-version, x-dfns-appid, x-dfns-nonce, x-dfns-appsecret, x-dfns-apisignature"
 
-// cors answers preflight requests and sets CORS headers (T7). It reports
-// whether the request was fully answered.
+// cors answers preflight requests and sets CORS headers (T7) for the
+// configured origins only (--cors-origin; none by default, "*" for any).
+// It reports whether the request was fully answered.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return false
 	}
-	if len(s.AllowedOrigins) > 0 && !slices.Contains(s.AllowedOrigins, origin) {
+	if !slices.Contains(s.AllowedOrigins, origin) && !slices.Contains(s.AllowedOrigins, "*") {
 		return false
 	}
 	h := w.Header()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-dev/custos/client"
 	"github.com/custos-dev/custos/internal/apitest"
+	"github.com/custos-dev/custos/internal/app"
 	"github.com/custos-dev/custos/internal/credential"
 	"github.com/custos-dev/custos/internal/pemkey"
 )
@@ -222,7 +223,8 @@ func TestLegacyHeaders(t *testing.T) {
 }
 
 func TestCORSAndOperations(t *testing.T) {
-	env := apitest.New(t)
+	// No origin is allowed unless configured (TestCORSOnlyConfiguredOrigins).
+	env := apitest.New(t, func(c *app.Config) { c.CORSOrigins = []string{"https://app.example"} })
 	req, _ := http.NewRequest("OPTIONS", env.URL+"/auth/action/init", nil)
 	req.Header.Set("Origin", "https://app.example")
 	req.Header.Set("Access-Control-Request-Method", "POST")

@@ -28,13 +28,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apierr.From(err)
 	ri := info(r)
-	if e.Status >= 500 {
+	// Only server faults are errors. A client can cause any number of
+	// 4xx and 501 (Dfns-only areas) answers, so they stay at DEBUG (the
+	// access log line at INFO has the status).
+	switch {
+	case e.Status >= 500 && e.Status != http.StatusNotImplemented:
 		s.Logger.Error("request failed", "request_id", ri.id, "error", err.Error())
-	} else if e.Err != nil {
+	case e.Status == http.StatusNotImplemented:
+		s.Logger.Debug("request not implemented", "request_id", ri.id, "error", e.Message)
+	case e.Err != nil:
 		s.Logger.Debug("request rejected", "request_id", ri.id, "status", e.Status, "cause", e.Err.Error())
 	}
 	if e.Status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "60")
+		wait := int64(60)
+		if e.RetryAfter > 0 {
+			wait = apierr.RetryAfterSeconds(e.RetryAfter)
+		}
+		w.Header().Set("Retry-After", strconv.FormatInt(wait, 10))
 	}
 	_ = writeJSON(w, e.Status, e.ToBody(ri.id))
 }

@@ -9,7 +9,9 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz, public)
 	s.handle("GET /readyz", s.readyz, public)
 	s.handle("GET /.well-known/jwks.json", s.jwks, public)
-	s.mux.Handle("GET /metrics", s.metrics.handler())
+	if !s.MetricsApart {
+		s.mux.Handle("GET /metrics", s.metrics.handler())
+	}
 
 	// Login and user action signing (§4.1, §5, §8).
 	s.handle("POST /auth/login/init", s.loginInit, public)

@@ -27,11 +27,18 @@ type Deps struct {
 	Logger   *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.
 	MaxBody int64
-	// AllowedOrigins lists CORS origins; empty allows any origin.
+	// AllowedOrigins lists the browser origins CORS allows; empty allows
+	// none, "*" any.
 	AllowedOrigins []string
+	// MetricsApart keeps /metrics off the API handler: the caller serves
+	// MetricsHandler on a listener of its own.
+	MetricsApart bool
 	// WriteStats reports the database's group commits and the writes they
 	// carried, for /metrics; nil when the store has none.
 	WriteStats func() (commits, writes uint64)
+	// Limits are the request budgets (see ratelimit.go); the zero value
+	// limits nothing.
+	Limits Limits
 }
 
 // Server is the API handler.

@@ -29,6 +29,9 @@ func (s *Service) NewApp(ctx context.Context, org string, in *AppInput) (*App, e
 	if in.Name == nil || strings.TrimSpace(*in.Name) == "" || len(*in.Name) > 200 {
 		return nil, apierr.BadRequest("name must be a non-empty string of at most 200 characters")
 	}
+	if err := in.checkFields(); err != nil {
+		return nil, err
+	}
 	kind := in.Kind
 	if kind == "" {
 		kind = AppClientSide
@@ -102,6 +105,9 @@ func (s *Service) UpdateApp(ctx context.Context, p *principal.Principal, appID s
 	}
 	if in.Name != nil && (strings.TrimSpace(*in.Name) == "" || len(*in.Name) > 200) {
 		return AppView{}, apierr.BadRequest("name must be a non-empty string of at most 200 characters")
+	}
+	if err := in.checkFields(); err != nil {
+		return AppView{}, err
 	}
 	applyApp(a, in)
 	if err := s.store.UpdateApp(ctx, a); err != nil {

@@ -41,7 +41,10 @@ type User struct {
 	// SessionsAfter invalidates login tokens issued before it (logout of
 	// all sessions, deactivation).
 	SessionsAfter time.Time
-	Created       time.Time
+	// SessionGen is bumped by a logout of all sessions: login tokens
+	// issued under an older generation are refused.
+	SessionGen int64
+	Created    time.Time
 }
 
 // Token is a long-lived access token: a PAT, a service account's token or an

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/wire"
 )
 
@@ -17,11 +18,22 @@ type Keys interface {
 }
 
 // Grants reads and writes permission assignments. The permission service
-// implements it.
+// implements it; every grant it makes is bounded by what the creator may
+// do (docs/security.md, "Grants and escalation").
 type Grants interface {
 	AssignmentInfos(ctx context.Context, org, identityID string) ([]AssignmentInfo, error)
-	GrantPermission(ctx context.Context, org, permissionID, identityID string) error
-	CopyGrants(ctx context.Context, org, fromID, toID string) error
+	// CheckGrantID returns nil when granter may grant permissionID, else
+	// the error to answer; it is called before anything is created.
+	CheckGrantID(ctx context.Context, granter *principal.Principal, permissionID string) error
+	// GrantPermission assigns permissionID to identityID on behalf of
+	// granter, checking it again.
+	GrantPermission(ctx context.Context, granter *principal.Principal, permissionID, identityID string) error
+	// CopyGrants gives a new service account the creator's grants that lie
+	// within what the creator may do.
+	CopyGrants(ctx context.Context, creator *principal.Principal, identityID string) error
+	// NarrowLikeCreator gives a new PAT the narrowing of the PAT that
+	// creates it, if any.
+	NarrowLikeCreator(ctx context.Context, creator *principal.Principal, patID string) error
 }
 
 // AssignmentInfo is the wire PermissionAssignmentInfo embedded in users,

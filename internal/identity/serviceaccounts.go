@@ -16,7 +16,9 @@ func hashBearer(b string) string {
 }
 
 // CreateServiceAccount makes a service account with one token backed by
-// in.PublicKey. Without permissionId it gets the caller's permissions.
+// in.PublicKey. With permissionId the caller must be allowed to grant it;
+// without, it gets the caller's permissions, never more than the caller may
+// do (Grants.CopyGrants).
 func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Principal, in *TokenInput) (ServiceAccountView, error) {
 	if err := in.check(); err != nil {
 		return ServiceAccountView{}, err
@@ -24,6 +26,11 @@ func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Princip
 	ttl, err := in.validity(false)
 	if err != nil {
 		return ServiceAccountView{}, err
+	}
+	if in.PermissionID != "" {
+		if err := s.grants.CheckGrantID(ctx, p, in.PermissionID); err != nil {
+			return ServiceAccountView{}, err
+		}
 	}
 	u := &User{
 		ID: id.New("us"), OrgID: p.OrgID, Username: in.Name, Name: in.Name, Kind: KindEmployee,
@@ -41,9 +48,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Princip
 		return ServiceAccountView{}, err
 	}
 	if in.PermissionID != "" {
-		err = s.grants.GrantPermission(ctx, p.OrgID, in.PermissionID, u.ID)
+		err = s.grants.GrantPermission(ctx, p, in.PermissionID, u.ID)
 	} else {
-		err = s.grants.CopyGrants(ctx, p.OrgID, p.UserID, u.ID)
+		err = s.grants.CopyGrants(ctx, p, u.ID)
 	}
 	if err != nil {
 		return ServiceAccountView{}, err
@@ -144,10 +151,10 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, p *principal.Princip
 	if err != nil {
 		return ServiceAccountView{}, err
 	}
+	if err := in.check(); err != nil {
+		return ServiceAccountView{}, err
+	}
 	if in.Name != nil {
-		if *in.Name == "" || len(*in.Name) > 200 {
-			return ServiceAccountView{}, apierr.BadRequest("name must be a non-empty string of at most 200 characters")
-		}
 		u.Name = *in.Name
 	}
 	if in.ExternalID != nil {

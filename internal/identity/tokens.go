@@ -2,13 +2,13 @@ package identity
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 )
 
 // TokenInput is the body of POST /auth/pats and POST /auth/service-accounts.
@@ -51,19 +51,22 @@ func (in *TokenInput) validity(allowSeconds bool) (time.Duration, error) {
 }
 
 func (in *TokenInput) check() error {
-	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 {
-		return apierr.BadRequest("name must be a non-empty string of at most 200 characters")
+	if err := validate.Name("name", in.Name); err != nil {
+		return err
 	}
 	if in.PublicKey == "" {
 		return apierr.BadRequest("publicKey is required")
 	}
+	if err := validate.PEM("publicKey", in.PublicKey); err != nil {
+		return err
+	}
 	if _, err := pemkey.ParsePublic(in.PublicKey); err != nil {
 		return apierr.BadRequest("publicKey: %v", err)
 	}
-	if len(in.ExternalID) > 200 {
-		return apierr.BadRequest("externalId must be at most 200 characters")
+	if err := validate.OptID("permissionId", in.PermissionID); err != nil {
+		return err
 	}
-	return nil
+	return validate.ExternalID("externalId", in.ExternalID)
 }
 
 // newToken stores a token of kind for user u with its key and permission
@@ -90,7 +93,10 @@ func (s *Service) newToken(ctx context.Context, u *User, kind string, in *TokenI
 	return t, bearer, nil
 }
 
-// CreatePat makes a personal access token for the calling user.
+// CreatePat makes a personal access token for the calling user. With
+// permissionId the caller must be allowed to grant it; without, the PAT is
+// narrowed like the PAT that creates it, if any, and otherwise mirrors its
+// owner.
 func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *TokenInput) (TokenView, error) {
 	if p.IsServiceAccount {
 		return TokenView{}, apierr.BadRequest("service accounts cannot create personal access tokens")
@@ -101,6 +107,11 @@ func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *Tok
 	ttl, err := in.validity(true)
 	if err != nil {
 		return TokenView{}, err
+	}
+	if in.PermissionID != "" {
+		if err := s.grants.CheckGrantID(ctx, p, in.PermissionID); err != nil {
+			return TokenView{}, err
+		}
 	}
 	existing, err := s.store.Tokens(ctx, p.OrgID, principal.KindPat, p.UserID)
 	if err != nil {
@@ -120,9 +131,12 @@ func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *Tok
 		return TokenView{}, err
 	}
 	if in.PermissionID != "" {
-		if err := s.grants.GrantPermission(ctx, p.OrgID, in.PermissionID, t.ID); err != nil {
-			return TokenView{}, err
-		}
+		err = s.grants.GrantPermission(ctx, p, in.PermissionID, t.ID)
+	} else {
+		err = s.grants.NarrowLikeCreator(ctx, p, t.ID)
+	}
+	if err != nil {
+		return TokenView{}, err
 	}
 	return s.viewToken(ctx, t, bearer)
 }
@@ -179,10 +193,10 @@ func (s *Service) UpdatePat(ctx context.Context, p *principal.Principal, tokenID
 }
 
 func (s *Service) updateToken(ctx context.Context, t *Token, in *UpdateTokenInput) error {
+	if err := in.check(); err != nil {
+		return err
+	}
 	if in.Name != nil {
-		if strings.TrimSpace(*in.Name) == "" || len(*in.Name) > 200 {
-			return apierr.BadRequest("name must be a non-empty string of at most 200 characters")
-		}
 		t.Name = *in.Name
 	}
 	if in.ExternalID != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 )
 
 // CreateUserInput is the body of POST /auth/users.
@@ -29,14 +30,20 @@ func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, in *Cr
 		}
 		return UserView{}, apierr.BadRequest("kind must be %s", KindEmployee)
 	}
+	if err := validate.Text("email", in.Email, validate.MaxEmail); err != nil {
+		return UserView{}, err
+	}
 	addr, err := mail.ParseAddress(in.Email)
-	if err != nil || addr.Address != in.Email || len(in.Email) > 254 {
+	if err != nil || addr.Address != in.Email {
 		return UserView{}, apierr.BadRequest("email must be a valid email address")
 	}
-	if len(in.ExternalID) > 200 {
-		return UserView{}, apierr.BadRequest("externalId must be at most 200 characters")
+	if err := validate.ExternalID("externalId", in.ExternalID); err != nil {
+		return UserView{}, err
 	}
 	if in.PublicKey != "" {
+		if err := validate.PEM("publicKey", in.PublicKey); err != nil {
+			return UserView{}, err
+		}
 		if _, err := pemkey.ParsePublic(in.PublicKey); err != nil {
 			return UserView{}, apierr.BadRequest("publicKey: %v", err)
 		}

@@ -76,6 +76,9 @@ func exportProtocol(k *Key, supported []ProtocolCurve) (string, bool) {
 // share encrypted to the caller's encryptionKey; the key is then marked
 // exported. It can still sign.
 func (s *Service) Export(ctx context.Context, p *principal.Principal, keyID string, in *ExportInput) (ExportOutput, error) {
+	if err := in.check(); err != nil {
+		return ExportOutput{}, err
+	}
 	k, err := s.Load(ctx, p, keyID)
 	if err != nil {
 		return ExportOutput{}, err

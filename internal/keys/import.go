@@ -143,7 +143,7 @@ func (s *Service) Import(ctx context.Context, p *principal.Principal, in *Import
 	if in.MasterKey != nil && *in.MasterKey {
 		return View{}, apierr.BadRequest("masterKey is not supported yet")
 	}
-	if err := checkName(in.Name); err != nil {
+	if err := in.check(); err != nil {
 		return View{}, err
 	}
 	var scheme string

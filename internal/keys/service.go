@@ -76,13 +76,6 @@ func CheckScheme(scheme, curve string) error {
 		clip(scheme), clip(curve))
 }
 
-func checkName(name *string) error {
-	if name != nil && len(*name) > 200 {
-		return apierr.BadRequest("name must be at most 200 characters")
-	}
-	return nil
-}
-
 // checkUnsupported refuses the Dfns options Custos does not offer yet.
 func (in *CreateInput) checkUnsupported() error {
 	switch {
@@ -244,6 +237,9 @@ const deriveInfo = "custos/keys/derive/v1"
 //
 // (RFC 5869). Non-DH keys are a 400, as at Dfns.
 func (s *Service) Derive(ctx context.Context, p *principal.Principal, keyID string, in *DeriveInput) (DeriveOutput, error) {
+	if err := in.check(); err != nil {
+		return DeriveOutput{}, err
+	}
 	k, err := s.Load(ctx, p, keyID)
 	if err != nil {
 		return DeriveOutput{}, err

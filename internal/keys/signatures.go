@@ -68,6 +68,9 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, t Target
 	if env.Kind == "" {
 		return SignatureView{}, apierr.BadRequest("kind is required")
 	}
+	if err := env.check(); err != nil {
+		return SignatureView{}, err
+	}
 	network := t.Network
 	if env.Network != nil {
 		switch {
@@ -80,9 +83,6 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, t Target
 	ext := ""
 	if env.ExternalID != nil {
 		ext = *env.ExternalID
-		if ext == "" || len(ext) > 200 {
-			return SignatureView{}, apierr.BadRequest("externalId must be a non-empty string of at most 200 characters")
-		}
 	}
 	compact, err := compactJSON(body)
 	if err != nil {

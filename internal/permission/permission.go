@@ -70,4 +70,7 @@ type Store interface {
 	// IdentityExists reports whether id names a user, service account,
 	// token or application of org.
 	IdentityExists(ctx context.Context, org, id string) (bool, error)
+	// Token returns token id of org (a PAT or service-account token), or
+	// a NotFound error.
+	Token(ctx context.Context, org, id string) (*identity.Token, error)
 }

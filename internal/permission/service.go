@@ -2,13 +2,13 @@ package permission
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 	"github.com/custos-dev/custos/internal/wire"
 )
 
@@ -77,6 +77,9 @@ func checkOps(ops []string) error {
 		return apierr.BadRequest("operations must list at least one operation")
 	}
 	for _, op := range ops {
+		if err := validate.Word("operations", op); err != nil {
+			return err
+		}
 		if !Known(op) {
 			return apierr.BadRequest("operations: unknown operation %q", op)
 		}
@@ -85,10 +88,7 @@ func checkOps(ops []string) error {
 }
 
 func checkName(name string) error {
-	if strings.TrimSpace(name) == "" || len(name) > 200 {
-		return apierr.BadRequest("name must be a non-empty string of at most 200 characters")
-	}
-	return nil
+	return validate.Name("name", name)
 }
 
 // Create makes a permission in the caller's org.
@@ -149,6 +149,10 @@ func (s *Service) Update(ctx context.Context, p *principal.Principal, permID str
 		if err := checkOps(*in.Operations); err != nil {
 			return nil, err
 		}
+		// The new operations go to every assignee at once.
+		if err := s.checkGives(ctx, p, *in.Operations); err != nil {
+			return nil, err
+		}
 		perm.Operations = *in.Operations
 	}
 	perm.Updated = s.now()
@@ -164,11 +168,23 @@ func (s *Service) Archive(ctx context.Context, p *principal.Principal, permID st
 	if perm.IsImmutable {
 		return nil, apierr.BadRequest("permission %s is immutable", permID)
 	}
+	switch {
+	case perm.IsArchived && !archived:
+		// Restoring gives the operations back to every assignee.
+		if err := s.checkGives(ctx, p, perm.Operations); err != nil {
+			return nil, err
+		}
+	case !perm.IsArchived && archived:
+		if err := s.checkArchiveLifts(ctx, p, perm.ID); err != nil {
+			return nil, err
+		}
+	}
 	perm.IsArchived, perm.Updated = archived, s.now()
 	return perm, s.store.UpdatePermission(ctx, perm)
 }
 
-// Assign grants permission permID to identityID.
+// Assign grants permission permID to identityID, when p may grant it
+// (CheckGrant).
 func (s *Service) Assign(ctx context.Context, p *principal.Principal, permID, identityID string) (*Assignment, error) {
 	perm, err := s.store.Permission(ctx, p.OrgID, permID)
 	if err != nil {
@@ -177,8 +193,12 @@ func (s *Service) Assign(ctx context.Context, p *principal.Principal, permID, id
 	if perm.IsArchived {
 		return nil, apierr.BadRequest("permission %s is archived", permID)
 	}
-	if identityID == "" {
-		return nil, apierr.BadRequest("identityId is required")
+	if err := validate.ID("identityId", identityID); err != nil {
+		return nil, err
+	}
+	// Self-assignment included: nobody grants what they do not hold.
+	if err := s.CheckGrant(ctx, p, perm); err != nil {
+		return nil, err
 	}
 	ok, err := s.store.IdentityExists(ctx, p.OrgID, identityID)
 	if err != nil {
@@ -218,6 +238,9 @@ func (s *Service) Revoke(ctx context.Context, p *principal.Principal, permID, as
 	if a.IsImmutable {
 		return apierr.BadRequest("assignment %s is immutable", asID)
 	}
+	if err := s.checkLift(ctx, p, a.IdentityID, func(g Grant) bool { return g.AssignmentID == a.ID }); err != nil {
+		return err
+	}
 	return s.store.DeleteAssignment(ctx, p.OrgID, asID)
 }
 
@@ -244,32 +267,4 @@ func (s *Service) AssignmentInfos(ctx context.Context, org, identityID string) (
 		out = append(out, identity.AssignmentInfo{PermissionName: g.Name, PermissionID: g.PermissionID, AssignmentID: g.AssignmentID, Operations: ops})
 	}
 	return out, nil
-}
-
-// GrantPermission assigns permission permID of org to identityID (used when
-// a token or service account is created with a permissionId).
-func (s *Service) GrantPermission(ctx context.Context, org, permID, identityID string) error {
-	perm, err := s.store.Permission(ctx, org, permID)
-	if err != nil {
-		return apierr.BadRequest("permissionId: permission %s not found", permID)
-	}
-	if perm.IsArchived {
-		return apierr.BadRequest("permissionId: permission %s is archived", permID)
-	}
-	_, err = s.assign(ctx, org, perm.ID, identityID, false)
-	return err
-}
-
-// CopyGrants gives toID every permission fromID holds.
-func (s *Service) CopyGrants(ctx context.Context, org, fromID, toID string) error {
-	grants, err := s.store.Grants(ctx, org, fromID)
-	if err != nil {
-		return err
-	}
-	for _, g := range grants {
-		if _, err := s.assign(ctx, org, g.PermissionID, toID, false); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -45,29 +45,35 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, until time.Time) (bool
 	return n == 1, err
 }
 
-// CreateChallenge inserts c.
+// CreateChallenge inserts c, or answers 429 when its identity, or the
+// server, has too many challenges outstanding (outstanding.go).
 func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
+	if err := db.live.reserve(c, time.Now()); err != nil {
+		return err
+	}
 	allowed, _ := json.Marshal(c.Allowed)
 	_, err := db.execQuiet(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
-		method, path, payload, allowed, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.SecretHash, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path, c.Payload,
-		string(allowed), ms(c.ExpiresAt), ms(c.Created))
+		method, path, payload_hash, canonical_hash, allowed, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.SecretHash, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path,
+		c.PayloadHash, c.CanonicalHash, string(allowed), ms(c.ExpiresAt), ms(c.Created))
 	if err != nil {
+		db.live.release(c.ID)
 		return fmt.Errorf("insert challenge: %w", err)
 	}
 	db.challenges.add(c.ID, c)
 	return nil
 }
 
-const challengeCols = `id, org_id, purpose, user_id, token_id, session_id, challenge, kind, method, path, payload, allowed,
-	expires_at, created_at`
+const challengeCols = `id, org_id, purpose, user_id, token_id, session_id, challenge, kind, method, path, payload_hash,
+	canonical_hash, allowed, expires_at, created_at`
 
 func scanChallenge(row *sql.Row) (*auth.Challenge, error) {
 	var c auth.Challenge
 	var allowed string
 	var exp, created int64
 	err := row.Scan(&c.ID, &c.OrgID, &c.Purpose, &c.UserID, &c.TokenID, &c.SessionID, &c.Challenge, &c.Kind, &c.Method,
-		&c.Path, &c.Payload, &allowed, &exp, &created)
+		&c.Path, &c.PayloadHash, &c.CanonicalHash, &allowed, &exp, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.BadRequest("Challenge token is not valid.")
 	}
@@ -92,6 +98,9 @@ func (db *DB) TakeChallenge(ctx context.Context, id, secretHash, purpose string,
 		c, err = scanChallenge(r)
 		return err
 	})
+	if err == nil {
+		db.live.release(id)
+	}
 	return c, err
 }
 
@@ -119,6 +128,7 @@ func (db *DB) CreateActionFor(ctx context.Context, id string, a *auth.UserAction
 	if err != nil {
 		return fmt.Errorf("insert user action: %w", err)
 	}
+	db.live.release(id)
 	db.actions.add(a.ID, a)
 	return nil
 }
@@ -222,14 +232,14 @@ func (db *DB) SetSignCount(ctx context.Context, org, uuid string, n uint32) erro
 	return nil
 }
 
-const actionCols = `id, token_hash, org_id, user_id, username, token_id, session_id, cred_uuid, method, path, payload,
-	payload_hash, client_data, signature, authenticator_data, expires_at, consumed_at, created_at`
+const actionCols = `id, token_hash, org_id, user_id, username, token_id, session_id, cred_uuid, method, path,
+	canonical_hash, payload_hash, client_data, signature, authenticator_data, expires_at, consumed_at, created_at`
 
 func scanAction(sc interface{ Scan(...any) error }) (*auth.UserAction, error) {
 	var a auth.UserAction
 	var exp, consumed, created int64
 	if err := sc.Scan(&a.ID, &a.TokenHash, &a.OrgID, &a.UserID, &a.Username, &a.TokenID, &a.SessionID, &a.CredUUID,
-		&a.Method, &a.Path, &a.Payload, &a.PayloadHash, &a.ClientData, &a.Signature, &a.AuthenticatorData,
+		&a.Method, &a.Path, &a.CanonicalHash, &a.PayloadHash, &a.ClientData, &a.Signature, &a.AuthenticatorData,
 		&exp, &consumed, &created); err != nil {
 		return nil, err
 	}
@@ -239,7 +249,7 @@ func scanAction(sc interface{ Scan(...any) error }) (*auth.UserAction, error) {
 
 func actionArgs(a *auth.UserAction) []any {
 	return []any{a.ID, a.TokenHash, a.OrgID, a.UserID, a.Username, a.TokenID, a.SessionID, a.CredUUID, a.Method, a.Path,
-		a.Payload, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created)}
+		a.CanonicalHash, a.PayloadHash, a.ClientData, a.Signature, a.AuthenticatorData, ms(a.ExpiresAt), ms(a.ConsumedAt), ms(a.Created)}
 }
 
 // UserAction returns the action id whose token hashes to tokenHash, or nil.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -37,6 +38,7 @@ type DB struct {
 	cache      *readCache
 	challenges *issuedCache[auth.Challenge]
 	actions    *issuedCache[auth.UserAction]
+	live       *outstanding // challenges issued and neither used nor expired
 	batches    atomic.Uint64
 	batchedOps atomic.Uint64
 	busy       atomic.Bool // the last commit carried more than one write
@@ -51,6 +53,9 @@ type DB struct {
 // commit writer; the reads on every request's path are served from the read
 // cache, so reads rarely wait for it.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + filepath.ToSlash(path) +
 		"?_pragma=locking_mode(EXCLUSIVE)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(500)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
@@ -63,13 +68,31 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	p := &pool{DB: w}
 	db := &DB{w: p, r: p, dialect: "sqlite", cache: newReadCache(true),
-		challenges: newChallengeCache(true), actions: newActionCache(true)}
+		challenges: newChallengeCache(true), actions: newActionCache(true), live: newOutstanding()}
 	if err := db.migrate(ctx); err != nil {
 		db.w.Close()
 		return nil, err
 	}
 	db.startWriter()
 	return db, nil
+}
+
+// ownerOnly makes the database file and its -wal and -shm companions mode
+// 0600: an existing file is narrowed, a missing database file is created
+// empty with that mode first (SQLite creates -wal and -shm with the mode
+// of the database file).
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Close finishes the pending writes and closes the pools.

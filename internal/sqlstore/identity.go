@@ -50,7 +50,8 @@ func (db *DB) Orgs(ctx context.Context) ([]*identity.Org, error) {
 }
 
 const userCols = `id, org_id, username, name, kind, is_service_account, is_active, is_archived, is_registered,
-	is_sso_required, external_id, credential_uuid, registration_code, registration_expiry, sessions_after, created_at`
+	is_sso_required, external_id, credential_uuid, registration_code, registration_expiry, sessions_after, created_at,
+	session_gen`
 
 // scanUser scans the userCols of a row, then any extra destinations.
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (*identity.User, error) {
@@ -58,7 +59,7 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (*identity.User,
 	var sa, act, arch, reg, sso int
 	var regExp, after, created int64
 	dest := append([]any{&u.ID, &u.OrgID, &u.Username, &u.Name, &u.Kind, &sa, &act, &arch, &reg, &sso,
-		&u.ExternalID, &u.CredentialUUID, &u.RegistrationCode, &regExp, &after, &created}, extra...)
+		&u.ExternalID, &u.CredentialUUID, &u.RegistrationCode, &regExp, &after, &created, &u.SessionGen}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -69,10 +70,10 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (*identity.User,
 
 // CreateUser inserts u; a taken username is a 409.
 func (db *DB) CreateUser(ctx context.Context, u *identity.User) error {
-	_, err := db.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.OrgID, u.Username, u.Name, u.Kind, b2i(u.IsServiceAccount), b2i(u.IsActive), b2i(u.IsArchived),
 		b2i(u.IsRegistered), b2i(u.IsSSORequired), u.ExternalID, u.CredentialUUID, u.RegistrationCode,
-		ms(u.RegistrationExpiry), ms(u.SessionsAfter), ms(u.Created))
+		ms(u.RegistrationExpiry), ms(u.SessionsAfter), ms(u.Created), u.SessionGen)
 	if isUnique(err) {
 		return apierr.Conflict("a user named %q already exists", u.Username)
 	}
@@ -124,9 +125,9 @@ func (db *DB) Users(ctx context.Context, org, kind string, serviceAccounts bool,
 func (db *DB) UpdateUser(ctx context.Context, u *identity.User) error {
 	_, err := db.exec(ctx, `UPDATE users SET name = ?, is_active = ?, is_archived = ?, is_registered = ?,
 		is_sso_required = ?, external_id = ?, credential_uuid = ?, registration_code = ?, registration_expiry = ?,
-		sessions_after = ? WHERE org_id = ? AND id = ?`,
+		sessions_after = ?, session_gen = ? WHERE org_id = ? AND id = ?`,
 		u.Name, b2i(u.IsActive), b2i(u.IsArchived), b2i(u.IsRegistered), b2i(u.IsSSORequired), u.ExternalID,
-		u.CredentialUUID, u.RegistrationCode, ms(u.RegistrationExpiry), ms(u.SessionsAfter), u.OrgID, u.ID)
+		u.CredentialUUID, u.RegistrationCode, ms(u.RegistrationExpiry), ms(u.SessionsAfter), u.SessionGen, u.OrgID, u.ID)
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}

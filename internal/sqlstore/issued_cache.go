@@ -89,3 +89,18 @@ func (c *issuedCache[T]) drop(id string) {
 	delete(c.m, id)
 	c.mu.Unlock()
 }
+
+// sweep removes the entries expired at now, so that the cache holds only
+// live objects (the prune loop calls it).
+func (c *issuedCache[T]) sweep(now time.Time) {
+	if !c.enabled {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if !now.Before(c.expiry(e)) {
+			delete(c.m, k)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
@@ -14,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 )
 
 // Authorizer checks that a principal may perform an operation;
@@ -61,22 +61,46 @@ type CreateInput struct {
 	Tags            []string         `json:"tags"`
 }
 
+// checkText checks a wallet's name or externalId (docs/security.md,
+// "Input limits and operational defaults").
 func checkText(field string, v *string) error {
-	if v != nil && len(*v) > 200 {
-		return apierr.BadRequest("%s must be at most 200 characters", field)
+	if field == "externalId" {
+		return validate.OptExternalID(field, v)
 	}
-	return nil
+	return validate.OptName(field, v)
 }
 
-// checkTags refuses empty, long or too many tags.
+// checkTags refuses empty, long, unprintable or too many tags.
 func checkTags(tags []string) error {
-	if len(tags) > 100 {
-		return apierr.BadRequest("tags: at most 100 tags")
+	return validate.Tags("tags", tags)
+}
+
+// check bounds the text fields of a new wallet's body.
+func (in *CreateInput) check() error {
+	if err := validate.Word("network", in.Network); err != nil {
+		return err
 	}
-	for _, t := range tags {
-		if strings.TrimSpace(t) == "" || len(t) > 100 {
-			return apierr.BadRequest("tags must be non-empty strings of at most 100 characters")
+	if err := checkText("name", in.Name); err != nil {
+		return err
+	}
+	if err := checkText("externalId", in.ExternalID); err != nil {
+		return err
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return err
+	}
+	if sk := in.SigningKey; sk != nil {
+		fields := []string{"signingKey.id", "signingKey.scheme", "signingKey.curve", "signingKey.storeId"}
+		for i, v := range []*string{sk.ID, sk.Scheme, sk.Curve, sk.StoreID} {
+			if v != nil {
+				if err := validate.Printable(fields[i], *v, validate.MaxID); err != nil {
+					return err
+				}
+			}
 		}
+	}
+	if in.DelegateTo != nil {
+		return validate.Printable("delegateTo", *in.DelegateTo, validate.MaxID)
 	}
 	return nil
 }
@@ -85,6 +109,9 @@ func checkTags(tags []string) error {
 // scheme and curve (or the ones signingKey names), or reuses signingKey.id
 // (which needs Keys:Reuse), and derives the address.
 func (s *Service) Create(ctx context.Context, p *principal.Principal, in *CreateInput) (View, error) {
+	if err := in.check(); err != nil {
+		return View{}, err
+	}
 	if in.Network == "" {
 		return View{}, apierr.BadRequest("network is required")
 	}

@@ -1,0 +1,94 @@
+package auth
+
+import (
+	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/validate"
+)
+
+// Input limits of the auth bodies (docs/security.md, "Input limits and
+// operational defaults"): ids, kinds and encoded data are bounded
+// printable ASCII, names and passwords bounded text. The verifiers check
+// the content.
+
+const (
+	maxPassword = 1024
+	maxCode     = 256
+)
+
+func (in *LoginInitInput) check() error {
+	if err := validate.Text("username", in.Username, validate.MaxEmail); err != nil {
+		return err
+	}
+	if err := validate.OptID("orgId", in.OrgID); err != nil {
+		return err
+	}
+	if err := validate.OptID("tenantId", in.TenantID); err != nil {
+		return err
+	}
+	return validate.Printable("loginCode", in.LoginCode, maxCode)
+}
+
+// check bounds a signed challenge answer (login, user action).
+func (in *CompleteInput) check() error {
+	if err := validate.ID("challengeIdentifier", in.ChallengeIdentifier); err != nil {
+		return err
+	}
+	if err := checkAssertion("firstFactor", in.FirstFactor); err != nil {
+		return err
+	}
+	return checkAssertion("secondFactor", in.SecondFactor)
+}
+
+func checkAssertion(field string, a *credential.Assertion) error {
+	if a == nil {
+		return nil
+	}
+	if err := validate.Word(field+".kind", a.Kind); err != nil {
+		return err
+	}
+	if err := validate.Text(field+".password", a.Password, maxPassword); err != nil {
+		return err
+	}
+	if err := validate.Printable(field+".otpCode", a.OtpCode, maxCode); err != nil {
+		return err
+	}
+	ca := a.CredentialAssertion
+	if ca == nil {
+		return nil
+	}
+	p := field + ".credentialAssertion."
+	if err := validate.Printable(p+"credId", ca.CredID, validate.MaxData); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"clientData", ca.ClientData}, {"signature", ca.Signature},
+		{"authenticatorData", ca.AuthenticatorData}, {"userHandle", ca.UserHandle}} {
+		if err := validate.Printable(p+f.name, f.v, validate.MaxData); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in *CreateCredentialInput) check() error {
+	if err := validate.ID("challengeIdentifier", in.ChallengeIdentifier); err != nil {
+		return err
+	}
+	if err := validate.Word("credentialKind", in.CredentialKind); err != nil {
+		return err
+	}
+	if err := validate.Text("credentialName", in.CredentialName, validate.MaxName); err != nil {
+		return err
+	}
+	if err := validate.Printable("encryptedPrivateKey", in.EncryptedPrivateKey, validate.MaxData); err != nil {
+		return err
+	}
+	ci := in.CredentialInfo
+	for _, f := range []struct{ name, v string }{{"credentialInfo.credId", ci.CredID},
+		{"credentialInfo.clientData", ci.ClientData}, {"credentialInfo.attestationData", ci.AttestationData},
+		{"credentialInfo.otpCode", ci.OtpCode}} {
+		if err := validate.Printable(f.name, f.v, validate.MaxData); err != nil {
+			return err
+		}
+	}
+	return validate.Text("credentialInfo.password", ci.Password, maxPassword)
+}
