@@ -111,14 +111,9 @@ func (s *Service) Logout(ctx context.Context, p *principal.Principal, all bool) 
 		return apierr.BadRequest("only login tokens can log out; deactivate the access token instead")
 	}
 	if all {
-		u, err := s.store.User(ctx, p.OrgID, p.UserID)
-		if err != nil {
-			return err
-		}
 		// Login tokens carry the generation they were issued under: every
 		// one issued so far is refused from now on, the next login's is not.
-		u.SessionGen++
-		return s.store.UpdateUser(ctx, u)
+		return s.store.EndSessions(ctx, p.OrgID, p.UserID)
 	}
 	if p.SessionID == "" {
 		return errors.New("login principal without session id")

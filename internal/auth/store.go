@@ -75,6 +75,9 @@ type Store interface {
 	User(ctx context.Context, org, id string) (*identity.User, error)
 	UserByName(ctx context.Context, org, username string) (*identity.User, error)
 	UpdateUser(ctx context.Context, u *identity.User) error
+	// EndSessions atomically bumps the session generation of user id
+	// (logout of all sessions); UpdateUser never writes it.
+	EndSessions(ctx context.Context, org, id string) error
 	Token(ctx context.Context, org, id string) (*identity.Token, error)
 	// LoginSession returns the user of a login token and whether its
 	// session jti was logged out, in one read.

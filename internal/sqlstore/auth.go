@@ -46,13 +46,21 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, until time.Time) (bool
 }
 
 // CreateChallenge inserts c, or answers 429 when its identity, or the
-// server, has too many challenges outstanding (outstanding.go).
+// server, has too many challenges outstanding (outstanding.go). A login
+// challenge past its user's cap deletes the oldest one instead.
 func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
-	if err := db.live.reserve(c, time.Now()); err != nil {
+	evicted, err := db.live.reserve(c, time.Now())
+	if evicted != "" {
+		db.challenges.drop(evicted)
+		if _, derr := db.execQuiet(ctx, `DELETE FROM challenges WHERE id = ?`, evicted); derr != nil {
+			return errors.Join(err, fmt.Errorf("delete evicted challenge: %w", derr))
+		}
+	}
+	if err != nil {
 		return err
 	}
 	allowed, _ := json.Marshal(c.Allowed)
-	_, err := db.execQuiet(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
+	_, err = db.execQuiet(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
 		method, path, payload_hash, canonical_hash, allowed, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path,

@@ -125,11 +125,26 @@ func (db *DB) Users(ctx context.Context, org, kind string, serviceAccounts bool,
 func (db *DB) UpdateUser(ctx context.Context, u *identity.User) error {
 	_, err := db.exec(ctx, `UPDATE users SET name = ?, is_active = ?, is_archived = ?, is_registered = ?,
 		is_sso_required = ?, external_id = ?, credential_uuid = ?, registration_code = ?, registration_expiry = ?,
-		sessions_after = ?, session_gen = ? WHERE org_id = ? AND id = ?`,
+		sessions_after = ? WHERE org_id = ? AND id = ?`,
 		u.Name, b2i(u.IsActive), b2i(u.IsArchived), b2i(u.IsRegistered), b2i(u.IsSSORequired), u.ExternalID,
-		u.CredentialUUID, u.RegistrationCode, ms(u.RegistrationExpiry), ms(u.SessionsAfter), u.SessionGen, u.OrgID, u.ID)
+		u.CredentialUUID, u.RegistrationCode, ms(u.RegistrationExpiry), ms(u.SessionsAfter), u.OrgID, u.ID)
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
+	}
+	return nil
+}
+
+// EndSessions bumps the session generation of user id in one statement:
+// every login token issued before is refused from then on. UpdateUser
+// never writes the generation, so an update made from an older read of the
+// user cannot bring logged-out sessions back.
+func (db *DB) EndSessions(ctx context.Context, org, id string) error {
+	res, err := db.exec(ctx, `UPDATE users SET session_gen = session_gen + 1 WHERE org_id = ? AND id = ?`, org, id)
+	if err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apierr.NotFound("user %s not found", id)
 	}
 	return nil
 }

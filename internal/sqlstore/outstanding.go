@@ -17,10 +17,11 @@ const (
 	// account (a user's login sessions share one budget).
 	maxOutstandingPerIdentity = 256
 	// maxOutstandingLogins caps the login challenges of one user of an
-	// organisation. Anybody may ask for those, so the cap is small; the
-	// trade-off is that someone flooding /auth/login/init for a username
-	// holds that user's logins off until those challenges expire (the
-	// per-address rate limit bounds how fast).
+	// organisation. Anybody may ask for those, so past the cap the oldest
+	// is evicted (and deleted) rather than the new one refused: someone
+	// flooding /auth/login/init for a username cannot hold that user's
+	// logins off, only make a login that waits for 32 other challenges
+	// fail once.
 	maxOutstandingLogins = 32
 	// maxOutstandingBytes caps the stored size of all of them (about
 	// 50,000 challenges of usual size).
@@ -40,6 +41,8 @@ type outstanding struct {
 	byKey  map[string]int
 	byID   map[string]*liveChallenge
 	expiry expiryHeap
+	// logins lists the login challenges of each login key, oldest first.
+	logins map[string][]*liveChallenge
 }
 
 type liveChallenge struct {
@@ -51,7 +54,8 @@ type liveChallenge struct {
 
 func newOutstanding() *outstanding {
 	return &outstanding{perIdentity: maxOutstandingPerIdentity, perLogin: maxOutstandingLogins,
-		maxBytes: maxOutstandingBytes, byKey: map[string]int{}, byID: map[string]*liveChallenge{}}
+		maxBytes: maxOutstandingBytes, byKey: map[string]int{}, byID: map[string]*liveChallenge{},
+		logins: map[string][]*liveChallenge{}}
 }
 
 // challengeSize is about what c takes in the database and in the cache.
@@ -65,10 +69,13 @@ func challengeSize(c *auth.Challenge) int64 {
 	return int64(n)
 }
 
-// reserve counts c, or returns a 429 when a cap would be passed.
-func (o *outstanding) reserve(c *auth.Challenge, now time.Time) error {
+// reserve counts c, or returns a 429 when a cap would be passed. A login
+// challenge past its user's cap evicts the oldest one instead: evicted is
+// its id, which the caller must delete.
+func (o *outstanding) reserve(c *auth.Challenge, now time.Time) (evicted string, err error) {
+	login := c.Purpose == auth.PurposeLogin
 	key, limit := c.OrgID+"\x00"+c.UserID+"\x00"+c.TokenID, o.perIdentity
-	if c.Purpose == auth.PurposeLogin {
+	if login {
 		key, limit = "login\x00"+c.OrgID+"\x00"+c.UserID, o.perLogin
 	}
 	size := challengeSize(c)
@@ -76,17 +83,36 @@ func (o *outstanding) reserve(c *auth.Challenge, now time.Time) error {
 	defer o.mu.Unlock()
 	o.expireLocked(now)
 	if o.byKey[key] >= limit {
-		return apierr.TooMany("Too many challenges outstanding for this identity (at most %d): complete them or let them expire.", limit)
+		if !login {
+			return "", o.tooMany(now, "Too many challenges outstanding for this identity (at most %d): complete them or let them expire.", limit)
+		}
+		oldest := o.logins[key][0]
+		heap.Remove(&o.expiry, oldest.index)
+		o.forgetLocked(oldest)
+		evicted = oldest.id
 	}
 	if o.bytes+size > o.maxBytes {
-		return apierr.TooMany("Too many challenges outstanding: try again later.")
+		return evicted, o.tooMany(now, "Too many challenges outstanding: try again later.")
 	}
 	lc := &liveChallenge{id: c.ID, key: key, size: size, exp: c.ExpiresAt}
 	o.byKey[key]++
 	o.byID[c.ID] = lc
 	o.bytes += size
 	heap.Push(&o.expiry, lc)
-	return nil
+	if login {
+		o.logins[key] = append(o.logins[key], lc)
+	}
+	return evicted, nil
+}
+
+// tooMany is the 429 of a cap, retrying when the soonest outstanding
+// challenge expires.
+func (o *outstanding) tooMany(now time.Time, format string, args ...any) error {
+	wait := time.Second
+	if len(o.expiry) > 0 {
+		wait = max(wait, o.expiry[0].exp.Sub(now))
+	}
+	return apierr.TooManyRequests(wait, format, args...)
 }
 
 // release stops counting challenge id (used, or never stored).
@@ -113,6 +139,19 @@ func (o *outstanding) expireLocked(now time.Time) {
 }
 
 func (o *outstanding) forgetLocked(lc *liveChallenge) {
+	if l, ok := o.logins[lc.key]; ok {
+		for i, x := range l {
+			if x == lc {
+				l = append(l[:i], l[i+1:]...)
+				break
+			}
+		}
+		if len(l) == 0 {
+			delete(o.logins, lc.key)
+		} else {
+			o.logins[lc.key] = l
+		}
+	}
 	delete(o.byID, lc.id)
 	o.bytes -= lc.size
 	if n := o.byKey[lc.key] - 1; n > 0 {

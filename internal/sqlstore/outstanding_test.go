@@ -71,13 +71,26 @@ func TestOutstandingChallengeCaps(t *testing.T) {
 		t.Fatalf("after expiry: %v", err)
 	}
 
-	// Login challenges of one user have a smaller budget of their own.
-	for i := range maxOutstandingLogins {
-		if err := db.CreateChallenge(ctx, newChallenge("us-2", "", auth.PurposeLogin, exp)); err != nil {
+	// Login challenges of one user have a smaller budget of their own;
+	// past it the oldest is evicted, deleted, and can no longer be used.
+	var logins []*auth.Challenge
+	for i := range maxOutstandingLogins + 2 {
+		c := newChallenge("us-2", "", auth.PurposeLogin, exp)
+		if err := db.CreateChallenge(ctx, c); err != nil {
 			t.Fatalf("login challenge %d: %v", i, err)
 		}
+		logins = append(logins, c)
 	}
-	wantTooMany(t, db.CreateChallenge(ctx, newChallenge("us-2", "", auth.PurposeLogin, exp)))
+	for i, c := range logins {
+		_, err := db.LiveChallenge(ctx, c.ID, "h", auth.PurposeLogin, time.Now())
+		if evicted := i < 2; evicted != (err != nil) {
+			t.Fatalf("login challenge %d: evicted %v, lookup error %v", i, evicted, err)
+		}
+	}
+	var rows int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM challenges WHERE user_id = 'us-2'`).Scan(&rows); err != nil || rows != maxOutstandingLogins {
+		t.Fatalf("%d login challenge rows stored (%v), want %d", rows, err, maxOutstandingLogins)
+	}
 	if err := db.CreateChallenge(ctx, newChallenge("us-2", "", auth.PurposeAction, exp)); err != nil {
 		t.Fatal(err)
 	}
