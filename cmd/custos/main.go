@@ -35,6 +35,9 @@ commands:
   init    bootstrap an empty data directory without serving
   bench   drive the full signing protocol against a running server (see custos bench -h)
   floor   serve the bare-floor endpoints that custos bench --floor measures
+  backup  write a consistent copy of the database, also while the server runs (--data DIR --out FILE)
+  restore put a backup in place of the database; the server must be stopped (--data DIR --in FILE)
+  migrate apply pending schema migrations and exit; --dry-run lists them (--data DIR)
 
 Every flag can also be set with a CUSTOS_* environment variable (e.g. CUSTOS_DATA, CUSTOS_ADDR).`
 
@@ -52,6 +55,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return bench(ctx, args[1:], stdout, stderr)
 	case "floor":
 		return floor(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -46,6 +46,11 @@ type App struct {
 	// metrics serves /metrics on Config.MetricsAddr when that is set.
 	metrics         *http.Server
 	metricsListener net.Listener
+
+	// control is the unix socket custos backup talks to (control.go).
+	control       *net.UnixListener
+	controlPath   string
+	controlServer *http.Server
 }
 
 // Open prepares an App: data directory, KEK, database (migrated), token
@@ -61,13 +66,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	kek, err := loadKEK(cfg)
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
 	if err != nil {
 		lock.Close()
 		return nil, err
 	}
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
+	kek, err := loadKEK(ctx, cfg, db)
 	if err != nil {
+		db.Close()
 		lock.Close()
 		return nil, err
 	}
@@ -77,17 +83,6 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	return a, nil
-}
-
-func loadKEK(cfg Config) (*custody.KEK, error) {
-	switch {
-	case cfg.MasterKeyHex != "":
-		return custody.KEKFromHex(cfg.MasterKeyHex)
-	case cfg.MasterKeyFile != "":
-		return custody.LoadOrCreateKEK(cfg.MasterKeyFile)
-	default:
-		return custody.LoadOrCreateKEK(filepath.Join(cfg.DataDir, "master.key"))
-	}
 }
 
 func (a *App) wire(ctx context.Context) error {
@@ -147,7 +142,7 @@ func (a *App) signingKeys(ctx context.Context) ([]auth.SigningKey, error) {
 	for _, k := range stored {
 		seed, err := a.Keyring.Open(k.KEKID, k.Sealed, []byte("jwt:"+k.KID))
 		if err != nil {
-			return nil, fmt.Errorf("open token signing key %s (wrong master key?): %w", k.KID, err)
+			return nil, a.wrongKey("token signing key "+k.KID, k.KEKID, err)
 		}
 		out = append(out, auth.SigningKey{KID: k.KID, Private: ed25519.NewKeyFromSeed(seed)})
 	}
@@ -182,6 +177,7 @@ func (a *App) Listen() error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
+	a.listenControl()
 	return nil
 }
 
@@ -238,6 +234,7 @@ func (a *App) Serve(ctx context.Context) error {
 		defer a.metrics.Close()
 	}
 	go a.prune(ctx)
+	a.serveControl()
 	select {
 	case err := <-errc:
 		return err
@@ -294,6 +291,7 @@ func (a *App) prune(ctx context.Context) {
 
 // Close closes the database and releases the data directory.
 func (a *App) Close() error {
+	a.closeControl()
 	err := a.DB.Close()
 	if a.lock != nil {
 		a.lock.Close()

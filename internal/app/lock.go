@@ -1,11 +1,16 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
 )
+
+// ErrDataDirInUse means another custos process (a server, init, migrate or
+// restore) holds the data directory.
+var ErrDataDirInUse = errors.New("data directory in use")
 
 // lockDataDir takes an exclusive lock on DIR/custos.lock for the life of
 // the process: the embedded database and its caches belong to one process,
@@ -17,7 +22,7 @@ func lockDataDir(dir string) (*os.File, error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another custos process", dir)
+		return nil, fmt.Errorf("%w: another custos process holds %s", ErrDataDirInUse, dir)
 	}
 	return f, nil
 }

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 
@@ -145,7 +144,7 @@ func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, tok
 
 // CheckAction checks the user-action token against the request like
 // ConsumeAction, without consuming it yet: the caller must Settle the
-// returned Pending (or let a store write carry it) before it answers. A
+// returned Pending (or have it consumed in a unit of work) before it answers. A
 // token shown with the wrong request, caller or after its expiry is burnt.
 func (s *Service) CheckAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*Pending, error) {
 	actionID, tokenHash, ok := splitHandle(token)
@@ -163,7 +162,7 @@ func (s *Service) CheckAction(ctx context.Context, p *principal.Principal, token
 	if !a.ConsumedAt.IsZero() {
 		return nil, ErrActionUsed
 	}
-	pend := &Pending{Action: a, TokenHash: tokenHash, At: now}
+	pend := &Pending{Action: a, TokenHash: tokenHash, At: now, svc: s}
 	if now.After(a.ExpiresAt) ||
 		a.OrgID != p.OrgID || a.UserID != p.UserID || a.TokenID != p.TokenID || a.SessionID != p.SessionID ||
 		a.Method != method || !samePath(a.Path, path) || !matchesPayload(a.PayloadHash, a.CanonicalHash, body) {
@@ -175,8 +174,9 @@ func (s *Service) CheckAction(ctx context.Context, p *principal.Principal, token
 	return pend, nil
 }
 
-// Settle makes sure pend is consumed: it returns nil once it is (by a
-// store write that carried it, or now), else why not.
+// Settle makes sure pend is consumed: it returns nil once it is (by the
+// unit of work that consumed it, or now), else why not. Inside a unit of
+// work (ctx of store.Unit's fn) the consumption is a step of that unit.
 func (s *Service) Settle(ctx context.Context, pend *Pending) error {
 	if done, refused := pend.outcome(); done || refused != nil {
 		return refused
@@ -184,17 +184,7 @@ func (s *Service) Settle(ctx context.Context, pend *Pending) error {
 	if !pend.Claim() {
 		return ErrActionInvalid
 	}
-	err := s.store.ConsumeUserAction(ctx, pend.Action.ID, pend.TokenHash, pend.At)
-	switch {
-	case err == nil:
-		pend.Settle(nil, false)
-		pend.Action.ConsumedAt = pend.At
-	case errors.Is(err, ErrActionUsed) || errors.Is(err, ErrActionInvalid):
-		pend.Settle(err, false)
-	default:
-		pend.Settle(nil, true)
-	}
-	return err
+	return s.store.ConsumeUserAction(ctx, pend)
 }
 
 // samePath compares two request paths without their query strings, after

@@ -140,20 +140,22 @@ func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, 
 	return cred, nil
 }
 
-// NewTokenKey stores publicKeyPEM as the Key credential of a PAT or service
-// account token: only that token may sign with it.
-func (s *Service) NewTokenKey(ctx context.Context, org, userID, tokenID, name, publicKeyPEM string) (*credential.Credential, error) {
+// KeyCredential makes, without storing it, the Key credential of user
+// userID backed by publicKeyPEM, named name ("" for a user's default
+// credential). The caller stores it, bound to a PAT or service-account
+// token (then only that token may sign with it) or to the user, in the
+// unit of work that creates its owner.
+func (s *Service) KeyCredential(org, userID, name, publicKeyPEM string) (*credential.Credential, error) {
 	if _, err := pemkey.ParsePublic(publicKeyPEM); err != nil {
 		return nil, apierr.BadRequest("publicKey: %v", err)
 	}
-	cred := &credential.Credential{
+	if name == "" {
+		name = "Default Credential"
+	}
+	return &credential.Credential{
 		UUID: id.New("cr"), OrgID: org, UserID: userID, CredID: id.Secret(32), Kind: credential.KindKey,
 		Name: name, PublicKey: publicKeyPEM, IsActive: true, DateCreated: s.now(),
-	}
-	if err := s.store.CreateCredential(ctx, cred, tokenID); err != nil {
-		return nil, err
-	}
-	return cred, nil
+	}, nil
 }
 
 // Credentials lists the caller's credentials.
@@ -222,10 +224,4 @@ func (s *Service) keepOneActive(ctx context.Context, p *principal.Principal, c *
 		return nil
 	}
 	return apierr.BadRequest("cannot deactivate the last active credential of a user")
-}
-
-// NewUserKey stores publicKeyPEM as a Key credential of user (given at user
-// creation instead of a registration).
-func (s *Service) NewUserKey(ctx context.Context, org, userID, publicKeyPEM string) (*credential.Credential, error) {
-	return s.NewTokenKey(ctx, org, userID, "", "Default Credential", publicKeyPEM)
 }

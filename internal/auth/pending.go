@@ -7,16 +7,17 @@ import (
 )
 
 // Pending is a checked user action whose consumption is still to be
-// committed. A route that opts in lets the consumption ride on the first
-// database write of its handler, in the same transaction: the action is
-// consumed exactly when the change it authorised is stored, and the
-// request costs one write less. Whatever the handler does, the route
-// settles the action before any response leaves (see httpapi).
+// committed. A route that opts in hands it to its handler, whose service
+// consumes it (Consume) inside the unit of work that stores what the
+// action authorised: the action is spent exactly when the change is
+// stored, in one write. Whatever the handler does, the route settles the
+// action before any response leaves (see httpapi).
 type Pending struct {
 	Action    *UserAction
 	TokenHash string
 	At        time.Time
 
+	svc   *Service
 	mu    sync.Mutex
 	state pendingState
 	err   error
@@ -31,18 +32,11 @@ const (
 	pendingRefused                     // the database refused it (used, or credential inactive)
 )
 
-type pendingKey struct{}
-
-// WithPending returns ctx carrying p for the store's next write.
-func WithPending(ctx context.Context, p *Pending) context.Context {
-	return context.WithValue(ctx, pendingKey{}, p)
-}
-
-// PendingFrom returns the pending action of ctx, if any.
-func PendingFrom(ctx context.Context) *Pending {
-	p, _ := ctx.Value(pendingKey{}).(*Pending)
-	return p
-}
+// Consume spends the action as a step of the unit of work of ctx
+// (store.Unit): it counts as consumed once the unit commits, and is open
+// again if the unit rolls back. Without a unit it is consumed at once. An
+// action already consumed, or refused, answers as before.
+func (p *Pending) Consume(ctx context.Context) error { return p.svc.Settle(ctx, p) }
 
 // Claim reports whether the caller (a store write) now carries the
 // consumption; only one write gets it.
@@ -69,6 +63,7 @@ func (p *Pending) Settle(err error, rolledBack bool) {
 		p.state, p.err = pendingRefused, err
 	default:
 		p.state = pendingDone
+		p.Action.ConsumedAt = p.At
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/credential"
 	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // Challenge purposes.
@@ -70,6 +71,9 @@ type LogFilter struct {
 
 // Store is what auth needs of storage.
 type Store interface {
+	// Tx runs several of the calls below as one unit of work.
+	store.Unit
+
 	Org(ctx context.Context, id string) (*identity.Org, error)
 	Orgs(ctx context.Context) ([]*identity.Org, error)
 	User(ctx context.Context, org, id string) (*identity.User, error)
@@ -118,12 +122,12 @@ type Store interface {
 	// UserAction returns the action id whose token hashes to tokenHash,
 	// consumed or not, or nil when there is none.
 	UserAction(ctx context.Context, id, tokenHash string) (*UserAction, error)
-	// ConsumeUserAction atomically marks the unconsumed action with
-	// tokenHash as consumed, if the credential that signed it is still
-	// active: nil when consumed, else ErrActionUsed (consumed before) or
-	// ErrActionInvalid. A store write whose context carries a Pending
-	// (WithPending) claims it and consumes it in the same transaction first.
-	ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) error
+	// ConsumeUserAction atomically marks the unconsumed action of p (which
+	// the caller has claimed) as consumed at p.At, if the credential that
+	// signed it is still active: nil when consumed, else ErrActionUsed
+	// (consumed before) or ErrActionInvalid. It settles p: inside a unit
+	// of work once the unit commits or rolls back, otherwise at once.
+	ConsumeUserAction(ctx context.Context, p *Pending) error
 	AuditLog(ctx context.Context, org, id string) (*UserAction, error)
 	AuditLogs(ctx context.Context, org string, f LogFilter) ([]*UserAction, string, error)
 

@@ -112,7 +112,7 @@ func (s *Server) createKeySignature(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	v, err := s.Keys.Sign(r.Context(), principal.From(r.Context()), r.PathValue("keyId"), body)
+	v, err := s.Keys.Sign(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("keyId"), body)
 	return reply(w, v, err)
 }
 

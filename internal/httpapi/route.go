@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -22,8 +23,9 @@ type route struct {
 	pattern string
 	op      string // operation the caller needs, "" for none
 	signed  bool   // needs X-DFNS-USERACTION
-	// byWrite lets the handler's first database write consume the user
-	// action, in its transaction (see auth.Pending).
+	// byWrite hands the checked user action to the handler, whose
+	// service consumes it in the unit of work that stores what it
+	// authorised (see auth.Pending).
 	byWrite bool
 	public  bool // no bearer token
 }
@@ -55,8 +57,8 @@ func needs(op string) routeOpt { return func(r *route) { r.op = op } }
 func signed(r *route) { r.signed = true }
 
 // consumedByWrite marks a signed route whose handler stores what the user
-// action authorised: the action is consumed in the same transaction, and
-// the response is held until it is.
+// action authorised: its service consumes the action (actionOf) in the
+// same unit of work, and the response is held until it is consumed.
 func consumedByWrite(r *route) { r.signed, r.byWrite = true, true }
 
 // public marks a route that needs no bearer token.
@@ -131,10 +133,11 @@ func (s *Server) authorized(rt *route, h handlerFunc, w http.ResponseWriter, r *
 }
 
 // serveByWrite serves a consumedByWrite route: the user action is checked
-// first, consumed by the handler's write or else right after the handler,
-// and nothing is answered until it is consumed. A token that cannot be
-// consumed (used meanwhile, credential deactivated) gets its error instead
-// of the handler's response.
+// first, handed to the handler (actionOf), consumed by the unit of work of
+// its service or else right after the handler, and nothing is answered
+// until it is consumed. A token that cannot be consumed (used meanwhile,
+// credential deactivated) gets its error instead of the handler's
+// response.
 func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r *http.Request, body []byte) error {
 	ctx := r.Context()
 	pend, err := s.Auth.CheckAction(ctx, principal.From(ctx), r.Header.Get("X-DFNS-USERACTION"), r.Method, r.URL.EscapedPath(), body)
@@ -142,7 +145,7 @@ func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r
 		s.metrics.userAction(err)
 		return err
 	}
-	r = r.WithContext(auth.WithPending(ctx, pend))
+	r = r.WithContext(context.WithValue(ctx, actionKey{}, pend))
 	defer func() {
 		// A handler that panics still burns the action (then the
 		// middleware answers 500).
@@ -162,6 +165,17 @@ func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r
 		return herr
 	}
 	held.release()
+	return nil
+}
+
+type actionKey struct{}
+
+// actionOf returns the checked, unconsumed user action of a
+// consumedByWrite request for its service to consume, or nil.
+func actionOf(r *http.Request) keys.Action {
+	if p, ok := r.Context().Value(actionKey{}).(*auth.Pending); ok && p != nil {
+		return p
+	}
 	return nil
 }
 

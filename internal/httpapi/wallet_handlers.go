@@ -98,7 +98,7 @@ func (s *Server) createWalletSignature(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	v, err := s.Wallets.Sign(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), body)
+	v, err := s.Wallets.Sign(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), body)
 	return reply(w, v, err)
 }
 

@@ -24,8 +24,21 @@ type AppInput struct {
 	ExternalID     *string `json:"externalId,omitempty"`
 }
 
-// NewApp stores a new application of org (also used at bootstrap).
+// NewApp stores a new application of org.
 func (s *Service) NewApp(ctx context.Context, org string, in *AppInput) (*App, error) {
+	a, err := s.MakeApp(org, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateApp(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// MakeApp checks in and makes, without storing it, an application of org
+// (bootstrap stores it in its unit of work).
+func (s *Service) MakeApp(org string, in *AppInput) (*App, error) {
 	if in.Name == nil || strings.TrimSpace(*in.Name) == "" || len(*in.Name) > 200 {
 		return nil, apierr.BadRequest("name must be a non-empty string of at most 200 characters")
 	}
@@ -41,9 +54,6 @@ func (s *Service) NewApp(ctx context.Context, org string, in *AppInput) (*App, e
 	}
 	a := &App{ID: id.New("ap"), OrgID: org, Kind: kind, Name: *in.Name, IsActive: true, Created: s.now()}
 	applyApp(a, in)
-	if err := s.store.CreateApp(ctx, a); err != nil {
-		return nil, err
-	}
 	return a, nil
 }
 

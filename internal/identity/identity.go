@@ -5,6 +5,9 @@ package identity
 import (
 	"context"
 	"time"
+
+	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // User kinds (identities.md §2).
@@ -90,6 +93,9 @@ type Page struct {
 
 // Store is what identity needs of storage.
 type Store interface {
+	// Tx runs several of the calls below as one unit of work.
+	store.Unit
+
 	CreateOrg(ctx context.Context, o *Org) error
 	Org(ctx context.Context, id string) (*Org, error)
 	Orgs(ctx context.Context) ([]*Org, error)
@@ -104,6 +110,9 @@ type Store interface {
 	Token(ctx context.Context, org, id string) (*Token, error)
 	Tokens(ctx context.Context, org, kind, userID string) ([]*Token, error)
 	UpdateToken(ctx context.Context, t *Token) error
+
+	// CreateCredential inserts c, bound to token tokenID when not empty.
+	CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error
 
 	CreateApp(ctx context.Context, a *App) error
 	App(ctx context.Context, org, id string) (*App, error)

@@ -9,11 +9,13 @@ import (
 	"github.com/custos-dev/custos/internal/wire"
 )
 
-// Keys registers the Key credential of a token and mints long-lived bearer
-// tokens. The auth service implements it.
+// Keys makes the Key credentials of users and tokens (which identity
+// stores) and mints long-lived bearer tokens. The auth service implements
+// it.
 type Keys interface {
-	NewTokenKey(ctx context.Context, org, userID, tokenID, name, publicKeyPEM string) (*credential.Credential, error)
-	NewUserKey(ctx context.Context, org, userID, publicKeyPEM string) (*credential.Credential, error)
+	// KeyCredential makes, without storing it, the Key credential of
+	// userID backed by publicKeyPEM; name "" is a user's default name.
+	KeyCredential(org, userID, name, publicKeyPEM string) (*credential.Credential, error)
 	IssueAccessToken(t *Token, username string) (string, error)
 }
 

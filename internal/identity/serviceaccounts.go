@@ -36,48 +36,68 @@ func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Princip
 		ID: id.New("us"), OrgID: p.OrgID, Username: in.Name, Name: in.Name, Kind: KindEmployee,
 		IsServiceAccount: true, IsActive: true, IsRegistered: true, ExternalID: in.ExternalID, Created: s.now(),
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return ServiceAccountView{}, err
-	}
-	t, bearer, err := s.newToken(ctx, u, principal.KindServiceAccount, in, ttl)
+	nt, err := s.makeToken(u, principal.KindServiceAccount, in, ttl)
 	if err != nil {
 		return ServiceAccountView{}, err
 	}
-	u.CredentialUUID = t.CredUUID
-	if err := s.store.UpdateUser(ctx, u); err != nil {
-		return ServiceAccountView{}, err
-	}
-	if in.PermissionID != "" {
-		err = s.grants.GrantPermission(ctx, p, in.PermissionID, u.ID)
-	} else {
-		err = s.grants.CopyGrants(ctx, p, u.ID)
-	}
+	u.CredentialUUID = nt.t.CredUUID
+	// The account, its token, credential and grants commit together.
+	err = s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.storeAccount(ctx, u, nt); err != nil {
+			return err
+		}
+		if in.PermissionID != "" {
+			return s.grants.GrantPermission(ctx, p, in.PermissionID, u.ID)
+		}
+		return s.grants.CopyGrants(ctx, p, u.ID)
+	})
 	if err != nil {
 		return ServiceAccountView{}, err
 	}
-	return s.viewServiceAccount(ctx, u, t.ID, bearer)
+	return s.viewServiceAccount(ctx, u, nt.t.ID, nt.bearer)
 }
 
-// NewBootstrapServiceAccount is CreateServiceAccount without a caller, for
-// bootstrap: it returns the bearer token too.
-func (s *Service) NewBootstrapServiceAccount(ctx context.Context, org string, in *TokenInput) (*User, *Token, string, error) {
+// storeAccount stores service account u with its token (in the caller's
+// unit of work).
+func (s *Service) storeAccount(ctx context.Context, u *User, nt *newToken) error {
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	return nt.store(ctx, s.store)
+}
+
+// BootstrapAccount is a service account made for bootstrap but not stored
+// yet: Store stores it.
+type BootstrapAccount struct {
+	User   *User
+	Token  *Token
+	Bearer string
+	nt     *newToken
+}
+
+// NewBootstrapAccount makes (with its key credential and signed bearer,
+// the slow part) a service account of org without a caller, for
+// bootstrap; StoreBootstrapAccount stores it.
+func (s *Service) NewBootstrapAccount(org string, in *TokenInput) (*BootstrapAccount, error) {
 	u := &User{
 		ID: id.New("us"), OrgID: org, Username: in.Name, Name: in.Name, Kind: KindEmployee,
 		IsServiceAccount: true, IsActive: true, IsRegistered: true, Created: s.now(),
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return nil, nil, "", err
-	}
 	ttl, err := in.validity(false)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
-	t, bearer, err := s.newToken(ctx, u, principal.KindServiceAccount, in, ttl)
+	nt, err := s.makeToken(u, principal.KindServiceAccount, in, ttl)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
-	u.CredentialUUID = t.CredUUID
-	return u, t, bearer, s.store.UpdateUser(ctx, u)
+	u.CredentialUUID = nt.t.CredUUID
+	return &BootstrapAccount{User: u, Token: nt.t, Bearer: nt.bearer, nt: nt}, nil
+}
+
+// StoreBootstrapAccount stores a, in the unit of work of ctx if any.
+func (s *Service) StoreBootstrapAccount(ctx context.Context, a *BootstrapAccount) error {
+	return s.store.Tx(ctx, func(ctx context.Context) error { return s.storeAccount(ctx, a.User, a.nt) })
 }
 
 func (s *Service) viewServiceAccount(ctx context.Context, u *User, newTokenID, bearer string) (ServiceAccountView, error) {
@@ -173,20 +193,27 @@ func (s *Service) SetServiceAccountState(ctx context.Context, p *principal.Princ
 	if err != nil {
 		return ServiceAccountView{}, err
 	}
-	if err := s.setState(ctx, p, u, state); err != nil {
-		return ServiceAccountView{}, err
-	}
-	ts, err := s.store.Tokens(ctx, u.OrgID, principal.KindServiceAccount, u.ID)
+	// The account and its tokens change together.
+	err = s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.setState(ctx, p, u, state); err != nil {
+			return err
+		}
+		ts, err := s.store.Tokens(ctx, u.OrgID, principal.KindServiceAccount, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.IsArchived {
+				continue
+			}
+			if err := s.setTokenState(ctx, t, state); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return ServiceAccountView{}, err
-	}
-	for _, t := range ts {
-		if t.IsArchived {
-			continue
-		}
-		if err := s.setTokenState(ctx, t, state); err != nil {
-			return ServiceAccountView{}, err
-		}
 	}
 	return s.viewServiceAccount(ctx, u, "", "")
 }

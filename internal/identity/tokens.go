@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/credential"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
@@ -69,28 +70,42 @@ func (in *TokenInput) check() error {
 	return validate.ExternalID("externalId", in.ExternalID)
 }
 
-// newToken stores a token of kind for user u with its key and permission
-// and returns it with its bearer string (shown once).
-func (s *Service) newToken(ctx context.Context, u *User, kind string, in *TokenInput, ttl time.Duration) (*Token, string, error) {
+// newToken is a token with its Key credential and bearer string (shown
+// once), made but not stored yet.
+type newToken struct {
+	t      *Token
+	cred   *credential.Credential
+	bearer string
+}
+
+// makeToken makes a token of kind for user u with its key and signs its
+// bearer: the slow part, done before the unit of work that stores it.
+func (s *Service) makeToken(u *User, kind string, in *TokenInput, ttl time.Duration) (*newToken, error) {
 	now := s.now()
 	t := &Token{
 		ID: id.New("to"), OrgID: u.OrgID, Kind: kind, UserID: u.ID, Name: in.Name, PublicKey: in.PublicKey,
 		ExternalID: in.ExternalID, IsActive: true, ExpiresAt: now.Add(ttl), Created: now,
 	}
-	cred, err := s.keys.NewTokenKey(ctx, u.OrgID, u.ID, t.ID, in.Name, in.PublicKey)
+	cred, err := s.keys.KeyCredential(u.OrgID, u.ID, in.Name, in.PublicKey)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	t.CredUUID, t.CredID = cred.UUID, cred.CredID
 	bearer, err := s.keys.IssueAccessToken(t, u.Username)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	t.Hash = hashBearer(bearer)
-	if err := s.store.CreateToken(ctx, t); err != nil {
-		return nil, "", err
+	return &newToken{t: t, cred: cred, bearer: bearer}, nil
+}
+
+// store stores the token and its credential (inside the caller's unit
+// of work).
+func (n *newToken) store(ctx context.Context, st Store) error {
+	if err := st.CreateCredential(ctx, n.cred, n.t.ID); err != nil {
+		return err
 	}
-	return t, bearer, nil
+	return st.CreateToken(ctx, n.t)
 }
 
 // CreatePat makes a personal access token for the calling user. With
@@ -126,19 +141,24 @@ func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *Tok
 	if err != nil {
 		return TokenView{}, err
 	}
-	t, bearer, err := s.newToken(ctx, u, principal.KindPat, in, ttl)
+	nt, err := s.makeToken(u, principal.KindPat, in, ttl)
 	if err != nil {
 		return TokenView{}, err
 	}
-	if in.PermissionID != "" {
-		err = s.grants.GrantPermission(ctx, p, in.PermissionID, t.ID)
-	} else {
-		err = s.grants.NarrowLikeCreator(ctx, p, t.ID)
-	}
+	// The token, its credential and its grants commit together.
+	err = s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := nt.store(ctx, s.store); err != nil {
+			return err
+		}
+		if in.PermissionID != "" {
+			return s.grants.GrantPermission(ctx, p, in.PermissionID, nt.t.ID)
+		}
+		return s.grants.NarrowLikeCreator(ctx, p, nt.t.ID)
+	})
 	if err != nil {
 		return TokenView{}, err
 	}
-	return s.viewToken(ctx, t, bearer)
+	return s.viewToken(ctx, nt.t, nt.bearer)
 }
 
 // pat returns PAT tokenID owned by the caller.

@@ -52,18 +52,26 @@ func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, in *Cr
 		ID: id.New("us"), OrgID: p.OrgID, Username: strings.ToLower(in.Email), Name: in.Email, Kind: in.Kind,
 		IsActive: true, IsSSORequired: in.IsSSORequired, ExternalID: in.ExternalID, Created: s.now(),
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if in.PublicKey == "" {
+		if err := s.store.CreateUser(ctx, u); err != nil {
+			return UserView{}, err
+		}
+		return s.viewUser(ctx, u)
+	}
+	cred, err := s.keys.KeyCredential(u.OrgID, u.ID, "", in.PublicKey)
+	if err != nil {
 		return UserView{}, err
 	}
-	if in.PublicKey != "" {
-		cred, err := s.keys.NewUserKey(ctx, u.OrgID, u.ID, in.PublicKey)
-		if err != nil {
-			return UserView{}, err
+	u.CredentialUUID, u.IsRegistered = cred.UUID, true
+	// The user and its first credential commit together.
+	err = s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateUser(ctx, u); err != nil {
+			return err
 		}
-		u.CredentialUUID, u.IsRegistered = cred.UUID, true
-		if err := s.store.UpdateUser(ctx, u); err != nil {
-			return UserView{}, err
-		}
+		return s.store.CreateCredential(ctx, cred, "")
+	})
+	if err != nil {
+		return UserView{}, err
 	}
 	return s.viewUser(ctx, u)
 }

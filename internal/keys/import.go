@@ -75,7 +75,8 @@ func (s *Service) importSigners(ctx context.Context, org string) ([]*ImportSigne
 	if err != nil {
 		return nil, err
 	}
-	for len(ss) < importSignerCount {
+	var made []*ImportSigner
+	for len(ss)+len(made) < importSignerCount {
 		k, err := secp256k1.GeneratePrivateKey()
 		if err != nil {
 			return nil, err
@@ -88,10 +89,21 @@ func (s *Service) importSigners(ctx context.Context, org string) ([]*ImportSigne
 		if err != nil {
 			return nil, err
 		}
-		if err := s.store.CreateImportSigner(ctx, sg); err != nil {
+		made = append(made, sg)
+	}
+	if len(made) > 0 {
+		// The cluster is stored whole or not at all.
+		if err := s.store.Tx(ctx, func(ctx context.Context) error {
+			for _, sg := range made {
+				if err := s.store.CreateImportSigner(ctx, sg); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
 			return nil, err
 		}
-		ss = append(ss, sg)
+		ss = append(ss, made...)
 	}
 	sort.Slice(ss, func(i, j int) bool { return ss[i].ID < ss[j].ID })
 	return ss, nil

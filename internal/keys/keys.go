@@ -14,6 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/custody"
 	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // Key statuses.
@@ -120,6 +121,9 @@ type SignatureFilter struct {
 
 // Store is what keys needs of storage. Queries are scoped by org.
 type Store interface {
+	// Tx runs several of the calls below as one unit of work.
+	store.Unit
+
 	CreateKey(ctx context.Context, k *Key) error
 	Key(ctx context.Context, org, id string) (*Key, error)
 	Keys(ctx context.Context, org string, p identity.Page) ([]*Key, string, error)

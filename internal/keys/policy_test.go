@@ -72,7 +72,7 @@ func TestPolicySeam(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := s.Sign(ctx, p, k.ID, body)
+			v, err := s.Sign(ctx, p, nil, k.ID, body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestPolicySeam(t *testing.T) {
 				t.Fatalf("evaluator saw %+v", e.seen)
 			}
 			// Bad input never reaches the evaluator.
-			if _, err := s.Sign(ctx, p, k.ID, []byte(`{"kind":"Message","message":"zz"}`)); err == nil {
+			if _, err := s.Sign(ctx, p, nil, k.ID, []byte(`{"kind":"Message","message":"zz"}`)); err == nil {
 				t.Fatal("bad message signed")
 			}
 			if len(e.seen) != 1 {

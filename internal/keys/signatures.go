@@ -42,15 +42,23 @@ type Target struct {
 	WalletTags []string
 }
 
+// Action is the user action that authorised a request: the unit of work
+// that stores what it authorised spends it (auth.Pending is one).
+type Action interface {
+	// Consume spends the action as a step of the unit of work of ctx.
+	Consume(ctx context.Context) error
+}
+
 // Sign serves POST /keys/{keyId}/signatures: without network the request is
 // signed by keyonly.SignGeneric (Hash, Message); with one, by that network's
-// adapter once the key fits the network.
-func (s *Service) Sign(ctx context.Context, p *principal.Principal, keyID string, body []byte) (SignatureView, error) {
+// adapter once the key fits the network. act, when not nil, is consumed
+// with the stored request.
+func (s *Service) Sign(ctx context.Context, p *principal.Principal, act Action, keyID string, body []byte) (SignatureView, error) {
 	k, err := s.Load(ctx, p, keyID)
 	if err != nil {
 		return SignatureView{}, err
 	}
-	return s.SignWith(ctx, p, Target{Key: k}, body)
+	return s.SignWith(ctx, p, act, Target{Key: k}, body)
 }
 
 // SignWith runs a signature request against t. For a wallet target the
@@ -59,8 +67,10 @@ func (s *Service) Sign(ctx context.Context, p *principal.Principal, keyID string
 // The request is validated (by a dry run of the adapter with a signer that
 // refuses), checked for externalId idempotency
 // (policies-permissions-webhooks.md §6), evaluated by the policy seam,
-// signed when the policy allows, and stored once with its outcome.
-func (s *Service) SignWith(ctx context.Context, p *principal.Principal, t Target, body []byte) (SignatureView, error) {
+// signed when the policy allows, and stored once with its outcome, in one
+// unit of work with the consumption of act (when not nil). A request that
+// is not stored (bad input, an externalId replay) leaves act to its caller.
+func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Action, t Target, body []byte) (SignatureView, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return SignatureView{}, apierr.BadRequest("request body must be a JSON object with kind, network and externalId as strings")
@@ -129,12 +139,20 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, t Target
 	if r.Status == SigExecuting {
 		// Sign first, then store the request once with its outcome: one
 		// write instead of two on the hot path. The write is detached from
-		// the client's context, so a signature made is always recorded.
+		// the client's context, so a signature made is always recorded
+		// (unless the user action is refused: then nothing is stored).
 		if failure, err = s.execute(ctx, r, k, sign); err != nil {
 			return SignatureView{}, err
 		}
 	}
-	if err := s.store.CreateSignatureRequest(context.WithoutCancel(ctx), r); err != nil {
+	if err := s.store.Tx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		if act != nil {
+			if err := act.Consume(ctx); err != nil {
+				return err
+			}
+		}
+		return s.store.CreateSignatureRequest(ctx, r)
+	}); err != nil {
 		if errors.Is(err, ErrDuplicateExternalID) {
 			// Lost a race with the same externalId: the first one stands.
 			v, _, err := s.replay(ctx, p, t, ext, compact)

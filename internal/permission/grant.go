@@ -119,17 +119,20 @@ func (s *Service) CopyGrants(ctx context.Context, creator *principal.Principal, 
 		return err
 	}
 	ops := opsOf(creator, grants)
-	var done []string
-	for _, g := range slices.Concat(grants[creator.UserID], grants[creator.TokenID]) {
-		if slices.Contains(done, g.PermissionID) || !ops.holds(g) {
-			continue
+	// All the grants or none (a unit of work, nested in the caller's).
+	return s.store.Tx(ctx, func(ctx context.Context) error {
+		var done []string
+		for _, g := range slices.Concat(grants[creator.UserID], grants[creator.TokenID]) {
+			if slices.Contains(done, g.PermissionID) || !ops.holds(g) {
+				continue
+			}
+			done = append(done, g.PermissionID)
+			if _, err := s.assign(ctx, creator.OrgID, g.PermissionID, identityID, false); err != nil {
+				return err
+			}
 		}
-		done = append(done, g.PermissionID)
-		if _, err := s.assign(ctx, creator.OrgID, g.PermissionID, identityID, false); err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // NarrowLikeCreator gives patID, a PAT created by creator without a
@@ -145,12 +148,14 @@ func (s *Service) NarrowLikeCreator(ctx context.Context, creator *principal.Prin
 	if err != nil {
 		return err
 	}
-	for _, g := range grants[creator.TokenID] {
-		if _, err := s.assign(ctx, creator.OrgID, g.PermissionID, patID, false); err != nil {
-			return err
+	return s.store.Tx(ctx, func(ctx context.Context) error {
+		for _, g := range grants[creator.TokenID] {
+			if _, err := s.assign(ctx, creator.OrgID, g.PermissionID, patID, false); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // checkGives returns nil when p holds every one of ops, which a change to

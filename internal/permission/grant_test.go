@@ -43,6 +43,9 @@ func (f *fakeStore) Permission(_ context.Context, _, id string) (*Permission, er
 	return nil, apierr.NotFound("permission %s not found", id)
 }
 
+// Tx runs fn at once: the fake has no transactions.
+func (f *fakeStore) Tx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
 func (f *fakeStore) CreateAssignment(_ context.Context, a *Assignment) error {
 	f.assigned = append(f.assigned, *a)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // Names of the managed permissions every organisation starts with.
@@ -53,6 +54,9 @@ type Grant struct {
 
 // Store is what permission needs of storage.
 type Store interface {
+	// Tx runs several of the calls below as one unit of work.
+	store.Unit
+
 	CreatePermission(ctx context.Context, p *Permission) error
 	Permission(ctx context.Context, org, id string) (*Permission, error)
 	Permissions(ctx context.Context, org string, page identity.Page) ([]*Permission, string, error)

@@ -19,7 +19,7 @@ var _ auth.Store = (*DB)(nil)
 // SessionRevoked reports whether the login session jti was logged out.
 func (db *DB) SessionRevoked(ctx context.Context, jti string) (bool, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM revoked_sessions WHERE jti = ?`), jti).Scan(&n)
+	err := db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM revoked_sessions WHERE jti = ?`), jti).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("select revoked session: %w", err)
 	}
@@ -118,7 +118,7 @@ func (db *DB) LiveChallenge(ctx context.Context, id, secretHash, purpose string,
 		c.Allowed = append([]string(nil), c.Allowed...)
 		return c, nil
 	}
-	return scanChallenge(db.r.QueryRowContext(ctx, db.q(`SELECT `+challengeCols+` FROM challenges
+	return scanChallenge(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+challengeCols+` FROM challenges
 		WHERE id = ? AND secret_hash = ? AND purpose = ? AND used_at = 0 AND expires_at > ?`), id, secretHash, purpose, ms(now)))
 }
 
@@ -173,7 +173,7 @@ func (db *DB) CreateCredential(ctx context.Context, c *credential.Credential, to
 
 // Credential returns credential uuid of org, or NotFound.
 func (db *DB) credential(ctx context.Context, org, uuid string) (*credential.Credential, error) {
-	c, err := scanCred(db.r.QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
+	c, err := scanCred(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
 		WHERE org_id = ? AND uuid = ? AND is_archived = 0`), org, uuid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("credential %s not found", uuid)
@@ -186,7 +186,7 @@ func (db *DB) credential(ctx context.Context, org, uuid string) (*credential.Cre
 
 // CredentialByCredID returns the credential with client id credID, or NotFound.
 func (db *DB) credentialByCredID(ctx context.Context, org, credID string) (*credential.Credential, error) {
-	c, err := scanCred(db.r.QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
+	c, err := scanCred(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+credCols+` FROM credentials
 		WHERE org_id = ? AND cred_id = ? AND is_archived = 0`), org, credID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("credential not found")
@@ -265,7 +265,7 @@ func (db *DB) UserAction(ctx context.Context, id, tokenHash string) (*auth.UserA
 	if a, ok := db.actions.get(id, tokenHash, time.Now(), false); ok {
 		return a, nil
 	}
-	a, err := scanAction(db.r.QueryRowContext(ctx, db.q(`SELECT `+actionCols+` FROM user_actions
+	a, err := scanAction(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+actionCols+` FROM user_actions
 		WHERE id = ? AND token_hash = ?`), id, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -280,22 +280,48 @@ const consumeAction = `UPDATE user_actions SET consumed_at = ?
 	WHERE id = ? AND token_hash = ? AND consumed_at = 0 AND EXISTS (SELECT 1 FROM credentials c
 		WHERE c.uuid = user_actions.cred_uuid AND c.is_active = 1 AND c.is_archived = 0)`
 
-// ConsumeUserAction atomically consumes the action with tokenHash while
-// the credential that signed it is active: nil when consumed, else
-// auth.ErrActionUsed or auth.ErrActionInvalid.
-func (db *DB) ConsumeUserAction(ctx context.Context, id, tokenHash string, now time.Time) error {
+// ConsumeUserAction atomically consumes the claimed action p while the
+// credential that signed it is active, and settles p: nil when consumed,
+// else auth.ErrActionUsed or auth.ErrActionInvalid. Inside a unit of work
+// it is a step of the unit, settled when the unit commits or rolls back.
+func (db *DB) ConsumeUserAction(ctx context.Context, p *auth.Pending) error {
+	id := p.Action.ID
+	if u := unitFrom(ctx); u != nil {
+		if err := db.consumeIn(u.tx, id, p.TokenHash, p.At); err != nil {
+			settleRefusal(p, err)
+			return err
+		}
+		db.actions.drop(id)
+		u.onSettle(func(committed bool) { p.Settle(nil, !committed) })
+		return nil
+	}
 	err := db.submit(ctx, writeOp{single: true, quiet: true, fn: func(tx *Tx) error {
-		return db.consumeIn(tx, id, tokenHash, now)
+		return db.consumeIn(tx, id, p.TokenHash, p.At)
 	}})
 	if err == nil {
 		db.actions.drop(id)
 	}
+	settleRefusal(p, err)
+	if err == nil {
+		p.Settle(nil, false)
+	}
 	return err
 }
 
-// consumeIn consumes action id inside tx, for ConsumeUserAction and for a
-// write that carries a pending action; the error is the refusal to answer
-// with. Only the refusal reads the row again.
+// settleRefusal settles p after a failed consumption: refused for good
+// when the database refused it, open again when the write failed.
+func settleRefusal(p *auth.Pending, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, auth.ErrActionUsed) || errors.Is(err, auth.ErrActionInvalid):
+		p.Settle(err, false)
+	default:
+		p.Settle(nil, true)
+	}
+}
+
+// consumeIn consumes action id inside tx; the error is the refusal to
+// answer with. Only the refusal reads the row again.
 func (db *DB) consumeIn(tx *Tx, id, tokenHash string, now time.Time) error {
 	res, err := tx.ExecContext(context.Background(), db.q(consumeAction), ms(now), id, tokenHash)
 	if err != nil {
@@ -317,7 +343,7 @@ func (db *DB) consumeIn(tx *Tx, id, tokenHash string, now time.Time) error {
 
 // AuditLog returns consumed user action id of org, or NotFound.
 func (db *DB) AuditLog(ctx context.Context, org, id string) (*auth.UserAction, error) {
-	a, err := scanAction(db.r.QueryRowContext(ctx, db.q(`SELECT `+actionCols+` FROM user_actions
+	a, err := scanAction(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+actionCols+` FROM user_actions
 		WHERE org_id = ? AND id = ? AND consumed_at > 0`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("audit log %s not found", id)
@@ -348,7 +374,7 @@ func (db *DB) AuditLogs(ctx context.Context, org string, f auth.LogFilter) ([]*a
 
 // SigningKeys lists the token signing keys, newest first.
 func (db *DB) SigningKeys(ctx context.Context) ([]auth.StoredKey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT kid, public_key, kek_id, sealed, created_at FROM jwt_keys ORDER BY created_at DESC`)
+	rows, err := db.rd(ctx).QueryContext(ctx, `SELECT kid, public_key, kek_id, sealed, created_at FROM jwt_keys ORDER BY created_at DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("select jwt keys: %w", err)
 	}

@@ -22,7 +22,7 @@ type loginRead struct {
 // LoginSession returns the user of a login token and whether its session
 // was logged out.
 func (db *DB) LoginSession(ctx context.Context, org, userID, jti string) (*identity.User, bool, error) {
-	r, err := cached(db.cache, "ls\x00"+org+"\x00"+userID+"\x00"+jti, func() (loginRead, error) {
+	r, err := cached(db.cacheFor(ctx), "ls\x00"+org+"\x00"+userID+"\x00"+jti, func() (loginRead, error) {
 		u, revoked, err := db.loginSession(ctx, org, userID, jti)
 		return loginRead{u, revoked}, err
 	})
@@ -40,7 +40,7 @@ type tokenRead struct {
 
 // TokenSession returns the user and token of a PAT or service-account bearer.
 func (db *DB) TokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error) {
-	r, err := cached(db.cache, "ts\x00"+org+"\x00"+userID+"\x00"+tokenID, func() (tokenRead, error) {
+	r, err := cached(db.cacheFor(ctx), "ts\x00"+org+"\x00"+userID+"\x00"+tokenID, func() (tokenRead, error) {
 		u, t, err := db.tokenSession(ctx, org, userID, tokenID)
 		return tokenRead{u, t}, err
 	})
@@ -54,7 +54,7 @@ func (db *DB) TokenSession(ctx context.Context, org, userID, tokenID string) (*i
 // GrantsOf lists the unarchived permissions assigned to one or two
 // identities (a user and its token). The result is shared: read it only.
 func (db *DB) GrantsOf(ctx context.Context, org string, ids ...string) (map[string][]permission.Grant, error) {
-	return cached(db.cache, "gr\x00"+org+"\x00"+strings.Join(ids, "\x00"), func() (map[string][]permission.Grant, error) {
+	return cached(db.cacheFor(ctx), "gr\x00"+org+"\x00"+strings.Join(ids, "\x00"), func() (map[string][]permission.Grant, error) {
 		return db.grantsOf(ctx, org, ids...)
 	})
 }
@@ -69,21 +69,21 @@ func copyCred(c *credential.Credential, err error) (*credential.Credential, erro
 
 // Credential returns credential uuid of org, or NotFound.
 func (db *DB) Credential(ctx context.Context, org, uuid string) (*credential.Credential, error) {
-	return copyCred(cached(db.cache, "cr\x00"+org+"\x00"+uuid, func() (*credential.Credential, error) {
+	return copyCred(cached(db.cacheFor(ctx), "cr\x00"+org+"\x00"+uuid, func() (*credential.Credential, error) {
 		return db.credential(ctx, org, uuid)
 	}))
 }
 
 // CredentialByCredID returns the credential with client id credID, or NotFound.
 func (db *DB) CredentialByCredID(ctx context.Context, org, credID string) (*credential.Credential, error) {
-	return copyCred(cached(db.cache, "ci\x00"+org+"\x00"+credID, func() (*credential.Credential, error) {
+	return copyCred(cached(db.cacheFor(ctx), "ci\x00"+org+"\x00"+credID, func() (*credential.Credential, error) {
 		return db.credentialByCredID(ctx, org, credID)
 	}))
 }
 
 // SigningCredentials lists the active credentials user's login sessions may sign with.
 func (db *DB) SigningCredentials(ctx context.Context, org, userID string) ([]*credential.Credential, error) {
-	cs, err := cached(db.cache, "sc\x00"+org+"\x00"+userID, func() ([]*credential.Credential, error) {
+	cs, err := cached(db.cacheFor(ctx), "sc\x00"+org+"\x00"+userID, func() ([]*credential.Credential, error) {
 		return db.signingCredentials(ctx, org, userID)
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func (db *DB) SigningCredentials(ctx context.Context, org, userID string) ([]*cr
 
 // Key returns key id of org, or NotFound.
 func (db *DB) Key(ctx context.Context, org, id string) (*keys.Key, error) {
-	k, err := cached(db.cache, "ke\x00"+org+"\x00"+id, func() (*keys.Key, error) {
+	k, err := cached(db.cacheFor(ctx), "ke\x00"+org+"\x00"+id, func() (*keys.Key, error) {
 		return db.key(ctx, org, id)
 	})
 	if err != nil {

@@ -26,7 +26,7 @@ func (db *DB) CreateOrg(ctx context.Context, o *identity.Org) error {
 func (db *DB) Org(ctx context.Context, id string) (*identity.Org, error) {
 	var o identity.Org
 	var c int64
-	err := db.r.QueryRowContext(ctx, db.q(`SELECT id, name, created_at FROM orgs WHERE id = ?`), id).Scan(&o.ID, &o.Name, &c)
+	err := db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT id, name, created_at FROM orgs WHERE id = ?`), id).Scan(&o.ID, &o.Name, &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("organisation %s not found", id)
 	}
@@ -85,7 +85,7 @@ func (db *DB) CreateUser(ctx context.Context, u *identity.User) error {
 
 // User returns user id of org, or NotFound.
 func (db *DB) User(ctx context.Context, org, id string) (*identity.User, error) {
-	u, err := scanUser(db.r.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`), org, id))
+	u, err := scanUser(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("user %s not found", id)
 	}
@@ -97,7 +97,7 @@ func (db *DB) User(ctx context.Context, org, id string) (*identity.User, error) 
 
 // UserByName returns the user named username in org, or NotFound.
 func (db *DB) UserByName(ctx context.Context, org, username string) (*identity.User, error) {
-	u, err := scanUser(db.r.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE org_id = ? AND username = ?`), org, username))
+	u, err := scanUser(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE org_id = ? AND username = ?`), org, username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("user %s not found", username)
 	}
@@ -153,7 +153,7 @@ func (db *DB) EndSessions(ctx context.Context, org, id string) error {
 // was logged out, in one read.
 func (db *DB) loginSession(ctx context.Context, org, userID, jti string) (*identity.User, bool, error) {
 	var revoked int
-	u, err := scanUser(db.r.QueryRowContext(ctx, db.q(`SELECT `+userCols+`,
+	u, err := scanUser(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+userCols+`,
 		(SELECT COUNT(*) FROM revoked_sessions WHERE jti = ?) FROM users WHERE org_id = ? AND id = ?`), jti, org, userID),
 		&revoked)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -168,7 +168,7 @@ func (db *DB) loginSession(ctx context.Context, org, userID, jti string) (*ident
 // TokenSession returns the user and token of a PAT or service-account
 // bearer, in one read.
 func (db *DB) tokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error) {
-	row := db.r.QueryRowContext(ctx, db.q(`SELECT `+prefixed("u.", userCols)+`, `+prefixed("t.", tokenCols)+`
+	row := db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+prefixed("u.", userCols)+`, `+prefixed("t.", tokenCols)+`
 		FROM users u JOIN tokens t ON t.user_id = u.id AND t.org_id = u.org_id
 		WHERE u.org_id = ? AND u.id = ? AND t.id = ?`), org, userID, tokenID)
 	var tr tokenRow
@@ -234,7 +234,7 @@ func (db *DB) CreateToken(ctx context.Context, t *identity.Token) error {
 
 // Token returns token id of org, or NotFound.
 func (db *DB) Token(ctx context.Context, org, id string) (*identity.Token, error) {
-	t, err := scanToken(db.r.QueryRowContext(ctx, db.q(`SELECT `+tokenCols+` FROM tokens WHERE org_id = ? AND id = ?`), org, id))
+	t, err := scanToken(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+tokenCols+` FROM tokens WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("token %s not found", id)
 	}
@@ -291,7 +291,7 @@ func (db *DB) CreateApp(ctx context.Context, a *identity.App) error {
 
 // App returns app id of org, or NotFound.
 func (db *DB) App(ctx context.Context, org, id string) (*identity.App, error) {
-	a, err := scanApp(db.r.QueryRowContext(ctx, db.q(`SELECT `+appCols+` FROM apps WHERE org_id = ? AND id = ?`), org, id))
+	a, err := scanApp(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+appCols+` FROM apps WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("application %s not found", id)
 	}

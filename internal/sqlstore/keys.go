@@ -55,7 +55,7 @@ func (db *DB) CreateKey(ctx context.Context, k *keys.Key) error {
 
 // Key returns key id of org, or NotFound.
 func (db *DB) key(ctx context.Context, org, id string) (*keys.Key, error) {
-	k, err := scanKey(db.r.QueryRowContext(ctx, db.q(`SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id = ?`), org, id))
+	k, err := scanKey(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+keyCols+` FROM keys WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("key %s not found", id)
 	}
@@ -145,7 +145,7 @@ func (db *DB) CreateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 }
 
 func (db *DB) oneSig(ctx context.Context, where string, args ...any) (*keys.SignatureRequest, error) {
-	r, err := scanSig(db.r.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests WHERE `+where), args...))
+	r, err := scanSig(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests WHERE `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("signature request not found")
 	}
@@ -164,7 +164,7 @@ func (db *DB) SignatureRequest(ctx context.Context, org, id string) (*keys.Signa
 // ext, or NotFound. Writes are acknowledged only once committed, so a
 // request created by another call is already visible here.
 func (db *DB) SignatureRequestByExternalID(ctx context.Context, org, ext string) (*keys.SignatureRequest, error) {
-	r, err := scanSig(db.r.QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests
+	r, err := scanSig(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+sigCols+` FROM signature_requests
 		WHERE org_id = ? AND external_id = ?`), org, ext))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("signature request not found")

@@ -47,7 +47,7 @@ func (db *DB) CreatePermission(ctx context.Context, p *permission.Permission) er
 
 // Permission returns permission id of org, or NotFound.
 func (db *DB) Permission(ctx context.Context, org, id string) (*permission.Permission, error) {
-	p, err := scanPerm(db.r.QueryRowContext(ctx, db.q(`SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id = ?`), org, id))
+	p, err := scanPerm(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("permission %s not found", id)
 	}
@@ -107,7 +107,7 @@ func (db *DB) CreateAssignment(ctx context.Context, a *permission.Assignment) er
 
 // Assignment returns assignment id of org, or NotFound.
 func (db *DB) Assignment(ctx context.Context, org, id string) (*permission.Assignment, error) {
-	a, err := scanAssignment(db.r.QueryRowContext(ctx, db.q(`SELECT `+asCols+` FROM assignments WHERE org_id = ? AND id = ?`), org, id))
+	a, err := scanAssignment(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+asCols+` FROM assignments WHERE org_id = ? AND id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("assignment %s not found", id)
 	}
@@ -150,7 +150,7 @@ func (db *DB) grantsOf(ctx context.Context, org string, ids ...string) (map[stri
 	if len(ids) == 2 {
 		second = ids[1]
 	}
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT a.identity_id, a.id, p.id, p.name, p.operations, p.full_access
+	rows, err := db.rd(ctx).QueryContext(ctx, db.q(`SELECT a.identity_id, a.id, p.id, p.name, p.operations, p.full_access
 		FROM assignments a JOIN permissions p ON p.id = a.permission_id
 		WHERE a.org_id = ? AND a.identity_id IN (?, ?) AND p.is_archived = 0 ORDER BY a.id`), org, ids[0], second)
 	if err != nil {
@@ -177,7 +177,7 @@ func (db *DB) grantsOf(ctx context.Context, org string, ids ...string) (map[stri
 // IdentityExists reports whether id is a user, token or app of org.
 func (db *DB) IdentityExists(ctx context.Context, org, id string) (bool, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, db.q(`SELECT
+	err := db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT
 		(SELECT COUNT(*) FROM users WHERE org_id = ? AND id = ?) +
 		(SELECT COUNT(*) FROM tokens WHERE org_id = ? AND id = ?) +
 		(SELECT COUNT(*) FROM apps WHERE org_id = ? AND id = ?)`), org, id, org, id, org, id).Scan(&n)

@@ -12,7 +12,7 @@ type scanner interface{ Scan(...any) error }
 
 // queryAll runs query on the readers and scans every row with scan.
 func queryAll[T any](ctx context.Context, db *DB, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(query), args...)
+	rows, err := db.rd(ctx).QueryContext(ctx, db.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("select %s: %w", what, err)
 	}

@@ -69,7 +69,7 @@ func (db *DB) CreateWallet(ctx context.Context, w *wallet.Wallet, newKey *keys.K
 
 // Wallet returns wallet id of org, or NotFound.
 func (db *DB) Wallet(ctx context.Context, org, id string) (*wallet.Wallet, error) {
-	w, err := scanWallet(db.r.QueryRowContext(ctx, db.q(walletSelect+` WHERE w.org_id = ? AND w.id = ?`), org, id))
+	w, err := scanWallet(db.rd(ctx).QueryRowContext(ctx, db.q(walletSelect+` WHERE w.org_id = ? AND w.id = ?`), org, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("wallet %s not found", id)
 	}

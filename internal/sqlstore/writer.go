@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/custos-dev/custos/internal/auth"
 )
 
 // The writer runs every write of the process on the one writer connection,
@@ -15,7 +13,8 @@ import (
 // at concurrency a commit and its WAL page writes are shared by many
 // requests instead of paid by each. Each write runs inside its own
 // savepoint, so one failing write rolls back alone; a write is acknowledged
-// only after its batch commits.
+// only after its batch commits. A unit of work (unit.go) is one such
+// write.
 
 // maxBatch bounds how many writes share one commit.
 const maxBatch = 256
@@ -64,6 +63,16 @@ func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.
 	return s.QueryRowContext(ctx, args...)
 }
 
+// QueryContext runs one statement returning rows, like ExecContext.
+func (t *Tx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx := context.Background()
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
 type writeOp struct {
 	ctx context.Context
 	fn  func(*Tx) error
@@ -73,7 +82,9 @@ type writeOp struct {
 	// single marks a write of exactly one statement: SQLite undoes a
 	// failed statement by itself, so it needs no savepoint.
 	single bool
-	done   chan error
+	// unit is the unit of work the write runs, if it is one.
+	unit *unit
+	done chan error
 }
 
 // WriteStats reports how many group commits ran and how many writes they
@@ -119,8 +130,12 @@ func (db *DB) writeQuiet(ctx context.Context, fn func(*Tx) error) error {
 	return db.submit(ctx, writeOp{fn: fn, quiet: true})
 }
 
-// submit queues op and waits for its outcome.
+// submit queues op and waits for its outcome. Inside a unit of work it
+// runs op in the unit at once.
 func (db *DB) submit(ctx context.Context, op writeOp) error {
+	if u := unitFrom(ctx); u != nil {
+		return u.run(op)
+	}
 	op.ctx, op.done = ctx, make(chan error, 1)
 	db.opsMu.RLock()
 	if db.ops == nil {
@@ -221,13 +236,10 @@ func drainWait(ops chan writeOp, batch []writeOp, want int, delay time.Duration)
 func (db *DB) commitBatch(batch []writeOp) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
-	// carried[i] is the user action op i consumed (see auth.Pending); it
-	// is settled before the op is answered.
-	carried := make([]*auth.Pending, len(batch))
+	// undo tells a unit of work that it was rolled back.
 	undo := func(i int) {
-		if carried[i] != nil {
-			carried[i].Settle(nil, true)
-			carried[i] = nil
+		if u := batch[i].unit; u != nil {
+			u.finish(false)
 		}
 	}
 	fail := func(err error) {
@@ -249,7 +261,7 @@ func (db *DB) commitBatch(batch []writeOp) {
 			continue
 		}
 		if single || op.single {
-			carried[i], errs[i] = db.runOp(op, tx)
+			errs[i] = db.runOp(op, tx)
 			if errs[i] != nil && !single && !txAlive(errs[i]) {
 				_ = sqlTx.Rollback()
 				fail(fmt.Errorf("write aborted the transaction: %w", errs[i]))
@@ -261,7 +273,7 @@ func (db *DB) commitBatch(batch []writeOp) {
 			errs[i] = fmt.Errorf("savepoint: %w", err)
 			continue
 		}
-		if carried[i], errs[i] = db.runOp(op, tx); errs[i] != nil {
+		if errs[i] = db.runOp(op, tx); errs[i] != nil {
 			undo(i)
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
 				_ = sqlTx.Rollback()
@@ -277,7 +289,7 @@ func (db *DB) commitBatch(batch []writeOp) {
 	}
 	loud := false
 	for _, op := range batch {
-		loud = loud || !op.quiet
+		loud = loud || !op.quiet || (op.unit != nil && op.unit.loud)
 	}
 	if single && errs[0] != nil {
 		_ = sqlTx.Rollback()
@@ -297,8 +309,8 @@ func (db *DB) commitBatch(batch []writeOp) {
 		return
 	}
 	for i, op := range batch {
-		if carried[i] != nil {
-			carried[i].Settle(nil, false)
+		if op.unit != nil {
+			op.unit.finish(errs[i] == nil)
 		}
 		op.done <- errs[i]
 	}
@@ -322,23 +334,12 @@ func txAlive(err error) bool {
 }
 
 // runOp runs one write, turning a panic into an error so that the writer
-// goroutine survives a bug in one write. A write whose context carries a
-// pending user action consumes it first, in the same transaction; when
-// the database refuses, the write does not run and answers the refusal.
-func (db *DB) runOp(op writeOp, tx *Tx) (carried *auth.Pending, err error) {
+// goroutine survives a bug in one write.
+func (db *DB) runOp(op writeOp, tx *Tx) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("write panicked: %v", v)
 		}
 	}()
-	if p := auth.PendingFrom(op.ctx); p != nil && p.Claim() {
-		if err := db.consumeIn(tx, p.Action.ID, p.TokenHash, p.At); err != nil {
-			refused := errors.Is(err, auth.ErrActionUsed) || errors.Is(err, auth.ErrActionInvalid)
-			p.Settle(err, !refused)
-			return nil, err
-		}
-		db.actions.drop(p.Action.ID)
-		carried = p
-	}
-	return carried, op.fn(tx)
+	return op.fn(tx)
 }

@@ -323,8 +323,9 @@ func (s *Service) Tag(ctx context.Context, p *principal.Principal, walletID stri
 }
 
 // Sign serves POST /wallets/{walletId}/signatures: a signature request on
-// the wallet's key with the wallet's network.
-func (s *Service) Sign(ctx context.Context, p *principal.Principal, walletID string, body []byte) (keys.SignatureView, error) {
+// the wallet's key with the wallet's network; act, when not nil, is
+// consumed with the stored request.
+func (s *Service) Sign(ctx context.Context, p *principal.Principal, act keys.Action, walletID string, body []byte) (keys.SignatureView, error) {
 	w, err := s.Load(ctx, p, walletID)
 	if err != nil {
 		return keys.SignatureView{}, err
@@ -333,7 +334,7 @@ func (s *Service) Sign(ctx context.Context, p *principal.Principal, walletID str
 	if err != nil {
 		return keys.SignatureView{}, err
 	}
-	return s.keys.SignWith(ctx, p, keys.Target{Key: k, WalletID: w.ID, Network: w.Network, WalletTags: w.Tags}, body)
+	return s.keys.SignWith(ctx, p, act, keys.Target{Key: k, WalletID: w.ID, Network: w.Network, WalletTags: w.Tags}, body)
 }
 
 // Signature serves GET /wallets/{walletId}/signatures/{signatureId}.

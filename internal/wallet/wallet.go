@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
+	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/wire"
 )
 
@@ -46,6 +47,9 @@ type SigningKey struct {
 
 // Store is what wallets need of storage. Queries are scoped by org.
 type Store interface {
+	// Tx runs several of the calls below as one unit of work.
+	store.Unit
+
 	// CreateWallet inserts w, and newKey first in the same transaction
 	// when it is not nil.
 	CreateWallet(ctx context.Context, w *Wallet, newKey *keys.Key) error
