@@ -21,17 +21,9 @@ var ctx = context.Background()
 // returns the user action token.
 func signedAction(t *testing.T, id *apitest.Identity, method, path, payload string) string {
 	t.Helper()
-	ch, err := id.ActionInit(ctx, method, path, []byte(payload))
+	tok, err := actionToken(ctx, id, method, path, []byte(payload))
 	if err != nil {
-		t.Fatalf("action init: %v", err)
-	}
-	a, err := id.Signer.Sign(ctx, ch)
-	if err != nil {
-		t.Fatalf("sign: %v", err)
-	}
-	tok, err := id.ActionComplete(ctx, ch.ChallengeIdentifier, a)
-	if err != nil {
-		t.Fatalf("action complete: %v", err)
+		t.Fatalf("user action: %v", err)
 	}
 	return tok
 }
