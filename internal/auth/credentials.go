@@ -8,6 +8,7 @@ import (
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/validate"
 	"github.com/custos-dev/custos/internal/wire"
 )
@@ -105,8 +106,9 @@ type CreateCredentialInput struct {
 }
 
 // CreateCredential verifies the attestation against the caller's credential
-// challenge and stores the new credential.
-func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, in *CreateCredentialInput) (*credential.Credential, error) {
+// challenge and stores the new credential, with the consumption of act
+// when not nil.
+func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, act store.Consumer, in *CreateCredentialInput) (*credential.Credential, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
@@ -134,7 +136,7 @@ func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, 
 	}
 	cred.UUID, cred.OrgID, cred.UserID = id.New("cr"), p.OrgID, p.UserID
 	cred.IsActive, cred.DateCreated = true, s.now()
-	if err := s.store.CreateCredential(ctx, cred, ""); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateCredential(ctx, cred, "") }); err != nil {
 		return nil, err
 	}
 	return cred, nil
@@ -165,7 +167,9 @@ func (s *Service) Credentials(ctx context.Context, p *principal.Principal) ([]*c
 
 // SetCredentialActive activates or deactivates one of the caller's
 // credentials. A user may not deactivate their last active credential.
-func (s *Service) SetCredentialActive(ctx context.Context, p *principal.Principal, uuid string, active bool) error {
+// act, when not nil, is consumed with the change (first: the credential
+// being deactivated may be the one that signed it).
+func (s *Service) SetCredentialActive(ctx context.Context, p *principal.Principal, act store.Consumer, uuid string, active bool) error {
 	c, err := s.ownCredential(ctx, p, uuid)
 	if err != nil {
 		return err
@@ -175,11 +179,12 @@ func (s *Service) SetCredentialActive(ctx context.Context, p *principal.Principa
 			return err
 		}
 	}
-	return s.store.SetCredentialActive(ctx, p.OrgID, uuid, active)
+	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.SetCredentialActive(ctx, p.OrgID, uuid, active) })
 }
 
-// ArchiveCredential removes one of the caller's credentials for good.
-func (s *Service) ArchiveCredential(ctx context.Context, p *principal.Principal, uuid string) error {
+// ArchiveCredential removes one of the caller's credentials for good; act,
+// when not nil, is consumed with the change.
+func (s *Service) ArchiveCredential(ctx context.Context, p *principal.Principal, act store.Consumer, uuid string) error {
 	c, err := s.ownCredential(ctx, p, uuid)
 	if err != nil {
 		return err
@@ -189,7 +194,7 @@ func (s *Service) ArchiveCredential(ctx context.Context, p *principal.Principal,
 			return err
 		}
 	}
-	return s.store.ArchiveCredential(ctx, p.OrgID, uuid)
+	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.ArchiveCredential(ctx, p.OrgID, uuid) })
 }
 
 // ownCredential returns credential uuid of the caller (not a token's key).

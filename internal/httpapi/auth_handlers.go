@@ -108,7 +108,7 @@ func (s *Server) createCredential(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Auth.CreateCredential(r.Context(), principal.From(r.Context()), &in)
+	c, err := s.Auth.CreateCredential(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) setCredential(w http.ResponseWriter, r *http.Request, active bo
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Auth.SetCredentialActive(r.Context(), principal.From(r.Context()), in.CredentialUUID, active); err != nil {
+	if err := s.Auth.SetCredentialActive(r.Context(), principal.From(r.Context()), actionOf(r), in.CredentialUUID, active); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})
@@ -137,7 +137,7 @@ func (s *Server) deactivateCredential(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) archiveCredential(w http.ResponseWriter, r *http.Request) error {
-	err := s.Auth.ArchiveCredential(r.Context(), principal.From(r.Context()), r.PathValue("id"))
+	err := s.Auth.ArchiveCredential(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"))
 	return reply(w, struct{}{}, err)
 }
 

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,10 +13,10 @@ import (
 	"github.com/custos-dev/custos/internal/pemkey"
 )
 
-// Signature requests consume their user action in the transaction that
-// stores them (consumedByWrite). These tests hold that path to the same
-// promises as the consume-first one: once, for its request, from an
-// active credential, and nothing answered or stored otherwise.
+// Every signed route consumes its user action in the unit of work that
+// stores what it authorised (serveSigned, store.Run). These tests hold
+// that path to its promises: once, for its request, from an active
+// credential, and nothing answered or stored otherwise.
 
 func hashBody(b byte) string {
 	return `{"kind":"Hash","hash":"0x` + strings.Repeat(string("0123456789abcdef"[b%16])+"1", 32) + `"}`
@@ -172,5 +173,194 @@ func TestSignatureActionNeedsPermission(t *testing.T) {
 	expect(t, bob.DoWithAction(bg, "POST", path, []byte(hashBody(6)), tok, nil), http.StatusForbidden)
 	if n := storedSignatures(t, sa, k.ID); n != 0 {
 		t.Fatalf("%d requests stored without the permission", n)
+	}
+}
+
+// creation is a signed creation route: the body that creates an object
+// named marker, a body the service rejects, and how to count the objects
+// named marker.
+type creation struct {
+	path      string
+	ops       []string // what a user needs to use it
+	body, bad func(marker string) string
+	list      string // GET path listing the objects
+	name      func(item map[string]any) string
+	unique    bool // the database refuses a second object of the same name
+}
+
+func jsonBody(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func field(k string) func(map[string]any) string {
+	return func(m map[string]any) string { s, _ := m[k].(string); return s }
+}
+
+var saPublicKey = func() string {
+	k, err := pemkey.Generate(pemkey.Ed25519)
+	if err != nil {
+		panic(err)
+	}
+	return k.Public().MarshalPEM()
+}()
+
+var creations = []creation{{
+	path: "/wallets", ops: []string{"Wallets:Create", "Wallets:Read"},
+	body: func(m string) string { return jsonBody(map[string]any{"network": "EthereumSepolia", "name": m}) },
+	bad:  func(m string) string { return jsonBody(map[string]any{"network": "NoSuchNetwork", "name": m}) },
+	list: "/wallets?limit=100", name: field("name"),
+}, {
+	path: "/auth/users", ops: []string{"Auth:Users:Create", "Auth:Users:Read"},
+	body: func(m string) string {
+		return jsonBody(map[string]any{"email": m + "@example.com", "kind": "CustomerEmployee"})
+	},
+	bad:  func(m string) string { return jsonBody(map[string]any{"email": m, "kind": "CustomerEmployee"}) },
+	list: "/auth/users?limit=100", unique: true,
+	name: func(it map[string]any) string { return strings.TrimSuffix(field("username")(it), "@example.com") },
+}, {
+	path: "/auth/service-accounts", ops: []string{"Auth:ServiceAccounts:Create", "Auth:ServiceAccounts:Read"},
+	body: func(m string) string { return jsonBody(map[string]any{"name": m, "publicKey": saPublicKey}) },
+	bad:  func(m string) string { return jsonBody(map[string]any{"name": m, "publicKey": "not a key"}) },
+	list: "/auth/service-accounts", unique: true,
+	name: func(it map[string]any) string { u, _ := it["userInfo"].(map[string]any); return field("name")(u) },
+}, {
+	path: "/permissions", ops: []string{"Permissions:Create", "Permissions:Read"},
+	body: permBody,
+	bad:  func(m string) string { return `{"name":"` + m + `","operations":["No:Such:Operation"]}` },
+	list: "/permissions?limit=100", name: field("name"), unique: true,
+}}
+
+// objects counts the objects named marker that c's list shows.
+func (c creation) objects(t *testing.T, id *apitest.Identity, marker string) int {
+	t.Helper()
+	var l listJSON[map[string]any]
+	expect(t, id.Do(bg, "GET", c.list, nil, &l), 0)
+	n := 0
+	for _, it := range l.Items {
+		if c.name(it) == marker {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCreationActionConsumedWithWrite holds the creation routes to the
+// promises above: a replay, racing replays, a rejected request, a token
+// shown with another body and one whose credential was deactivated give
+// one object or none, and the token is spent.
+func TestCreationActionConsumedWithWrite(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	sa := env.SA(t)
+	for i, c := range creations {
+		t.Run(strings.TrimPrefix(c.path, "/"), func(t *testing.T) {
+			marker := func(what string) string { return fmt.Sprintf("consume-%d-%s", i, what) }
+			use := func(tok, body string) error { return sa.DoWithAction(bg, "POST", c.path, []byte(body), tok, nil) }
+			wantObjects := func(m string, want int) {
+				t.Helper()
+				if n := c.objects(t, sa, m); n != want {
+					t.Fatalf("%d objects named %s, want %d", n, m, want)
+				}
+			}
+
+			m := marker("replay")
+			tok := signedAction(t, sa, "POST", c.path, c.body(m))
+			expect(t, use(tok, c.body(m)), 0)
+			err := use(tok, c.body(m))
+			expect(t, err, http.StatusBadRequest)
+			if !strings.Contains(err.Error(), "already been used") {
+				t.Fatalf("replay: %v", err)
+			}
+			wantObjects(m, 1)
+
+			if c.unique {
+				// Refused by the database inside the unit that consumed
+				// the action: the unit rolls back, the action is burnt.
+				tok := signedAction(t, sa, "POST", c.path, c.body(m))
+				expect(t, use(tok, c.body(m)), http.StatusConflict)
+				expect(t, use(tok, c.body(m)), http.StatusBadRequest)
+				wantObjects(m, 1)
+			}
+
+			for round := range 3 {
+				m := marker(fmt.Sprintf("race%d", round))
+				tok := signedAction(t, sa, "POST", c.path, c.body(m))
+				var ok atomic.Int32
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				for range 8 {
+					wg.Go(func() {
+						<-start
+						switch err := use(tok, c.body(m)); apitest.Status(err) {
+						case 0:
+							ok.Add(1)
+						case http.StatusBadRequest:
+						default:
+							t.Errorf("racing use: %v", err)
+						}
+					})
+				}
+				close(start)
+				wg.Wait()
+				if ok.Load() != 1 {
+					t.Fatalf("round %d: %d racing uses succeeded, want 1", round, ok.Load())
+				}
+				wantObjects(m, 1)
+			}
+
+			m = marker("rejected")
+			tok = signedAction(t, sa, "POST", c.path, c.bad(m))
+			expect(t, use(tok, c.bad(m)), http.StatusBadRequest)
+			if err := use(tok, c.bad(m)); err == nil || !strings.Contains(err.Error(), "already been used") {
+				t.Fatalf("second use of a rejected request's action: %v", err)
+			}
+
+			m = marker("other")
+			tok = signedAction(t, sa, "POST", c.path, c.body(m))
+			expect(t, use(tok, c.body(m+"x")), http.StatusForbidden)
+			expect(t, use(tok, c.body(m)), http.StatusBadRequest)
+			wantObjects(m, 0)
+			wantObjects(m+"x", 0)
+		})
+	}
+}
+
+// TestCreationActionNeedsActiveCredential: an action signed by a
+// credential deactivated before it is used creates nothing.
+func TestCreationActionNeedsActiveCredential(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	var ops []string
+	for _, c := range creations {
+		ops = append(ops, c.ops...)
+	}
+	alice := env.User(t, pemkey.Ed25519, ops...)
+	second, uuid := addKeyCredential(t, alice, pemkey.P256)
+	toks := make([]string, len(creations))
+	for i, c := range creations {
+		body := c.body(fmt.Sprintf("inactive-%d", i))
+		ch, err := alice.ActionInit(bg, "POST", c.path, []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := second.Sign(bg, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if toks[i], err = alice.ActionComplete(bg, ch.ChallengeIdentifier, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect(t, alice.Do(bg, "PUT", "/auth/credentials/deactivate", map[string]string{"credentialUuid": uuid}, nil), 0)
+	for i, c := range creations {
+		m := fmt.Sprintf("inactive-%d", i)
+		expect(t, alice.DoWithAction(bg, "POST", c.path, []byte(c.body(m)), toks[i], nil), http.StatusForbidden)
+		if n := c.objects(t, alice, m); n != 0 {
+			t.Fatalf("%s: %d objects stored with a deactivated credential's action", c.path, n)
+		}
 	}
 }

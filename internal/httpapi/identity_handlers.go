@@ -24,7 +24,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.CreateUser(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Identity.CreateUser(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -38,13 +38,13 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.UpdateUser(r.Context(), principal.From(r.Context()), r.PathValue("id"), &in)
+	v, err := s.Identity.UpdateUser(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), &in)
 	return reply(w, v, err)
 }
 
 func (s *Server) userState(st identity.State) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		v, err := s.Identity.SetUserState(r.Context(), principal.From(r.Context()), r.PathValue("id"), st)
+		v, err := s.Identity.SetUserState(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), st)
 		return reply(w, v, err)
 	}
 }
@@ -74,7 +74,7 @@ func (s *Server) createServiceAccount(w http.ResponseWriter, r *http.Request) er
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.CreateServiceAccount(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Identity.CreateServiceAccount(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -88,13 +88,13 @@ func (s *Server) updateServiceAccount(w http.ResponseWriter, r *http.Request) er
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.UpdateServiceAccount(r.Context(), principal.From(r.Context()), r.PathValue("id"), &in)
+	v, err := s.Identity.UpdateServiceAccount(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), &in)
 	return reply(w, v, err)
 }
 
 func (s *Server) serviceAccountState(st identity.State) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		v, err := s.Identity.SetServiceAccountState(r.Context(), principal.From(r.Context()), r.PathValue("id"), st)
+		v, err := s.Identity.SetServiceAccountState(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), st)
 		return reply(w, v, err)
 	}
 }
@@ -124,7 +124,7 @@ func (s *Server) createPat(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.CreatePat(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Identity.CreatePat(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -138,13 +138,13 @@ func (s *Server) updatePat(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.UpdatePat(r.Context(), principal.From(r.Context()), r.PathValue("id"), &in)
+	v, err := s.Identity.UpdatePat(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), &in)
 	return reply(w, v, err)
 }
 
 func (s *Server) patState(st identity.State) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		v, err := s.Identity.SetPatState(r.Context(), principal.From(r.Context()), r.PathValue("id"), st)
+		v, err := s.Identity.SetPatState(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), st)
 		return reply(w, v, err)
 	}
 }
@@ -174,7 +174,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.CreateApp(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Identity.CreateApp(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -188,13 +188,13 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Identity.UpdateApp(r.Context(), principal.From(r.Context()), r.PathValue("id"), &in)
+	v, err := s.Identity.UpdateApp(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), &in)
 	return reply(w, v, err)
 }
 
 func (s *Server) appState(st identity.State) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		v, err := s.Identity.SetAppState(r.Context(), principal.From(r.Context()), r.PathValue("id"), st)
+		v, err := s.Identity.SetAppState(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), st)
 		return reply(w, v, err)
 	}
 }

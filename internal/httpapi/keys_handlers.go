@@ -26,7 +26,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Keys.Create(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Keys.Create(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -35,7 +35,7 @@ func (s *Server) importKey(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Keys.Import(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Keys.Import(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -49,12 +49,12 @@ func (s *Server) updateKey(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Keys.Update(r.Context(), principal.From(r.Context()), r.PathValue("keyId"), &in)
+	v, err := s.Keys.Update(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("keyId"), &in)
 	return reply(w, v, err)
 }
 
 func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.Keys.Delete(r.Context(), principal.From(r.Context()), r.PathValue("keyId"))
+	v, err := s.Keys.Delete(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("keyId"))
 	return reply(w, v, err)
 }
 
@@ -79,7 +79,7 @@ func (s *Server) exportKey(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Keys.Export(r.Context(), principal.From(r.Context()), r.PathValue("keyId"), &in)
+	v, err := s.Keys.Export(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("keyId"), &in)
 	return reply(w, v, err)
 }
 

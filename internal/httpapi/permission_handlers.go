@@ -36,7 +36,7 @@ func (s *Server) createPermission(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := viewPerm(s.Perms.Create(r.Context(), principal.From(r.Context()), &in))
+	v, err := viewPerm(s.Perms.Create(r.Context(), principal.From(r.Context()), actionOf(r), &in))
 	return reply(w, v, err)
 }
 
@@ -50,7 +50,7 @@ func (s *Server) updatePermission(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := viewPerm(s.Perms.Update(r.Context(), principal.From(r.Context()), r.PathValue("id"), &in))
+	v, err := viewPerm(s.Perms.Update(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), &in))
 	return reply(w, v, err)
 }
 
@@ -64,7 +64,7 @@ func (s *Server) archivePermission(w http.ResponseWriter, r *http.Request) error
 	if in.IsArchived == nil {
 		return apierr.BadRequest("isArchived is required")
 	}
-	v, err := viewPerm(s.Perms.Archive(r.Context(), principal.From(r.Context()), r.PathValue("id"), *in.IsArchived))
+	v, err := viewPerm(s.Perms.Archive(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), *in.IsArchived))
 	return reply(w, v, err)
 }
 
@@ -91,7 +91,7 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	a, err := s.Perms.Assign(r.Context(), principal.From(r.Context()), r.PathValue("id"), in.IdentityID)
+	a, err := s.Perms.Assign(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), in.IdentityID)
 	if err != nil {
 		return err
 	}
@@ -99,6 +99,6 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) deleteAssignment(w http.ResponseWriter, r *http.Request) error {
-	err := s.Perms.Revoke(r.Context(), principal.From(r.Context()), r.PathValue("id"), r.PathValue("aid"))
+	err := s.Perms.Revoke(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("id"), r.PathValue("aid"))
 	return reply(w, map[string]bool{"deleted": true}, err)
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/auth"
-	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // handlerFunc is a handler that returns its error for one place to render.
@@ -22,12 +22,11 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 type route struct {
 	pattern string
 	op      string // operation the caller needs, "" for none
-	signed  bool   // needs X-DFNS-USERACTION
-	// byWrite hands the checked user action to the handler, whose
-	// service consumes it in the unit of work that stores what it
-	// authorised (see auth.Pending).
-	byWrite bool
-	public  bool // no bearer token
+	// signed routes need X-DFNS-USERACTION: the checked user action goes
+	// to the handler (actionOf), whose service consumes it in the unit of
+	// work that stores what it authorised (see serveSigned).
+	signed bool
+	public bool // no bearer token
 }
 
 type routeOpt func(*route)
@@ -53,13 +52,11 @@ func (s *Server) Routes() []RouteInfo {
 // needs names the permission operation a route requires.
 func needs(op string) routeOpt { return func(r *route) { r.op = op } }
 
-// signed marks a route that needs a user action signature.
+// signed marks a route that needs a user action signature. Its handler
+// passes the action (actionOf) to the service that writes what it
+// authorised, which consumes it in the same unit of work; the response is
+// held until it is consumed.
 func signed(r *route) { r.signed = true }
-
-// consumedByWrite marks a signed route whose handler stores what the user
-// action authorised: its service consumes the action (actionOf) in the
-// same unit of work, and the response is held until it is consumed.
-func consumedByWrite(r *route) { r.signed, r.byWrite = true, true }
 
 // public marks a route that needs no bearer token.
 func public(r *route) { r.public = true }
@@ -110,15 +107,8 @@ func (s *Server) serveRoute(rt *route, h handlerFunc, w http.ResponseWriter, r *
 	if err != nil {
 		return err
 	}
-	if rt.byWrite {
-		return s.serveByWrite(rt, h, w, r, body)
-	}
 	if rt.signed {
-		_, err := s.Auth.ConsumeAction(ctx, p, r.Header.Get("X-DFNS-USERACTION"), r.Method, r.URL.EscapedPath(), body)
-		s.metrics.userAction(err)
-		if err != nil {
-			return err
-		}
+		return s.serveSigned(rt, h, w, r, body)
 	}
 	return s.authorized(rt, h, w, r)
 }
@@ -132,13 +122,16 @@ func (s *Server) authorized(rt *route, h handlerFunc, w http.ResponseWriter, r *
 	return h(w, r)
 }
 
-// serveByWrite serves a consumedByWrite route: the user action is checked
-// first, handed to the handler (actionOf), consumed by the unit of work of
-// its service or else right after the handler, and nothing is answered
-// until it is consumed. A token that cannot be consumed (used meanwhile,
-// credential deactivated) gets its error instead of the handler's
-// response.
-func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r *http.Request, body []byte) error {
+// serveSigned serves a signed route: the user action is checked first (a
+// wrong caller, request or an expired action is refused, and burnt, before
+// the handler runs), handed to the handler (actionOf), consumed by the
+// unit of work of its service or else right after the handler (rejected
+// input, errors, panics, routes that write nothing: the action is burnt
+// all the same), and nothing is answered until it is consumed. A token
+// that cannot be consumed (used meanwhile, credential deactivated) gets
+// its error instead of the handler's response, and its unit stored
+// nothing.
+func (s *Server) serveSigned(rt *route, h handlerFunc, w http.ResponseWriter, r *http.Request, body []byte) error {
 	ctx := r.Context()
 	pend, err := s.Auth.CheckAction(ctx, principal.From(ctx), r.Header.Get("X-DFNS-USERACTION"), r.Method, r.URL.EscapedPath(), body)
 	if err != nil {
@@ -170,9 +163,9 @@ func (s *Server) serveByWrite(rt *route, h handlerFunc, w http.ResponseWriter, r
 
 type actionKey struct{}
 
-// actionOf returns the checked, unconsumed user action of a
-// consumedByWrite request for its service to consume, or nil.
-func actionOf(r *http.Request) keys.Action {
+// actionOf returns the checked, unconsumed user action of a signed
+// request for its service to consume, or nil.
+func actionOf(r *http.Request) store.Consumer {
 	if p, ok := r.Context().Value(actionKey{}).(*auth.Pending); ok && p != nil {
 		return p
 	}

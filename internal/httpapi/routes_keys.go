@@ -14,7 +14,7 @@ func (s *Server) keyRoutes() {
 	s.handle("POST /keys/{keyId}/derive", s.deriveKey, signed, needs("Keys:Derive"))
 	s.handle("POST /keys/{keyId}/export", s.exportKey, signed, needs("Keys:Export"))
 	s.handle("GET /keys/{keyId}/signatures", s.listKeySignatures, needs("Keys:Signatures:Read"))
-	s.handle("POST /keys/{keyId}/signatures", s.createKeySignature, consumedByWrite, needs("Keys:Signatures:Create"))
+	s.handle("POST /keys/{keyId}/signatures", s.createKeySignature, signed, needs("Keys:Signatures:Create"))
 	s.handle("GET /keys/{keyId}/signatures/{signatureId}", s.getKeySignature, needs("Keys:Signatures:Read"))
 
 	// Key import encryption keys (the one /signers call key import needs;
@@ -30,6 +30,6 @@ func (s *Server) keyRoutes() {
 	s.handle("POST /wallets/{walletId}/delegate", s.delegateWallet, signed, needs("Keys:Delegate"))
 	s.handle("POST /wallets/{walletId}/export", s.exportWallet, signed, needs("Keys:Export"))
 	s.handle("GET /wallets/{walletId}/signatures", s.listWalletSignatures, needs("Keys:Signatures:Read"))
-	s.handle("POST /wallets/{walletId}/signatures", s.createWalletSignature, consumedByWrite, needs("Keys:Signatures:Create"))
+	s.handle("POST /wallets/{walletId}/signatures", s.createWalletSignature, signed, needs("Keys:Signatures:Create"))
 	s.handle("GET /wallets/{walletId}/signatures/{signatureId}", s.getWalletSignature, needs("Keys:Signatures:Read"))
 }

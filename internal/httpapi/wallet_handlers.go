@@ -26,7 +26,7 @@ func (s *Server) createWallet(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Wallets.Create(r.Context(), principal.From(r.Context()), &in)
+	v, err := s.Wallets.Create(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, v, err)
 }
 
@@ -40,7 +40,7 @@ func (s *Server) updateWallet(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := s.Wallets.Update(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), &in)
+	v, err := s.Wallets.Update(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), &in)
 	return reply(w, v, err)
 }
 
@@ -50,7 +50,7 @@ func (s *Server) tags(add bool) handlerFunc {
 		if err := readJSON(r, &in); err != nil {
 			return err
 		}
-		v, err := s.Wallets.Tag(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), &in, add)
+		v, err := s.Wallets.Tag(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), &in, add)
 		return reply(w, v, err)
 	}
 }
@@ -80,7 +80,7 @@ func (s *Server) exportWallet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.Keys.Export(r.Context(), p, wl.KeyID, &in)
+	v, err := s.Keys.Export(r.Context(), p, actionOf(r), wl.KeyID, &in)
 	return reply(w, v, err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // Application kinds.
@@ -22,18 +23,6 @@ type AppInput struct {
 	RelyingPartyID *string `json:"relyingPartyId,omitempty"`
 	Origin         *string `json:"origin,omitempty"`
 	ExternalID     *string `json:"externalId,omitempty"`
-}
-
-// NewApp stores a new application of org.
-func (s *Service) NewApp(ctx context.Context, org string, in *AppInput) (*App, error) {
-	a, err := s.MakeApp(org, in)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.CreateApp(ctx, a); err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 // MakeApp checks in and makes, without storing it, an application of org
@@ -72,10 +61,14 @@ func applyApp(a *App, in *AppInput) {
 	}
 }
 
-// CreateApp makes an application in p's org.
-func (s *Service) CreateApp(ctx context.Context, p *principal.Principal, in *AppInput) (AppView, error) {
-	a, err := s.NewApp(ctx, p.OrgID, in)
+// CreateApp makes an application in p's org; act, when not nil, is
+// consumed with it.
+func (s *Service) CreateApp(ctx context.Context, p *principal.Principal, act store.Consumer, in *AppInput) (AppView, error) {
+	a, err := s.MakeApp(p.OrgID, in)
 	if err != nil {
+		return AppView{}, err
+	}
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateApp(ctx, a) }); err != nil {
 		return AppView{}, err
 	}
 	return s.viewApp(ctx, a)
@@ -107,8 +100,9 @@ func (s *Service) ListApps(ctx context.Context, p *principal.Principal) ([]AppVi
 	return out, nil
 }
 
-// UpdateApp changes an application's name, relying party or origin.
-func (s *Service) UpdateApp(ctx context.Context, p *principal.Principal, appID string, in *AppInput) (AppView, error) {
+// UpdateApp changes an application's name, relying party or origin; act,
+// when not nil, is consumed with the change.
+func (s *Service) UpdateApp(ctx context.Context, p *principal.Principal, act store.Consumer, appID string, in *AppInput) (AppView, error) {
 	a, err := s.store.App(ctx, p.OrgID, appID)
 	if err != nil {
 		return AppView{}, err
@@ -120,15 +114,16 @@ func (s *Service) UpdateApp(ctx context.Context, p *principal.Principal, appID s
 		return AppView{}, err
 	}
 	applyApp(a, in)
-	if err := s.store.UpdateApp(ctx, a); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateApp(ctx, a) }); err != nil {
 		return AppView{}, err
 	}
 	return s.viewApp(ctx, a)
 }
 
 // SetAppState activates, deactivates or archives an application. The
-// application a request names cannot change its own state.
-func (s *Service) SetAppState(ctx context.Context, p *principal.Principal, appID string, state State) (AppView, error) {
+// application a request names cannot change its own state. act, when not
+// nil, is consumed with the change.
+func (s *Service) SetAppState(ctx context.Context, p *principal.Principal, act store.Consumer, appID string, state State) (AppView, error) {
 	a, err := s.store.App(ctx, p.OrgID, appID)
 	if err != nil {
 		return AppView{}, err
@@ -147,7 +142,7 @@ func (s *Service) SetAppState(ctx context.Context, p *principal.Principal, appID
 	case Archive:
 		a.IsActive, a.IsArchived = false, true
 	}
-	if err := s.store.UpdateApp(ctx, a); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateApp(ctx, a) }); err != nil {
 		return AppView{}, err
 	}
 	return s.viewApp(ctx, a)

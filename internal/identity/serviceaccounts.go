@@ -8,6 +8,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 func hashBearer(b string) string {
@@ -18,8 +19,8 @@ func hashBearer(b string) string {
 // CreateServiceAccount makes a service account with one token backed by
 // in.PublicKey. With permissionId the caller must be allowed to grant it;
 // without, it gets the caller's permissions, never more than the caller may
-// do (Grants.CopyGrants).
-func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Principal, in *TokenInput) (ServiceAccountView, error) {
+// do (Grants.CopyGrants). act, when not nil, is consumed with it.
+func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Principal, act store.Consumer, in *TokenInput) (ServiceAccountView, error) {
 	if err := in.check(); err != nil {
 		return ServiceAccountView{}, err
 	}
@@ -41,8 +42,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, p *principal.Princip
 		return ServiceAccountView{}, err
 	}
 	u.CredentialUUID = nt.t.CredUUID
-	// The account, its token, credential and grants commit together.
-	err = s.store.Tx(ctx, func(ctx context.Context) error {
+	// The account, its token, credential and grants commit together, with
+	// the consumption of act.
+	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := s.storeAccount(ctx, u, nt); err != nil {
 			return err
 		}
@@ -165,8 +167,9 @@ func (s *Service) ListServiceAccounts(ctx context.Context, p *principal.Principa
 	}
 }
 
-// UpdateServiceAccount renames a service account or changes its external id.
-func (s *Service) UpdateServiceAccount(ctx context.Context, p *principal.Principal, saID string, in *UpdateTokenInput) (ServiceAccountView, error) {
+// UpdateServiceAccount renames a service account or changes its external
+// id; act, when not nil, is consumed with the change.
+func (s *Service) UpdateServiceAccount(ctx context.Context, p *principal.Principal, act store.Consumer, saID string, in *UpdateTokenInput) (ServiceAccountView, error) {
 	u, err := s.serviceAccount(ctx, p, saID)
 	if err != nil {
 		return ServiceAccountView{}, err
@@ -180,21 +183,21 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, p *principal.Princip
 	if in.ExternalID != nil {
 		u.ExternalID = *in.ExternalID
 	}
-	if err := s.store.UpdateUser(ctx, u); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateUser(ctx, u) }); err != nil {
 		return ServiceAccountView{}, err
 	}
 	return s.viewServiceAccount(ctx, u, "", "")
 }
 
 // SetServiceAccountState activates, deactivates or archives a service
-// account and its tokens.
-func (s *Service) SetServiceAccountState(ctx context.Context, p *principal.Principal, saID string, state State) (ServiceAccountView, error) {
+// account and its tokens; act, when not nil, is consumed with the change.
+func (s *Service) SetServiceAccountState(ctx context.Context, p *principal.Principal, act store.Consumer, saID string, state State) (ServiceAccountView, error) {
 	u, err := s.serviceAccount(ctx, p, saID)
 	if err != nil {
 		return ServiceAccountView{}, err
 	}
 	// The account and its tokens change together.
-	err = s.store.Tx(ctx, func(ctx context.Context) error {
+	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := s.setState(ctx, p, u, state); err != nil {
 			return err
 		}

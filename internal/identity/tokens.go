@@ -9,6 +9,7 @@ import (
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/validate"
 )
 
@@ -111,8 +112,8 @@ func (n *newToken) store(ctx context.Context, st Store) error {
 // CreatePat makes a personal access token for the calling user. With
 // permissionId the caller must be allowed to grant it; without, the PAT is
 // narrowed like the PAT that creates it, if any, and otherwise mirrors its
-// owner.
-func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *TokenInput) (TokenView, error) {
+// owner. act, when not nil, is consumed with it.
+func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, act store.Consumer, in *TokenInput) (TokenView, error) {
 	if p.IsServiceAccount {
 		return TokenView{}, apierr.BadRequest("service accounts cannot create personal access tokens")
 	}
@@ -145,8 +146,9 @@ func (s *Service) CreatePat(ctx context.Context, p *principal.Principal, in *Tok
 	if err != nil {
 		return TokenView{}, err
 	}
-	// The token, its credential and its grants commit together.
-	err = s.store.Tx(ctx, func(ctx context.Context) error {
+	// The token, its credential and its grants commit together, with the
+	// consumption of act.
+	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := nt.store(ctx, s.store); err != nil {
 			return err
 		}
@@ -200,21 +202,15 @@ func (s *Service) viewTokens(ctx context.Context, ts []*Token) ([]TokenView, err
 	return out, nil
 }
 
-// UpdatePat renames a PAT or changes its external id.
-func (s *Service) UpdatePat(ctx context.Context, p *principal.Principal, tokenID string, in *UpdateTokenInput) (TokenView, error) {
+// UpdatePat renames a PAT or changes its external id; act, when not nil,
+// is consumed with the change.
+func (s *Service) UpdatePat(ctx context.Context, p *principal.Principal, act store.Consumer, tokenID string, in *UpdateTokenInput) (TokenView, error) {
 	t, err := s.pat(ctx, p, tokenID)
 	if err != nil {
 		return TokenView{}, err
 	}
-	if err := s.updateToken(ctx, t, in); err != nil {
-		return TokenView{}, err
-	}
-	return s.viewToken(ctx, t, "")
-}
-
-func (s *Service) updateToken(ctx context.Context, t *Token, in *UpdateTokenInput) error {
 	if err := in.check(); err != nil {
-		return err
+		return TokenView{}, err
 	}
 	if in.Name != nil {
 		t.Name = *in.Name
@@ -222,16 +218,20 @@ func (s *Service) updateToken(ctx context.Context, t *Token, in *UpdateTokenInpu
 	if in.ExternalID != nil {
 		t.ExternalID = *in.ExternalID
 	}
-	return s.store.UpdateToken(ctx, t)
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateToken(ctx, t) }); err != nil {
+		return TokenView{}, err
+	}
+	return s.viewToken(ctx, t, "")
 }
 
-// SetPatState activates, deactivates or archives one of the caller's PATs.
-func (s *Service) SetPatState(ctx context.Context, p *principal.Principal, tokenID string, state State) (TokenView, error) {
+// SetPatState activates, deactivates or archives one of the caller's PATs;
+// act, when not nil, is consumed with the change.
+func (s *Service) SetPatState(ctx context.Context, p *principal.Principal, act store.Consumer, tokenID string, state State) (TokenView, error) {
 	t, err := s.pat(ctx, p, tokenID)
 	if err != nil {
 		return TokenView{}, err
 	}
-	if err := s.setTokenState(ctx, t, state); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.setTokenState(ctx, t, state) }); err != nil {
 		return TokenView{}, err
 	}
 	return s.viewToken(ctx, t, "")

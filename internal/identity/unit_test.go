@@ -71,10 +71,10 @@ func TestCreateTokenFailingAtGrantLeavesNothing(t *testing.T) {
 	p := &principal.Principal{OrgID: "or-1", UserID: owner.ID, TokenKind: principal.KindLogin}
 	for _, permID := range []string{"", "pm-some"} {
 		in := &identity.TokenInput{Name: "sa", PublicKey: k.Public().MarshalPEM(), PermissionID: permID}
-		if _, err := s.CreateServiceAccount(ctx, p, in); !errors.Is(err, errGrant) {
+		if _, err := s.CreateServiceAccount(ctx, p, nil, in); !errors.Is(err, errGrant) {
 			t.Fatalf("service account (permissionId %q): %v, want the grant's error", permID, err)
 		}
-		if _, err := s.CreatePat(ctx, p, in); !errors.Is(err, errGrant) {
+		if _, err := s.CreatePat(ctx, p, nil, in); !errors.Is(err, errGrant) {
 			t.Fatalf("PAT (permissionId %q): %v, want the grant's error", permID, err)
 		}
 	}

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/credential"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/pemkey"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/validate"
 )
 
@@ -22,8 +24,10 @@ type CreateUserInput struct {
 }
 
 // CreateUser makes a CustomerEmployee. When publicKey is given it becomes the
-// user's first Key credential and the user counts as registered.
-func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, in *CreateUserInput) (UserView, error) {
+// user's first Key credential and the user counts as registered. The
+// user, its credential and the consumption of act (when not nil) commit
+// together.
+func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, act store.Consumer, in *CreateUserInput) (UserView, error) {
 	if in.Kind != KindEmployee {
 		if in.Kind == KindEndUser {
 			return UserView{}, apierr.BadRequest("kind: end users are created through delegated registration")
@@ -52,20 +56,15 @@ func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, in *Cr
 		ID: id.New("us"), OrgID: p.OrgID, Username: strings.ToLower(in.Email), Name: in.Email, Kind: in.Kind,
 		IsActive: true, IsSSORequired: in.IsSSORequired, ExternalID: in.ExternalID, Created: s.now(),
 	}
-	if in.PublicKey == "" {
-		if err := s.store.CreateUser(ctx, u); err != nil {
+	var cred *credential.Credential
+	if in.PublicKey != "" {
+		if cred, err = s.keys.KeyCredential(u.OrgID, u.ID, "", in.PublicKey); err != nil {
 			return UserView{}, err
 		}
-		return s.viewUser(ctx, u)
+		u.CredentialUUID, u.IsRegistered = cred.UUID, true
 	}
-	cred, err := s.keys.KeyCredential(u.OrgID, u.ID, "", in.PublicKey)
-	if err != nil {
-		return UserView{}, err
-	}
-	u.CredentialUUID, u.IsRegistered = cred.UUID, true
-	// The user and its first credential commit together.
-	err = s.store.Tx(ctx, func(ctx context.Context) error {
-		if err := s.store.CreateUser(ctx, u); err != nil {
+	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		if err := s.store.CreateUser(ctx, u); err != nil || cred == nil {
 			return err
 		}
 		return s.store.CreateCredential(ctx, cred, "")
@@ -124,8 +123,9 @@ type UpdateUserInput struct {
 	IsSSORequired *bool `json:"isSSORequired"`
 }
 
-// UpdateUser changes whether the user must log in with SSO.
-func (s *Service) UpdateUser(ctx context.Context, p *principal.Principal, userID string, in *UpdateUserInput) (UserView, error) {
+// UpdateUser changes whether the user must log in with SSO; act, when not
+// nil, is consumed with the change.
+func (s *Service) UpdateUser(ctx context.Context, p *principal.Principal, act store.Consumer, userID string, in *UpdateUserInput) (UserView, error) {
 	if in.IsSSORequired == nil {
 		return UserView{}, apierr.BadRequest("isSSORequired is required")
 	}
@@ -134,20 +134,21 @@ func (s *Service) UpdateUser(ctx context.Context, p *principal.Principal, userID
 		return UserView{}, err
 	}
 	u.IsSSORequired = *in.IsSSORequired
-	if err := s.store.UpdateUser(ctx, u); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateUser(ctx, u) }); err != nil {
 		return UserView{}, err
 	}
 	return s.viewUser(ctx, u)
 }
 
 // SetUserState activates, deactivates or archives (terminal) a user. A
-// caller cannot change its own state.
-func (s *Service) SetUserState(ctx context.Context, p *principal.Principal, userID string, state State) (UserView, error) {
+// caller cannot change its own state. act, when not nil, is consumed with
+// the change.
+func (s *Service) SetUserState(ctx context.Context, p *principal.Principal, act store.Consumer, userID string, state State) (UserView, error) {
 	u, err := s.user(ctx, p, userID)
 	if err != nil {
 		return UserView{}, err
 	}
-	if err := s.setState(ctx, p, u, state); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.setState(ctx, p, u, state) }); err != nil {
 		return UserView{}, err
 	}
 	return s.viewUser(ctx, u)

@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // ProtocolCurve is a key type of key import and export.
@@ -74,8 +75,8 @@ func exportProtocol(k *Key, supported []ProtocolCurve) (string, bool) {
 // Export serves POST /keys/{keyId}/export: only keys created with
 // exportable:true are exported. The secret scalar is split 2-of-3 and each
 // share encrypted to the caller's encryptionKey; the key is then marked
-// exported. It can still sign.
-func (s *Service) Export(ctx context.Context, p *principal.Principal, keyID string, in *ExportInput) (ExportOutput, error) {
+// exported (with the consumption of act, when not nil). It can still sign.
+func (s *Service) Export(ctx context.Context, p *principal.Principal, act Action, keyID string, in *ExportInput) (ExportOutput, error) {
 	if err := in.check(); err != nil {
 		return ExportOutput{}, err
 	}
@@ -122,7 +123,7 @@ func (s *Service) Export(ctx context.Context, p *principal.Principal, keyID stri
 	}
 	out.EncryptedShares = out.EncryptedKeyShares
 	k.Exported, k.DateExported = true, s.now()
-	if err := s.store.UpdateKey(ctx, k); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateKey(ctx, k) }); err != nil {
 		return ExportOutput{}, err
 	}
 	return out, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // Key import (POST /keys/import) follows dfns/trusted-dealer key-import:
@@ -150,8 +151,9 @@ type pointJSON struct {
 	Point string `json:"point"`
 }
 
-// Import serves POST /keys/import.
-func (s *Service) Import(ctx context.Context, p *principal.Principal, in *ImportInput) (View, error) {
+// Import serves POST /keys/import; act, when not nil, is consumed with
+// the stored key.
+func (s *Service) Import(ctx context.Context, p *principal.Principal, act Action, in *ImportInput) (View, error) {
 	if in.MasterKey != nil && *in.MasterKey {
 		return View{}, apierr.BadRequest("masterKey is not supported yet")
 	}
@@ -192,7 +194,7 @@ func (s *Service) Import(ctx context.Context, p *principal.Principal, in *Import
 		return View{}, err
 	}
 	k.PublicKey, k.Material = pub.PublicKey, m
-	if err := s.store.CreateKey(ctx, k); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateKey(ctx, k) }); err != nil {
 		return View{}, err
 	}
 	return ViewOf(k), nil

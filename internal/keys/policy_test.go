@@ -68,7 +68,7 @@ func TestPolicySeam(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := &decider{d: tc.d}
 			s, p := newService(t, e)
-			k, err := s.Create(ctx, p, &keys.CreateInput{Scheme: "EdDSA", Curve: "ed25519"})
+			k, err := s.Create(ctx, p, nil, &keys.CreateInput{Scheme: "EdDSA", Curve: "ed25519"})
 			if err != nil {
 				t.Fatal(err)
 			}

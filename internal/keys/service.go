@@ -17,6 +17,7 @@ import (
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // Sealer seals small secrets at rest (the key-import decryption keys);
@@ -108,8 +109,9 @@ func (s *Service) NewKey(ctx context.Context, org, createdBy, scheme, curve stri
 	return k, nil
 }
 
-// Create serves POST /keys.
-func (s *Service) Create(ctx context.Context, p *principal.Principal, in *CreateInput) (View, error) {
+// Create serves POST /keys; act, when not nil, is consumed with the
+// stored key.
+func (s *Service) Create(ctx context.Context, p *principal.Principal, act Action, in *CreateInput) (View, error) {
 	if err := in.checkUnsupported(); err != nil {
 		return View{}, err
 	}
@@ -123,7 +125,7 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, in *Create
 	if in.Name != nil {
 		k.Name = *in.Name
 	}
-	if err := s.store.CreateKey(ctx, k); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateKey(ctx, k) }); err != nil {
 		return View{}, err
 	}
 	return ViewOf(k), nil
@@ -171,8 +173,9 @@ type UpdateInput struct {
 	Name *string `json:"name"`
 }
 
-// Update serves PUT /keys/{keyId}: a null name clears it.
-func (s *Service) Update(ctx context.Context, p *principal.Principal, keyID string, in *UpdateInput) (View, error) {
+// Update serves PUT /keys/{keyId}: a null name clears it. act, when not
+// nil, is consumed with the change.
+func (s *Service) Update(ctx context.Context, p *principal.Principal, act Action, keyID string, in *UpdateInput) (View, error) {
 	if err := checkName(in.Name); err != nil {
 		return View{}, err
 	}
@@ -184,22 +187,23 @@ func (s *Service) Update(ctx context.Context, p *principal.Principal, keyID stri
 	if in.Name != nil {
 		k.Name = *in.Name
 	}
-	if err := s.store.UpdateKey(ctx, k); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateKey(ctx, k) }); err != nil {
 		return View{}, err
 	}
 	return ViewOf(k), nil
 }
 
 // Delete serves DELETE /keys/{keyId}: the key is archived (it can no
-// longer sign) and keeps its sealed material.
-func (s *Service) Delete(ctx context.Context, p *principal.Principal, keyID string) (View, error) {
+// longer sign) and keeps its sealed material. act, when not nil, is
+// consumed with the change.
+func (s *Service) Delete(ctx context.Context, p *principal.Principal, act Action, keyID string) (View, error) {
 	k, err := s.Load(ctx, p, keyID)
 	if err != nil {
 		return View{}, err
 	}
 	if k.Status != StatusArchived {
 		k.Status, k.DateDeleted = StatusArchived, s.now()
-		if err := s.store.UpdateKey(ctx, k); err != nil {
+		if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateKey(ctx, k) }); err != nil {
 			return View{}, err
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // ErrDuplicateExternalID is returned by Store.CreateSignatureRequest when
@@ -44,10 +45,7 @@ type Target struct {
 
 // Action is the user action that authorised a request: the unit of work
 // that stores what it authorised spends it (auth.Pending is one).
-type Action interface {
-	// Consume spends the action as a step of the unit of work of ctx.
-	Consume(ctx context.Context) error
-}
+type Action = store.Consumer
 
 // Sign serves POST /keys/{keyId}/signatures: without network the request is
 // signed by keyonly.SignGeneric (Hash, Message); with one, by that network's

@@ -8,6 +8,7 @@ import (
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/validate"
 	"github.com/custos-dev/custos/internal/wire"
 )
@@ -91,8 +92,9 @@ func checkName(name string) error {
 	return validate.Name("name", name)
 }
 
-// Create makes a permission in the caller's org.
-func (s *Service) Create(ctx context.Context, p *principal.Principal, in *Input) (*Permission, error) {
+// Create makes a permission in the caller's org; act, when not nil, is
+// consumed with it.
+func (s *Service) Create(ctx context.Context, p *principal.Principal, act store.Consumer, in *Input) (*Permission, error) {
 	if in.Name == nil || in.Operations == nil {
 		return nil, apierr.BadRequest("name and operations are required")
 	}
@@ -104,7 +106,7 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, in *Input)
 	}
 	now := s.now()
 	perm := &Permission{ID: id.New("pm"), OrgID: p.OrgID, Name: *in.Name, Operations: *in.Operations, Created: now, Updated: now}
-	if err := s.store.CreatePermission(ctx, perm); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreatePermission(ctx, perm) }); err != nil {
 		return nil, err
 	}
 	return perm, nil
@@ -127,8 +129,9 @@ func (s *Service) List(ctx context.Context, p *principal.Principal, page identit
 	return s.store.Permissions(ctx, p.OrgID, page)
 }
 
-// Update renames a permission or replaces its operations.
-func (s *Service) Update(ctx context.Context, p *principal.Principal, permID string, in *Input) (*Permission, error) {
+// Update renames a permission or replaces its operations; act, when not
+// nil, is consumed with the change.
+func (s *Service) Update(ctx context.Context, p *principal.Principal, act store.Consumer, permID string, in *Input) (*Permission, error) {
 	perm, err := s.store.Permission(ctx, p.OrgID, permID)
 	if err != nil {
 		return nil, err
@@ -156,11 +159,17 @@ func (s *Service) Update(ctx context.Context, p *principal.Principal, permID str
 		perm.Operations = *in.Operations
 	}
 	perm.Updated = s.now()
-	return perm, s.store.UpdatePermission(ctx, perm)
+	return perm, s.update(ctx, act, perm)
 }
 
-// Archive archives or restores a permission; archived permissions grant nothing.
-func (s *Service) Archive(ctx context.Context, p *principal.Principal, permID string, archived bool) (*Permission, error) {
+// update stores perm with the consumption of act.
+func (s *Service) update(ctx context.Context, act store.Consumer, perm *Permission) error {
+	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdatePermission(ctx, perm) })
+}
+
+// Archive archives or restores a permission; archived permissions grant
+// nothing. act, when not nil, is consumed with the change.
+func (s *Service) Archive(ctx context.Context, p *principal.Principal, act store.Consumer, permID string, archived bool) (*Permission, error) {
 	perm, err := s.store.Permission(ctx, p.OrgID, permID)
 	if err != nil {
 		return nil, err
@@ -180,12 +189,12 @@ func (s *Service) Archive(ctx context.Context, p *principal.Principal, permID st
 		}
 	}
 	perm.IsArchived, perm.Updated = archived, s.now()
-	return perm, s.store.UpdatePermission(ctx, perm)
+	return perm, s.update(ctx, act, perm)
 }
 
 // Assign grants permission permID to identityID, when p may grant it
-// (CheckGrant).
-func (s *Service) Assign(ctx context.Context, p *principal.Principal, permID, identityID string) (*Assignment, error) {
+// (CheckGrant); act, when not nil, is consumed with the assignment.
+func (s *Service) Assign(ctx context.Context, p *principal.Principal, act store.Consumer, permID, identityID string) (*Assignment, error) {
 	perm, err := s.store.Permission(ctx, p.OrgID, permID)
 	if err != nil {
 		return nil, err
@@ -207,7 +216,16 @@ func (s *Service) Assign(ctx context.Context, p *principal.Principal, permID, id
 	if !ok {
 		return nil, apierr.NotFound("identity %s not found", identityID)
 	}
-	return s.assign(ctx, p.OrgID, perm.ID, identityID, false)
+	var a *Assignment
+	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		var err error
+		a, err = s.assign(ctx, p.OrgID, perm.ID, identityID, false)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // AssignManaged grants a permission at bootstrap or on identity creation.
@@ -229,8 +247,9 @@ func (s *Service) Assignments(ctx context.Context, p *principal.Principal, permI
 	return s.store.Assignments(ctx, p.OrgID, permID, page)
 }
 
-// Revoke deletes assignment asID of permission permID.
-func (s *Service) Revoke(ctx context.Context, p *principal.Principal, permID, asID string) error {
+// Revoke deletes assignment asID of permission permID; act, when not
+// nil, is consumed with the deletion.
+func (s *Service) Revoke(ctx context.Context, p *principal.Principal, act store.Consumer, permID, asID string) error {
 	a, err := s.store.Assignment(ctx, p.OrgID, asID)
 	if err != nil || a.PermissionID != permID {
 		return apierr.NotFound("assignment %s not found", asID)
@@ -241,7 +260,7 @@ func (s *Service) Revoke(ctx context.Context, p *principal.Principal, permID, as
 	if err := s.checkLift(ctx, p, a.IdentityID, func(g Grant) bool { return g.AssignmentID == a.ID }); err != nil {
 		return err
 	}
-	return s.store.DeleteAssignment(ctx, p.OrgID, asID)
+	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.DeleteAssignment(ctx, p.OrgID, asID) })
 }
 
 // Grants lists what is assigned to identityID (for permissionAssignments).

@@ -21,3 +21,30 @@ type Unit interface {
 	// after its caller's context is cancelled, and must not keep that ctx.
 	Tx(ctx context.Context, fn func(ctx context.Context) error) error
 }
+
+// Consumer is the user action that authorised a request (auth.Pending is
+// one): the unit of work that makes the change it authorised spends it as
+// its first step, so that the action is spent exactly when the change is
+// stored. Services take it as a parameter; nil (internal callers:
+// bootstrap, tests) means there is nothing to consume.
+type Consumer interface {
+	// Consume spends the action as a step of the unit of work of ctx. It
+	// fails (and the unit with it) when the action was used meanwhile or
+	// the credential that signed it is no longer active.
+	Consume(ctx context.Context) error
+}
+
+// Run runs fn as one unit of work of u (Tx) whose first step consumes
+// act, when not nil: the writes fn makes with its ctx commit together with
+// the consumption, or none does. fn holds the writer as Tx's fn does:
+// compute first, then call Run to write.
+func Run(ctx context.Context, u Unit, act Consumer, fn func(ctx context.Context) error) error {
+	return u.Tx(ctx, func(ctx context.Context) error {
+		if act != nil {
+			if err := act.Consume(ctx); err != nil {
+				return err
+			}
+		}
+		return fn(ctx)
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/validate"
 )
 
@@ -107,8 +108,9 @@ func (in *CreateInput) check() error {
 
 // Create serves POST /wallets: it makes a key with the network's default
 // scheme and curve (or the ones signingKey names), or reuses signingKey.id
-// (which needs Keys:Reuse), and derives the address.
-func (s *Service) Create(ctx context.Context, p *principal.Principal, in *CreateInput) (View, error) {
+// (which needs Keys:Reuse), and derives the address. The wallet, its new
+// key and the consumption of act (when not nil) commit together.
+func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.Action, in *CreateInput) (View, error) {
 	if err := in.check(); err != nil {
 		return View{}, err
 	}
@@ -191,7 +193,7 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, in *Create
 	if newKey {
 		created = k
 	}
-	if err := s.store.CreateWallet(ctx, w, created); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateWallet(ctx, w, created) }); err != nil {
 		return View{}, err
 	}
 	return ViewOf(w), nil
@@ -271,8 +273,9 @@ func optional(field string, raw json.RawMessage) (v string, set bool, err error)
 	return v, true, nil
 }
 
-// Update serves PUT /wallets/{walletId}.
-func (s *Service) Update(ctx context.Context, p *principal.Principal, walletID string, in *UpdateInput) (View, error) {
+// Update serves PUT /wallets/{walletId}; act, when not nil, is consumed
+// with the change.
+func (s *Service) Update(ctx context.Context, p *principal.Principal, act keys.Action, walletID string, in *UpdateInput) (View, error) {
 	name, setName, err := optional("name", in.Name)
 	if err != nil {
 		return View{}, err
@@ -291,7 +294,7 @@ func (s *Service) Update(ctx context.Context, p *principal.Principal, walletID s
 	if setExt {
 		w.ExternalID = ext
 	}
-	if err := s.store.UpdateWallet(ctx, w); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateWallet(ctx, w) }); err != nil {
 		return View{}, err
 	}
 	return ViewOf(w), nil
@@ -302,8 +305,9 @@ type TagsInput struct {
 	Tags []string `json:"tags"`
 }
 
-// Tag adds (add true) or removes tags of a wallet.
-func (s *Service) Tag(ctx context.Context, p *principal.Principal, walletID string, in *TagsInput, add bool) (struct{}, error) {
+// Tag adds (add true) or removes tags of a wallet; act, when not nil, is
+// consumed with the change.
+func (s *Service) Tag(ctx context.Context, p *principal.Principal, act keys.Action, walletID string, in *TagsInput, add bool) (struct{}, error) {
 	if in.Tags == nil {
 		return struct{}{}, apierr.BadRequest("tags is required")
 	}
@@ -313,12 +317,13 @@ func (s *Service) Tag(ctx context.Context, p *principal.Principal, walletID stri
 	if _, err := s.Load(ctx, p, walletID); err != nil {
 		return struct{}{}, err
 	}
-	var err error
-	if add {
-		err = s.store.UpdateTags(ctx, p.OrgID, walletID, dedupe(in.Tags), nil)
-	} else {
-		err = s.store.UpdateTags(ctx, p.OrgID, walletID, nil, in.Tags)
+	added, removed := dedupe(in.Tags), []string(nil)
+	if !add {
+		added, removed = nil, in.Tags
 	}
+	err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		return s.store.UpdateTags(ctx, p.OrgID, walletID, added, removed)
+	})
 	return struct{}{}, err
 }
 

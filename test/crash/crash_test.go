@@ -101,7 +101,7 @@ func TestCrashSafety(t *testing.T) {
 				cancel()
 				t.Fatalf("set up the organisation: %v\n%s", err, srv.tail())
 			}
-			chk = &checker{o: o, n: n, fail: fail, logf: t.Logf, seen: map[string]bool{}, replay: replayAcked}
+			chk = &checker{o: o, n: n, fail: fail, seen: map[string]bool{}, replay: replayAcked}
 		}
 		killAfter := minKill + time.Duration(rng.Int64N(int64(maxKill-minKill)))
 		l := &load{org: chk.o, cycle: cycle, seq: &seq}
@@ -180,7 +180,7 @@ func report(t *testing.T, n *counts, took time.Duration) {
 	t.Logf("  replays of acknowledged actions: %d, accepted: %d", n.ackReplays, n.ackReplaysOK)
 	t.Logf("  replays of in-flight actions: %d (first had committed: %d), accepted although committed: %d, completed by the replay: %d",
 		n.flightReplays, n.flightCommitted, n.flightReplaysOK, n.flightCompleted)
-	t.Logf("  in-flight actions refused on replay although they left no object (spent without their write): %d (%v)", sum(n.flightSpent), n.flightSpent)
+	t.Logf("  in-flight actions refused on replay although they left no object (spent without their write, must be 0): %d (%v)", sum(n.flightSpent), n.flightSpent)
 	t.Logf("  replay answers: %s", strings.Join(st, " "))
 }
 

@@ -4,8 +4,10 @@
 // service account and wallet creation, signature requests), kills the server
 // with SIGKILL at a random moment, restarts it on the same data and checks
 // that every write acknowledged with a 2xx is present and intact, that no
-// object is left half-created, and that no user action is accepted twice
-// across the crash.
+// object is left half-created, that no user action is accepted twice
+// across the crash, and that no user action is spent without its write (a
+// request in flight at the crash either stored its object or can be
+// replayed: the action is consumed in the unit of work that stores it).
 //
 // The harness is the test TestCrashSafety; `go test ./...` runs it with 20
 // cycles (it skips under -short). A longer run:
@@ -21,5 +23,6 @@
 //	                     the data directory); with it, one organisation serves the whole run
 //
 // The counts (cycles, acknowledged writes, losses, half-created objects,
-// replays accepted) are printed with -v at the end of the run.
+// replays accepted, actions spent without their write) are printed with -v
+// at the end of the run.
 package crash
