@@ -221,32 +221,24 @@ func (a *App) BaseURL() string {
 }
 
 // Serve serves until ctx is done, then shuts down gracefully: in-flight
-// requests finish (up to 15 s) before it returns.
+// requests finish (up to 15 s) before it returns. The API listener, the
+// metrics listener, the control socket and the background jobs run as one
+// worker group (workers.go): Serve returns only once all of them have
+// stopped, and the first that fails stops the others.
 func (a *App) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- a.server.Serve(a.listener) }()
+	g := newWorkers(ctx, a.Logger)
+	g.Go("api", serveUntil(a.server, a.listener, 15*time.Second))
 	if a.metrics != nil {
-		go func() {
-			if err := a.metrics.Serve(a.metricsListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.Logger.Warn("metrics listener stopped", "error", err.Error())
-			}
-		}()
-		defer a.metrics.Close()
+		g.Go("metrics", serveUntil(a.metrics, a.metricsListener, 5*time.Second))
 	}
-	go a.prune(ctx)
-	a.serveControl()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	if a.control != nil {
+		g.Go("control", serveUntil(a.controlServer, a.control, 5*time.Second))
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	err := a.server.Shutdown(sctx)
-	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && e != nil {
-		err = errors.Join(err, e)
-	}
-	return err
+	g.Go("prune", func(ctx context.Context) error {
+		a.prune(ctx)
+		return nil
+	})
+	return g.Wait()
 }
 
 // prune removes expired protocol state until ctx ends: challenges and

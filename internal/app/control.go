@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -63,18 +62,6 @@ func (a *App) listenControl() {
 	// No write timeout: a backup of a large database takes as long as it
 	// takes to stream.
 	a.controlServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-}
-
-// serveControl serves the control socket until closeControl.
-func (a *App) serveControl() {
-	if a.control == nil {
-		return
-	}
-	go func() {
-		if err := a.controlServer.Serve(a.control); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.Logger.Warn("control socket stopped", "error", err.Error())
-		}
-	}()
 }
 
 // closeControl stops the control socket and removes it.
