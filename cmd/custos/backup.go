@@ -20,6 +20,9 @@ func opsFlags(name string, stderr io.Writer) (*flag.FlagSet, *string, error) {
 	if err := cfg.FromEnv(app.Getenv); err != nil {
 		return nil, nil, err
 	}
+	if (name == "backup" || name == "restore") && app.IsPostgresURL(cfg.DB) {
+		return nil, nil, errPostgresBackup
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("data", cfg.DataDir, "data directory (CUSTOS_DATA)")

@@ -1,7 +1,7 @@
 // Command custos is the Custos server: a self-hosted, Dfns-compatible wallet
 // and key-infrastructure API.
 //
-//	custos serve [--data DIR] [--addr HOST:PORT] [--tls] ...
+//	custos serve [--data DIR] [--db postgres://…] [--addr HOST:PORT] [--tls] ...
 //	custos init  [--data DIR] [--base-url URL]
 package main
 
@@ -37,7 +37,7 @@ commands:
   floor   serve the bare-floor endpoints that custos bench --floor measures
   backup  write a consistent copy of the database, also while the server runs (--data DIR --out FILE)
   restore put a backup in place of the database; the server must be stopped (--data DIR --in FILE)
-  migrate apply pending schema migrations and exit; --dry-run lists them (--data DIR)
+  migrate apply pending schema migrations and exit; --dry-run lists them (--data DIR or --db URL)
 
 Every flag can also be set with a CUSTOS_* environment variable (e.g. CUSTOS_DATA, CUSTOS_ADDR).`
 
@@ -77,6 +77,7 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (CUSTOS_DATA)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "PostgreSQL database URL postgres://…; default SQLite in DIR/custos.db (CUSTOS_DB)")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address HOST:PORT (CUSTOS_ADDR)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public base URL written to admin.json (CUSTOS_BASE_URL)")
 	fs.BoolVar(&cfg.TLS, "tls", cfg.TLS, "serve HTTPS with a self-signed certificate kept in DIR/tls (CUSTOS_TLS)")

@@ -18,23 +18,29 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	dbFlag := fs.String("db", app.Getenv("CUSTOS_DB"), "SQLite database file; default DIR/custos.db (CUSTOS_DB)")
+	dbFlag := fs.String("db", app.Getenv("CUSTOS_DB"), "PostgreSQL URL postgres://… or SQLite database file; default DIR/custos.db (CUSTOS_DB)")
 	dryRun := fs.Bool("dry-run", false, "list the pending migrations without applying them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return errors.New("usage: custos migrate [--data DIR | --db FILE] [--dry-run]")
+		return errors.New("usage: custos migrate [--data DIR | --db URL | --db FILE] [--dry-run]")
 	}
 	path := filepath.Join(*dir, "custos.db")
-	if *dbFlag != "" {
-		path, err = sqlitePath(*dbFlag)
-		if err != nil {
-			return err
+	var res *app.MigrateResult
+	switch {
+	case app.IsPostgresURL(*dbFlag):
+		path = "the PostgreSQL database"
+		res, err = app.MigratePostgres(ctx, *dbFlag, *dryRun)
+	default:
+		if *dbFlag != "" {
+			if path, err = sqlitePath(*dbFlag); err != nil {
+				return err
+			}
 		}
+		res, err = app.Migrate(ctx, path, *dryRun)
 	}
-	res, err := app.Migrate(ctx, path, *dryRun)
 	if err != nil {
 		return err
 	}
@@ -57,16 +63,15 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// errPostgresLater answers a PostgreSQL URL given to --db.
-var errPostgresLater = errors.New("PostgreSQL comes with the --db flag in a later version of custos; this version runs on SQLite only (--data DIR or --db FILE)")
+// errPostgresBackup answers custos backup and restore given a PostgreSQL
+// database: its backups are PostgreSQL's own.
+var errPostgresBackup = errors.New("backup and restore are for SQLite, and CUSTOS_DB names a PostgreSQL database: " +
+	"back it up with pg_dump and put it back with pg_restore (README, PostgreSQL)")
 
 // sqlitePath returns the SQLite file named by --db: a path, or a file: URI
 // without parameters.
 func sqlitePath(v string) (string, error) {
-	lower := strings.ToLower(v)
 	switch {
-	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		return "", errPostgresLater
 	case strings.Contains(v, "://"), strings.Contains(v, "?"):
 		return "", fmt.Errorf("--db %q: give the path of an SQLite database file", v)
 	}

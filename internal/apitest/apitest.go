@@ -1,5 +1,6 @@
 // Package apitest starts a real Custos (real router, real SQLite in a temp
-// dir, bootstrapped organisation) for API tests, and gives them clients that
+// dir or, with CUSTOS_TEST_DIALECT=postgres, a fresh PostgreSQL database;
+// bootstrapped organisation) for API tests, and gives them clients that
 // speak the protocol as the SDKs do.
 package apitest
 
@@ -19,6 +20,7 @@ import (
 	"github.com/custos-dev/custos/client"
 	"github.com/custos-dev/custos/internal/app"
 	"github.com/custos-dev/custos/internal/pemkey"
+	"github.com/custos-dev/custos/internal/pgtest"
 )
 
 // Env is one running server.
@@ -57,6 +59,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	cfg.Addr = "127.0.0.1:0"
 	// Rate limits are off unless a test turns them on (RateLimits).
 	cfg.RateLimit = 0
+	if pgtest.Selected(t) {
+		// CUSTOS_TEST_DIALECT=postgres: a fresh PostgreSQL database
+		// for this server (scripts/test runs the API suite so).
+		cfg.DB = pgtest.NewDatabase(t)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -209,4 +216,13 @@ func Status(err error) int {
 		return e.Status
 	}
 	return -1
+}
+
+// SQLiteOnly skips t when the suite runs on PostgreSQL
+// (CUSTOS_TEST_DIALECT=postgres): it asserts facts of the SQLite files.
+func SQLiteOnly(t testing.TB, what string) {
+	t.Helper()
+	if pgtest.Selected(t) {
+		t.Skip("SQLite only: " + what)
+	}
 }

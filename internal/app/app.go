@@ -66,7 +66,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
+	var db *sqlstore.DB
+	if cfg.DB != "" {
+		// One process per data directory still (the lock above); the
+		// local caches are correct while it is the only one writing the
+		// database (see sqlstore.WithoutLocalCaches).
+		db, err = sqlstore.OpenPostgres(ctx, cfg.DB)
+	} else {
+		db, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
+	}
 	if err != nil {
 		lock.Close()
 		return nil, err

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +20,11 @@ import (
 // Config is the whole configuration; defaults in code, then flags, then
 // CUSTOS_* environment variables (see cmd/custos).
 type Config struct {
-	DataDir  string
+	DataDir string
+	// DB is the URL of a PostgreSQL database (postgres://…); empty, the
+	// database is SQLite in DataDir/custos.db. DataDir still holds
+	// admin.json, master.key and tls/.
+	DB       string
 	Addr     string
 	BaseURL  string // advertised in admin.json; derived from Addr when empty
 	TLS      bool   // serve HTTPS with a self-signed certificate in DataDir/tls
@@ -68,6 +74,9 @@ func (c *Config) useTLS() bool { return c.TLS || c.TLSCert != "" }
 func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("data directory is required")
+	}
+	if c.DB != "" && !IsPostgresURL(c.DB) {
+		return fmt.Errorf("--db (CUSTOS_DB) takes a postgres:// URL; an SQLite database lives in --data DIR")
 	}
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
@@ -129,7 +138,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		"CUSTOS_DATA": &c.DataDir, "CUSTOS_ADDR": &c.Addr, "CUSTOS_BASE_URL": &c.BaseURL,
 		"CUSTOS_TLS_CERT": &c.TLSCert, "CUSTOS_TLS_KEY": &c.TLSKey, "CUSTOS_MASTER_KEY": &c.MasterKeyHex,
 		"CUSTOS_MASTER_KEY_FILE": &c.MasterKeyFile, "CUSTOS_LOG_LEVEL": &c.LogLevel, "CUSTOS_RP_ID": &c.RPID, "CUSTOS_DEBUG_ADDR": &c.DebugAddr,
-		"CUSTOS_METRICS_ADDR": &c.MetricsAddr,
+		"CUSTOS_METRICS_ADDR": &c.MetricsAddr, "CUSTOS_DB": &c.DB,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -166,3 +175,23 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 
 // Getenv is os.Getenv, named for FromEnv callers.
 var Getenv = os.Getenv
+
+// IsPostgresURL reports whether v names a PostgreSQL database
+// (postgres:// or postgresql://).
+func IsPostgresURL(v string) bool {
+	l := strings.ToLower(v)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// dbName names the database in messages: the SQLite file, or the
+// PostgreSQL host and database without user or password.
+func (c *Config) dbName() string {
+	if c.DB == "" {
+		return filepath.Join(c.DataDir, "custos.db")
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil {
+		return "the PostgreSQL database"
+	}
+	return "PostgreSQL database " + strings.TrimPrefix(u.Path, "/") + " on " + u.Host
+}

@@ -53,7 +53,7 @@ func loadKEK(ctx context.Context, cfg Config, db *sqlstore.DB) (*custody.KEK, er
 			return nil, err
 		}
 		if what != "" {
-			dbPath := filepath.Join(cfg.DataDir, "custos.db")
+			dbPath := cfg.dbName()
 			if cfg.MasterKeyFile != "" {
 				return nil, fmt.Errorf("%w: %s holds sealed data (%s) but the master key file %s (--master-key-file / CUSTOS_MASTER_KEY_FILE) does not exist; "+
 					"supply the key this data was sealed with (a new key would not open it)", ErrMasterKeyMissing, dbPath, what, path)
@@ -91,5 +91,5 @@ func (a *App) wrongKey(what, sealedWith string, err error) error {
 	}
 	return fmt.Errorf("%w: the master key from %s (key id %s) does not open %s in %s, sealed under key id %s; "+
 		"supply the key this data was sealed with (DIR/master.key, --master-key-file or CUSTOS_MASTER_KEY)",
-		ErrMasterKeyWrong, a.Config.keySource(), a.Keyring.ActiveID(), what, filepath.Join(a.Config.DataDir, "custos.db"), sealedWith)
+		ErrMasterKeyWrong, a.Config.keySource(), a.Keyring.ActiveID(), what, a.Config.dbName(), sealedWith)
 }

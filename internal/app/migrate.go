@@ -48,3 +48,24 @@ func Migrate(ctx context.Context, dbPath string, dryRun bool) (*MigrateResult, e
 	res.Pending, res.Applied = applied, true
 	return res, nil
 }
+
+// MigratePostgres applies the pending migrations to the PostgreSQL
+// database at url and returns; with dryRun it only lists them. Servers may
+// keep running: migrators take the same advisory lock, so one applies a
+// migration and the others wait.
+func MigratePostgres(ctx context.Context, url string, dryRun bool) (*MigrateResult, error) {
+	status, err := sqlstore.MigrationStatusPostgres(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	res := &MigrateResult{Status: status, Pending: sqlstore.Pending(status)}
+	if dryRun || len(res.Pending) == 0 {
+		return res, nil
+	}
+	applied, err := sqlstore.MigratePostgres(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	res.Pending, res.Applied = applied, true
+	return res, nil
+}

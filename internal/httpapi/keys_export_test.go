@@ -335,6 +335,7 @@ func (l *lockedBuffer) Bytes() []byte {
 // opens each through custody to learn its private bytes and looks for them
 // in every file of the data directory and in the server logs.
 func TestNoPlaintextKeysAtRest(t *testing.T) {
+	apitest.SQLiteOnly(t, "it searches the SQLite database files for plaintext key material")
 	t.Parallel()
 	logs := &lockedBuffer{}
 	env := apitest.New(t, apitest.LogTo(logs))

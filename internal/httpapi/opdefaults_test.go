@@ -195,6 +195,7 @@ func TestMetricsListener(t *testing.T) {
 // TestDataFilesOwnerOnly: the database, its WAL and the secrets in the
 // data directory are mode 0600.
 func TestDataFilesOwnerOnly(t *testing.T) {
+	apitest.SQLiteOnly(t, "the modes of custos.db and its WAL files")
 	env := apitest.New(t)
 	createPerm(t, env.SA(t), "wal") // a write, so the WAL exists
 	dir := env.App.Config.DataDir

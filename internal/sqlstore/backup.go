@@ -25,7 +25,7 @@ var ErrCorrupt = errors.New("database fails its integrity check")
 // mode the copy should have: SQLite keeps an existing file's mode).
 func (db *DB) Backup(ctx context.Context, path string) error {
 	if db.dialect != "sqlite" {
-		return fmt.Errorf("online backup is for SQLite; this database is %s", db.dialect)
+		return fmt.Errorf("online backup is for SQLite; this database is %s: back it up with pg_dump", db.dialect)
 	}
 	// VACUUM INTO cannot run inside a transaction, so it runs on the
 	// pool's one connection between the writer's transactions; it reads

@@ -16,6 +16,7 @@ import (
 // MigrateSQLite applies exactly the pending ones, and a second run finds
 // nothing to do.
 func TestMigrationStatusAndMigrate(t *testing.T) {
+	sqliteOnly(t, "the SQLite file, its migrations and backups")
 	ctx := context.Background()
 	path, old := oldDB(t, "0001_foundation.sql", "0002_keys_wallets.sql")
 	for _, q := range []string{
@@ -70,6 +71,7 @@ func TestMigrationStatusAndMigrate(t *testing.T) {
 }
 
 func TestMigrationStatusRefusesStrangers(t *testing.T) {
+	sqliteOnly(t, "the SQLite file, its migrations and backups")
 	ctx := context.Background()
 	dir := t.TempDir()
 
@@ -114,6 +116,7 @@ func TestMigrationStatusRefusesStrangers(t *testing.T) {
 // write-ahead log (a copy of the database file would not), and passes the
 // checks a restore makes.
 func TestBackupOfOpenDatabase(t *testing.T) {
+	sqliteOnly(t, "the SQLite file, its migrations and backups")
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := OpenSQLite(ctx, filepath.Join(dir, "custos.db"))
@@ -155,6 +158,7 @@ func TestBackupOfOpenDatabase(t *testing.T) {
 }
 
 func TestCheckDatabaseFindsDamage(t *testing.T) {
+	sqliteOnly(t, "the SQLite file, its migrations and backups")
 	ctx := context.Background()
 	dir := t.TempDir()
 

@@ -32,8 +32,9 @@ type DB struct {
 	w, r    *pool
 	dialect string
 
-	opsMu      sync.RWMutex // guards ops against Close
+	opsMu      sync.RWMutex // guards ops and open against Close
 	ops        chan writeOp
+	open       bool // PostgreSQL: writes are accepted (postgres.go)
 	writerDone chan struct{}
 	cache      *readCache
 	challenges *issuedCache[auth.Challenge]
@@ -97,6 +98,9 @@ func ownerOnly(path string) error {
 
 // Close finishes the pending writes and closes the pools.
 func (db *DB) Close() error {
+	db.opsMu.Lock()
+	db.open = false
+	db.opsMu.Unlock()
 	db.stopWriter()
 	if db.r == db.w {
 		return db.w.Close()
@@ -126,6 +130,9 @@ func (db *DB) q(query string) string {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
+	if db.dialect == "postgres" {
+		return db.migratePostgres(ctx)
+	}
 	if _, err := db.w.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)

@@ -10,6 +10,7 @@ import (
 // The database files are narrowed to their owner, whether SQLite creates
 // them or they exist already with a wider mode.
 func TestDatabaseFilesOwnerOnly(t *testing.T) {
+	sqliteOnly(t, "file modes of the database files")
 	ctx := context.Background()
 	for _, existing := range []bool{false, true} {
 		dir := t.TempDir()

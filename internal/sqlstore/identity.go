@@ -326,13 +326,3 @@ func clampLimit(n int) int {
 	}
 	return n
 }
-
-// isUnique reports whether err is a unique-constraint violation.
-func isUnique(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") ||
-		strings.Contains(s, "duplicate key value")
-}

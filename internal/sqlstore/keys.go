@@ -131,17 +131,30 @@ func (db *DB) CreateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 	if err != nil {
 		return err
 	}
-	_, err = db.execQuiet(ctx, `INSERT INTO signature_requests (`+sigCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.OrgID, r.KeyID, r.WalletID, r.Network, r.Requester.UserID, r.Requester.TokenID, r.Requester.AppID,
-		string(r.Body), r.Status, r.Reason, result, r.ApprovalID, r.ExternalID, ms(r.Requested), ms(r.PolicyResolved),
-		ms(r.Signed))
-	if isUnique(err) && r.ExternalID != "" {
-		return keys.ErrDuplicateExternalID
-	}
+	// ON CONFLICT DO NOTHING turns a used externalId into no row instead
+	// of an error, so the statement cannot fail in a way its caller
+	// handles: inside the signing unit of work on PostgreSQL it needs no
+	// savepoint (nofail).
+	var res sql.Result
+	err = db.submit(ctx, writeOp{single: true, quiet: true, nofail: true, fn: func(tx *Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, db.q(`INSERT INTO signature_requests (`+sigCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			r.ID, r.OrgID, r.KeyID, r.WalletID, r.Network, r.Requester.UserID, r.Requester.TokenID, r.Requester.AppID,
+			string(r.Body), r.Status, r.Reason, result, r.ApprovalID, r.ExternalID, ms(r.Requested), ms(r.PolicyResolved),
+			ms(r.Signed))
+		return err
+	}})
 	if err != nil {
 		return fmt.Errorf("insert signature request: %w", err)
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if r.ExternalID != "" {
+		return keys.ErrDuplicateExternalID
+	}
+	return fmt.Errorf("insert signature request: id %s is taken", r.ID)
 }
 
 func (db *DB) oneSig(ctx context.Context, where string, args ...any) (*keys.SignatureRequest, error) {

@@ -15,6 +15,7 @@ import (
 // A database made before the protocol tables were rebuilt (0003) keeps its
 // audit log, challenges and signature requests through the upgrade.
 func TestMigrationKeepsProtocolRows(t *testing.T) {
+	sqliteOnly(t, "SQLite migrations of older schemas")
 	ctx := context.Background()
 	path, old := oldDB(t, "0001_foundation.sql", "0002_keys_wallets.sql")
 	created := time.Now().Add(-time.Minute).UnixMilli()
@@ -85,6 +86,7 @@ func oldDB(t *testing.T, names ...string) (string, *sql.DB) {
 // row survives (it can no longer be completed), and no payload column is
 // left.
 func TestMigrationDropsPayloads(t *testing.T) {
+	sqliteOnly(t, "SQLite migrations of older schemas")
 	ctx := context.Background()
 	path, old := oldDB(t, "0001_foundation.sql", "0002_keys_wallets.sql", "0003_protocol_state.sql")
 	payload := `{"name":"p","operations":["Wallets:Read"]}`

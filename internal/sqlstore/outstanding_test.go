@@ -145,7 +145,7 @@ func TestPruneProtocolAtExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.r.ExecContext(ctx, `UPDATE user_actions SET consumed_at = ? WHERE id = ?`, ms(now), used.ID); err != nil {
+	if _, err := db.r.ExecContext(ctx, db.q(`UPDATE user_actions SET consumed_at = ? WHERE id = ?`), ms(now), used.ID); err != nil {
 		t.Fatal(err)
 	}
 	// (A second ahead: ids made in the current millisecond sort after its floor.)
@@ -155,7 +155,7 @@ func TestPruneProtocolAtExpiry(t *testing.T) {
 	}
 	rows := func(table, id string) int {
 		var k int
-		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ?`, id).Scan(&k); err != nil {
+		if err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM `+table+` WHERE id = ?`), id).Scan(&k); err != nil {
 			t.Fatal(err)
 		}
 		return k

@@ -99,6 +99,9 @@ func (db *DB) CreateAssignment(ctx context.Context, a *permission.Assignment) er
 	if isUnique(err) {
 		return apierr.Conflict("permission %s is already assigned to %s", a.PermissionID, a.IdentityID)
 	}
+	if isForeignKey(err) {
+		return apierr.NotFound("permission %s not found", a.PermissionID)
+	}
 	if err != nil {
 		return fmt.Errorf("insert assignment: %w", err)
 	}

@@ -19,8 +19,8 @@ var _ store.Unit = (*DB)(nil)
 // instead of queueing for the writer (which is busy running the unit) or
 // waiting for the one SQLite connection (which the unit holds).
 //
-// On PostgreSQL the same unit will wrap a transaction of its own; the
-// store methods do not change.
+// On PostgreSQL a unit is one transaction of its own on the pool
+// (postgres.go); the store methods do not change.
 
 // unit is a running unit of work.
 type unit struct {
@@ -75,7 +75,10 @@ func (u *unit) run(op writeOp) error {
 	if !op.quiet {
 		u.loud = true
 	}
-	if op.single {
+	// PostgreSQL ends a transaction at its first failed statement, so
+	// there a single statement gets a savepoint too, unless it cannot
+	// fail with an error its caller would handle.
+	if op.single && (u.tx.db.dialect != "postgres" || op.nofail) {
 		return op.fn(u.tx)
 	}
 	return u.savepoint(func() error { return op.fn(u.tx) })

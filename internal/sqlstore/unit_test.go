@@ -70,6 +70,7 @@ func TestUnitCommitsAllOrNothing(t *testing.T) {
 // units sharing its commit are stored. The writer is held by a first unit
 // until the others are queued, so that they share one batch.
 func TestUnitFailsAloneInABatch(t *testing.T) {
+	sqliteOnly(t, "units sharing one group commit")
 	db := testDB(t)
 	ctx := context.Background()
 	if err := db.CreateUser(ctx, user("us-taken", "taken")); err != nil {

@@ -102,7 +102,9 @@ func (db *DB) UpdateWallet(ctx context.Context, w *wallet.Wallet) error {
 func (db *DB) UpdateTags(ctx context.Context, org, id string, add, remove []string) error {
 	return db.tx(ctx, func(tx *Tx) error {
 		var text string
-		err := tx.QueryRowContext(ctx, db.q(`SELECT tags FROM wallets WHERE org_id = ? AND id = ?`), org, id).Scan(&text)
+		// On PostgreSQL the row is locked until the transaction ends, so
+		// that concurrent tag changes queue as they do on SQLite's writer.
+		err := tx.QueryRowContext(ctx, db.q(`SELECT tags FROM wallets WHERE org_id = ? AND id = ?`+db.forUpdate()), org, id).Scan(&text)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apierr.NotFound("wallet %s not found", id)
 		}

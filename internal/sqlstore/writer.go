@@ -22,6 +22,8 @@ const maxBatch = 256
 // Tx is the transaction a write runs in. Statements are prepared once per
 // query and reused.
 type Tx struct {
+	// tx is nil for a single statement on PostgreSQL, which runs on the
+	// pool in autocommit (see postgres.go).
 	tx *sql.Tx
 	db *DB
 	// missing lists queries first seen in this transaction; they are
@@ -33,6 +35,9 @@ type Tx struct {
 // The pool cannot prepare while the transaction holds its only connection,
 // so a new query is prepared on the transaction this once.
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if t.tx == nil {
+		return t.db.w.stmt(ctx, query)
+	}
 	if s, ok := t.db.w.stmts.Load(query); ok {
 		return t.tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 	}
@@ -46,6 +51,9 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // cost the driver a watcher goroutine per statement).
 func (t *Tx) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
 	ctx := context.Background()
+	if t.db.w.strict && badText(args) {
+		return nil, errBadText
+	}
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -56,7 +64,13 @@ func (t *Tx) ExecContext(_ context.Context, query string, args ...any) (sql.Resu
 // QueryRowContext runs one statement returning a row, like ExecContext.
 func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
 	ctx := context.Background()
+	if t.db.w.strict && badText(args) {
+		query, args = noRows, nil
+	}
 	s, err := t.stmt(ctx, query)
+	if err != nil && t.tx == nil {
+		return t.db.w.DB.QueryRowContext(ctx, query, args...)
+	}
 	if err != nil {
 		return t.tx.QueryRowContext(ctx, query, args...)
 	}
@@ -66,6 +80,9 @@ func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.
 // QueryContext runs one statement returning rows, like ExecContext.
 func (t *Tx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx := context.Background()
+	if t.db.w.strict && badText(args) {
+		query, args = noRows, nil
+	}
 	s, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -82,6 +99,11 @@ type writeOp struct {
 	// single marks a write of exactly one statement: SQLite undoes a
 	// failed statement by itself, so it needs no savepoint.
 	single bool
+	// nofail marks a single statement that cannot fail with an error a
+	// caller handles (no constraint it may violate): inside a unit of
+	// work on PostgreSQL, where a failed statement ends the transaction,
+	// it runs without the savepoint that lets every other write fail alone.
+	nofail bool
 	// unit is the unit of work the write runs, if it is one.
 	unit *unit
 	done chan error
@@ -135,6 +157,9 @@ func (db *DB) writeQuiet(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) submit(ctx context.Context, op writeOp) error {
 	if u := unitFrom(ctx); u != nil {
 		return u.run(op)
+	}
+	if db.dialect == "postgres" {
+		return db.runDirect(ctx, op)
 	}
 	op.ctx, op.done = ctx, make(chan error, 1)
 	db.opsMu.RLock()

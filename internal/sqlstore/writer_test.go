@@ -14,11 +14,7 @@ import (
 
 func testDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openTestDB(t)
 	if err := db.CreateOrg(context.Background(), &identity.Org{ID: "or-1", Name: "o", Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +117,7 @@ func TestWriteAfterClose(t *testing.T) {
 
 // The writer waits for bigger batches only when many requests are in flight.
 func TestBatchTargetFollowsLoad(t *testing.T) {
+	sqliteOnly(t, "the group-commit writer's batch size")
 	db := testDB(t)
 	if want, delay := db.batchTarget(); want != commitWant || delay != commitDelay {
 		t.Fatalf("no load source: %d %v", want, delay)
@@ -138,6 +135,7 @@ func TestBatchTargetFollowsLoad(t *testing.T) {
 // Closing right after opening ends the writer even when its goroutine has
 // not run yet (it used to read the channel field after Close cleared it).
 func TestCloseRightAfterOpen(t *testing.T) {
+	sqliteOnly(t, "the group-commit writer's goroutine")
 	dir := t.TempDir()
 	for i := range 30 {
 		db, err := OpenSQLite(context.Background(), filepath.Join(dir, fmt.Sprintf("c%d.db", i)))

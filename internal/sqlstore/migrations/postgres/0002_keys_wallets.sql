@@ -1,0 +1,2 @@
+-- On PostgreSQL this version is part of 0001_foundation.sql: no PostgreSQL
+-- database predates it (see ../README.md).

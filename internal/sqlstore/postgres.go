@@ -1,0 +1,152 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// On PostgreSQL there is no group-commit writer: the server runs
+// transactions side by side, so every write is its own transaction on a
+// pool of connections. A single statement runs in autocommit (one round
+// trip), a longer write and a unit of work (unit.go) in one transaction;
+// the store methods are the same on both dialects. Reads run on the same
+// pool and see committed data (READ COMMITTED); single use (a challenge
+// taken, a user action consumed) rests on conditional UPDATEs, which
+// PostgreSQL re-checks against the row a concurrent transaction committed.
+
+// Option changes how a database is opened.
+type Option func(*options)
+
+type options struct {
+	noLocalCaches bool
+}
+
+// WithoutLocalCaches turns the process-local caches off: the read cache of
+// sessions, grants, credentials and keys, and the caches of the challenges
+// and user actions this process issued. They are correct while one process
+// writes the database; several replicas on one PostgreSQL database must run
+// without them (or with invalidation between replicas) until the replica
+// work of issue 8 lands.
+func WithoutLocalCaches() Option { return func(o *options) { o.noLocalCaches = true } }
+
+// OpenPostgres connects to the PostgreSQL database at url (a postgres://
+// URL or DSN; pool_max_conns sets the pool size, default max(4, CPUs)) and
+// applies the pending migrations under an advisory lock, so that of
+// several processes starting together one migrates and the others wait.
+func OpenPostgres(ctx context.Context, url string, opts ...Option) (*DB, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	cc, n, err := parsePostgres(url)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB := stdlib.OpenDB(*cc)
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("postgres: connect to %s: %w", cc.Host, err)
+	}
+	p := &pool{DB: sqlDB, strict: true}
+	caches := !o.noLocalCaches
+	db := &DB{w: p, r: p, dialect: "postgres", cache: newReadCache(caches),
+		challenges: newChallengeCache(caches), actions: newActionCache(caches), live: newOutstanding()}
+	if err := db.migratePostgres(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	db.open = true
+	return db, nil
+}
+
+// runDirect runs op as its own transaction (or, a single statement, in
+// autocommit) and returns once it has committed. Like a write admitted to
+// a group commit, it runs to its end whatever becomes of the caller's ctx.
+func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Close waits for the writes under way and refuses later ones.
+	db.opsMu.RLock()
+	defer db.opsMu.RUnlock()
+	if !db.open {
+		return errClosed
+	}
+	db.batches.Add(1)
+	db.batchedOps.Add(1)
+	loud := !op.quiet
+	defer func() {
+		if loud || (op.unit != nil && op.unit.loud) {
+			db.cache.invalidate()
+		}
+	}()
+	bg := context.WithoutCancel(ctx)
+	if op.single && op.unit == nil {
+		return db.runOp(op, &Tx{db: db})
+	}
+	sqlTx, err := db.w.DB.BeginTx(bg, nil)
+	if err != nil {
+		if op.unit != nil {
+			op.unit.finish(false)
+		}
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, db: db}
+	defer func() {
+		for _, q := range tx.missing {
+			_, _ = db.w.stmt(bg, q)
+		}
+	}()
+	if err := db.runOp(op, tx); err != nil {
+		_ = sqlTx.Rollback()
+		if op.unit != nil {
+			op.unit.finish(false)
+		}
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		if op.unit != nil {
+			op.unit.finish(false)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	if op.unit != nil {
+		op.unit.finish(true)
+	}
+	return nil
+}
+
+// parsePostgres parses a connection string and takes out pool_max_conns
+// (the pool size; default max(4, CPUs)), which pgx would otherwise send to
+// the server as a setting.
+func parsePostgres(url string) (*pgx.ConnConfig, int, error) {
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	if v, ok := cc.RuntimeParams["pool_max_conns"]; ok {
+		delete(cc.RuntimeParams, "pool_max_conns")
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			return nil, 0, fmt.Errorf("postgres: pool_max_conns %q is not a positive number", v)
+		}
+	}
+	return cc, n, nil
+}
+
+// forUpdate is the locking clause of a read that a write in the same
+// transaction depends on: FOR UPDATE on PostgreSQL; nothing on SQLite,
+// whose single writer runs one write at a time.
+func (db *DB) forUpdate() string {
+	if db.dialect == "postgres" {
+		return ` FOR UPDATE`
+	}
+	return ""
+}
