@@ -171,7 +171,17 @@ func Pending(ms []Migration) []Migration {
 // path, exactly as a server start does, and returns the ones it applied. The
 // caller keeps any server off the file (the data directory's lock).
 func MigrateSQLite(ctx context.Context, path string) ([]Migration, error) {
-	before, err := MigrationStatus(ctx, path)
+	return migrateBy(ctx, path,
+		func(ctx context.Context) ([]Migration, error) { return MigrationStatus(ctx, path) },
+		func(ctx context.Context) (*DB, error) { return OpenSQLite(ctx, path) })
+}
+
+// migrateBy applies what status reports pending by opening the database
+// (which migrates it, as a server start does) and checks that nothing is
+// left pending.
+func migrateBy(ctx context.Context, where string, status func(context.Context) ([]Migration, error),
+	open func(context.Context) (*DB, error)) ([]Migration, error) {
+	before, err := status(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +189,14 @@ func MigrateSQLite(ctx context.Context, path string) ([]Migration, error) {
 	if len(pending) == 0 {
 		return nil, nil
 	}
-	db, err := OpenSQLite(ctx, path)
+	db, err := open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Close(); err != nil {
-		return nil, fmt.Errorf("close %s: %w", path, err)
+		return nil, fmt.Errorf("close %s: %w", where, err)
 	}
-	after, err := MigrationStatus(ctx, path)
+	after, err := status(ctx)
 	if err != nil {
 		return nil, err
 	}

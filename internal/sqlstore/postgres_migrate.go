@@ -182,27 +182,7 @@ func MigrationStatusPostgres(ctx context.Context, url string) ([]Migration, erro
 // database at url, exactly as a server start does (under the same lock, so
 // running servers may stay up), and returns the ones it applied.
 func MigratePostgres(ctx context.Context, url string) ([]Migration, error) {
-	before, err := MigrationStatusPostgres(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	pending := Pending(before)
-	if len(pending) == 0 {
-		return nil, nil
-	}
-	db, err := OpenPostgres(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Close(); err != nil {
-		return nil, err
-	}
-	after, err := MigrationStatusPostgres(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	if left := Pending(after); len(left) > 0 {
-		return nil, fmt.Errorf("migration %s is still pending after migrating", left[0].Name)
-	}
-	return pending, nil
+	return migrateBy(ctx, "the PostgreSQL database",
+		func(ctx context.Context) ([]Migration, error) { return MigrationStatusPostgres(ctx, url) },
+		func(ctx context.Context) (*DB, error) { return OpenPostgres(ctx, url) })
 }
