@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/custos-dev/custos/internal/apitest"
@@ -50,21 +49,7 @@ func TestFuzzRouteRaces(t *testing.T) {
 				}
 				toks[i] = tok
 			}
-			type answer struct {
-				status int
-				resp   []byte
-				err    error
-			}
-			answers := make([]answer, twins)
-			var wg sync.WaitGroup
-			for i := range twins {
-				wg.Go(func() {
-					a := &answers[i]
-					a.status, a.resp, a.err = f.send(method, path, body, h, toks[i])
-				})
-			}
-			wg.Wait()
-			for _, a := range answers {
+			for _, a := range f.sendAll(method, path, body, h, toks) {
 				if a.err != nil {
 					t.Fatalf("%s: %v", rt.Pattern, a.err)
 				}

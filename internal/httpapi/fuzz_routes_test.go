@@ -170,21 +170,7 @@ func (f *fuzzRun) one(t *testing.T, rng *rand.Rand, rt httpapi.RouteInfo, i int)
 		h.Set("Authorization", "Bearer "+who.AuthToken)
 	}
 	f.headers(rng, h)
-	type answer struct {
-		status int
-		resp   []byte
-		err    error
-	}
-	answers := make([]answer, copies)
-	var wg sync.WaitGroup
-	for c := range copies {
-		wg.Go(func() {
-			a := &answers[c]
-			a.status, a.resp, a.err = f.send(method, path, body, h, toks[c])
-		})
-	}
-	wg.Wait()
-	for _, a := range answers {
+	for _, a := range f.sendAll(method, path, body, h, toks) {
 		if a.err != nil {
 			t.Fatalf("%s: %v", desc(), a.err)
 		}
@@ -386,4 +372,26 @@ func (f *fuzzRun) report(t *testing.T) {
 	if n, lines := f.logs.count(), f.logs.first(); n > 0 {
 		t.Errorf("%d ERROR lines logged, the first: %s", n, strings.Join(lines, "\n"))
 	}
+}
+
+// answer is what one request of sendAll got.
+type answer struct {
+	status int
+	resp   []byte
+	err    error
+}
+
+// sendAll sends the same request once per user action token in toks, all
+// at the same time, and returns the answers in order.
+func (f *fuzzRun) sendAll(method, path string, body []byte, h http.Header, toks []string) []answer {
+	answers := make([]answer, len(toks))
+	var wg sync.WaitGroup
+	for i := range toks {
+		wg.Go(func() {
+			a := &answers[i]
+			a.status, a.resp, a.err = f.send(method, path, body, h, toks[i])
+		})
+	}
+	wg.Wait()
+	return answers
 }
