@@ -111,21 +111,9 @@ func runLimitCase(t *testing.T, method string, tc limitCase, sa, root *apitest.I
 // ["name"], ["tags", 0], ["signingKey", "scheme"].
 func stringPaths(v any, at []any) [][]any {
 	var out [][]any
-	switch x := v.(type) {
-	case string:
-		out = append(out, append([]any(nil), at...))
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			out = append(out, stringPaths(x[k], append(at, k))...)
-		}
-	case []any:
-		for i, e := range x {
-			out = append(out, stringPaths(e, append(at, i))...)
+	for _, p := range nodePaths(v, at) {
+		if _, ok := getAt(v, p[len(at):]).(string); ok {
+			out = append(out, p)
 		}
 	}
 	return out
