@@ -22,6 +22,7 @@ import (
 	keysvc "github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
 	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/ratelimit"
 	"github.com/custos-dev/custos/internal/sqlstore"
 	"github.com/custos-dev/custos/internal/wallet"
 )
@@ -112,7 +113,7 @@ func (a *App) wire(ctx context.Context) error {
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
 		WriteStats: a.DB.WriteStats,
-		Limits:     httpapi.NewLimits(a.Config.RateLimit, a.Config.RateLimitIdentity, a.Config.RateLimitIP),
+		Limits:     a.limits(),
 
 		// Browsers get only the configured origins; /metrics moves to its
 		// own listener when one is configured.
@@ -122,6 +123,22 @@ func (a *App) wire(ctx context.Context) error {
 	a.DB.SetLoad(h.InFlight)
 	a.Handler = h
 	return nil
+}
+
+// limits builds the request budgets and sets the login and action backoff:
+// in memory on SQLite (one process owns the database), in the database on
+// PostgreSQL, so that replicas share one budget (docs/security.md, "Rate
+// limits and backoff").
+func (a *App) limits() httpapi.Limits {
+	c := a.Config
+	if !a.DB.SharesLimits() {
+		return httpapi.NewLimits(c.RateLimit, c.RateLimitIdentity, c.RateLimitIP)
+	}
+	a.Auth.SetBackoff(ratelimit.NewSharedLockout(a.DB, "login", ratelimit.DefaultLockout()),
+		ratelimit.NewSharedLockout(a.DB, "action", ratelimit.DefaultLockout()))
+	return httpapi.NewLimitsWith(c.RateLimit, c.RateLimitIdentity, c.RateLimitIP, func(name string, n int) ratelimit.Limiter {
+		return ratelimit.NewShared(a.DB, name, n, time.Minute)
+	})
 }
 
 // signingKeys loads the token signing keys, creating the first one.
@@ -252,7 +269,8 @@ func (a *App) Serve(ctx context.Context) error {
 // prune removes expired protocol state until ctx ends: challenges and
 // unconsumed user actions within a minute of their expiry (they cost
 // storage until then; issue 7), nonces and logged-out sessions every ten
-// minutes with an hour of slack.
+// minutes with an hour of slack; on PostgreSQL also the rate-limit budgets
+// at rest and the forgotten backoff failures.
 func (a *App) prune(ctx context.Context) {
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
@@ -271,6 +289,12 @@ func (a *App) prune(ctx context.Context) {
 		case <-t.C:
 			now := time.Now()
 			n, err := a.DB.PruneProtocol(ctx, now, since)
+			if err == nil {
+				// Shared rate limits and backoff (PostgreSQL only).
+				var m int64
+				m, err = a.DB.PruneLimits(ctx, now, ratelimit.DefaultLockout().Forget)
+				n += m
+			}
 			if err == nil {
 				since = now.Add(-lookback)
 				if now.Sub(lastSessions) >= 10*time.Minute {

@@ -24,11 +24,11 @@ var ErrBackingOff = errors.New("backing off after failed attempts")
 // atomic load per attempt.
 type guard struct {
 	once          sync.Once
-	login, action *ratelimit.Lockout
+	login, action ratelimit.Backoff
 	clock         atomic.Pointer[func() time.Time]
 }
 
-func (g *guard) lockouts() (login, action *ratelimit.Lockout) {
+func (g *guard) lockouts() (login, action ratelimit.Backoff) {
 	g.once.Do(func() {
 		g.login = ratelimit.NewLockout(ratelimit.DefaultLockout())
 		g.action = ratelimit.NewLockout(ratelimit.DefaultLockout())
@@ -43,14 +43,22 @@ func (g *guard) now() time.Time {
 	return time.Now()
 }
 
+// SetBackoff replaces the in-memory login and action backoff with login
+// and action (ratelimit.SharedLockout: replicas on one PostgreSQL database
+// share the failures). It must be called before the service is used.
+func (s *Service) SetBackoff(login, action ratelimit.Backoff) {
+	s.guard.once.Do(func() {})
+	s.guard.login, s.guard.action = login, action
+}
+
 // SetBackoffClock makes the login and action backoff read the time from
 // now (tests advance it instead of sleeping).
 func (s *Service) SetBackoffClock(now func() time.Time) { s.guard.clock.Store(&now) }
 
 // wait refuses an attempt of user from remote (an http.Request's
 // RemoteAddr) while it is backing off.
-func (g *guard) wait(l *ratelimit.Lockout, user, remote string) error {
-	if l.Idle() {
+func (g *guard) wait(l ratelimit.Backoff, user, remote string) error {
+	if m, ok := l.(*ratelimit.Lockout); ok && m.Idle() {
 		return nil
 	}
 	if d := l.Wait(user, ratelimit.ClientKey(remote), g.now()); d > 0 {
@@ -63,10 +71,10 @@ func (g *guard) wait(l *ratelimit.Lockout, user, remote string) error {
 // valid, credential not allowed or not the user's) is a failure and success
 // resets; a malformed assertion or an invalid or spent challenge (400, as
 // when an SDK retries a completion) and server errors count as neither.
-func (g *guard) record(l *ratelimit.Lockout, user, remote string, err error) {
+func (g *guard) record(l ratelimit.Backoff, user, remote string, err error) {
 	switch {
 	case err == nil:
-		if !l.Idle() {
+		if m, ok := l.(*ratelimit.Lockout); !ok || !m.Idle() {
 			l.Succeed(user, ratelimit.ClientKey(remote))
 		}
 	case isFailure(err):

@@ -30,16 +30,25 @@ type Limits struct {
 // separate identity limit is kept, the organisation's being the tighter)
 // and addr per client address (0: none). org 0 turns every limit off.
 func NewLimits(org, identity, addr int) Limits {
+	return NewLimitsWith(org, identity, addr, func(_ string, n int) ratelimit.Limiter {
+		return ratelimit.NewMemory(n, time.Minute, ratelimit.DefaultMaxKeys)
+	})
+}
+
+// NewLimitsWith is NewLimits with limiters of n requests per minute made by
+// newLimiter, named "org", "identity" or "addr" (replicas on PostgreSQL
+// share ratelimit.Shared limiters; org 0 still builds none).
+func NewLimitsWith(org, identity, addr int, newLimiter func(name string, n int) ratelimit.Limiter) Limits {
 	var l Limits
 	if org <= 0 {
 		return l
 	}
-	l.Org = ratelimit.PerMinute(org)
+	l.Org = newLimiter("org", org)
 	if identity > 0 && identity < org {
-		l.Identity = ratelimit.PerMinute(identity)
+		l.Identity = newLimiter("identity", identity)
 	}
 	if addr > 0 {
-		l.Addr = ratelimit.PerMinute(addr)
+		l.Addr = newLimiter("addr", addr)
 	}
 	return l
 }

@@ -107,12 +107,17 @@ func (l *Lockout) Wait(subject, client string, now time.Time) time.Duration {
 	t := now.UnixNano()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	p := l.live(l.pairs[pairKey(subject, client)], t)
+	return l.waitFor(l.pairs[pairKey(subject, client)], l.subjects[subject], t)
+}
+
+// waitFor is Wait's rule for a pair's failures p and its subject's s at t.
+func (l *Lockout) waitFor(p, s failures, t int64) time.Duration {
+	p = l.live(p, t)
 	if p.n == 0 {
 		return 0
 	}
 	d := l.delay(p.n, l.cfg.Free)
-	s := l.live(l.subjects[subject], t)
+	s = l.live(s, t)
 	d = min(max(d, l.delay(s.n, l.cfg.SubjectFree)), l.cfg.Cap)
 	if left := time.Duration(p.last + int64(d) - t); left > 0 {
 		return left

@@ -1,14 +1,11 @@
 // Package ratelimit budgets requests per key (an organisation, an identity,
 // a client address) and backs off repeated failed attempts (Lockout).
 //
-// The implementations here keep their state in the memory of one process:
-// the limits are exact for one server, and a deployment with several
-// replicas would give each replica the whole budget. SQLite is owned by one
-// process today, so that is correct; when PostgreSQL replicas land, Limiter
-// gets a database-backed implementation (one row per key holding the GCRA
-// "theoretical arrival time", advanced by a single conditional UPDATE …
-// RETURNING per request, in an UNLOGGED table swept like the protocol state)
-// so that every replica spends the same budget.
+// Memory and Lockout keep their state in the memory of one process: exact
+// for one server, which is what SQLite allows. Shared and SharedLockout
+// (shared.go, shared_lockout.go) apply the same rules to state in a
+// database that replicas on PostgreSQL share, so that every replica spends
+// the same budget (docs/security.md, "Across replicas").
 //
 // Memory is bounded whatever the number of keys (an unauthenticated caller
 // picks its own address): each structure tracks at most a fixed number of

@@ -1,0 +1,4 @@
+-- On SQLite this version is empty: one process owns the database, so the
+-- rate limits and the backoff live in its memory (docs/security.md, "Rate
+-- limits and backoff"). PostgreSQL's 0006 adds the tables that replicas
+-- share.
