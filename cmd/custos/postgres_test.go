@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/custos-dev/custos/internal/pgtest"
+	"github.com/custos-dev/custos/internal/sqlstore"
 )
 
 // custos migrate --db postgres://… lists the pending PostgreSQL
@@ -22,7 +24,12 @@ func TestMigratePostgres(t *testing.T) {
 		t.Fatalf("dry run output: %q", out.String())
 	}
 	out.b.Reset()
-	if err := run(ctx, []string{"migrate", "--db", url}, out, &syncBuf{}); err != nil || !strings.Contains(out.String(), "applied 5 migrations") {
+	known, err := sqlstore.KnownMigrationsFor("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("applied %d migrations", len(known))
+	if err := run(ctx, []string{"migrate", "--db", url}, out, &syncBuf{}); err != nil || !strings.Contains(out.String(), want) {
 		t.Fatalf("migrate: %v %q", err, out.String())
 	}
 	out.b.Reset()

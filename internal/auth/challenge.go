@@ -134,7 +134,11 @@ func (s *Service) verifyFactor(ctx context.Context, c *Challenge, a *credential.
 		return nil, noCred
 	}
 	cred, err := s.store.CredentialByCredID(ctx, c.OrgID, a.CredentialAssertion.CredID)
-	if err != nil || !slices.Contains(c.Allowed, cred.UUID) {
+	if err != nil {
+		// The cause rides along: a database outage is a 503 (httpapi).
+		return nil, noCred.Wrap(err)
+	}
+	if !slices.Contains(c.Allowed, cred.UUID) {
 		return nil, noCred
 	}
 	if !cred.IsActive || cred.Kind != kind || cred.UserID != c.UserID {

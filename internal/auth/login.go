@@ -51,7 +51,7 @@ func (s *Service) LoginInit(ctx context.Context, in *LoginInitInput) (*SigningCh
 	}
 	u, err := s.store.UserByName(ctx, org, in.Username)
 	if err != nil || u.IsServiceAccount {
-		return nil, apierr.Unauthorized("User not found")
+		return nil, apierr.Unauthorized("User not found").Wrap(err) // an outage is a 503 (httpapi)
 	}
 	if !u.IsActive || u.IsArchived {
 		return nil, apierr.BadRequest("User account has been deactivated.")
@@ -77,7 +77,7 @@ func (s *Service) Login(ctx context.Context, in *CompleteInput) (string, error) 
 	}
 	u, err := s.store.User(ctx, c.OrgID, c.UserID)
 	if err != nil {
-		return "", apierr.Unauthorized("User not found")
+		return "", apierr.Unauthorized("User not found").Wrap(err)
 	}
 	if !u.IsActive || u.IsArchived {
 		return "", apierr.BadRequest("User account has been deactivated.")

@@ -74,13 +74,24 @@ func nodePaths(v any, at []any) [][]any {
 	return out
 }
 
+// getAt returns the node at path, or nil when path no longer leads
+// anywhere (an earlier mutation changed the shape: a swap can move a node
+// that another path still names).
 func getAt(v any, path []any) any {
 	for _, p := range path {
 		switch x := v.(type) {
 		case map[string]any:
-			v = x[p.(string)]
+			k, ok := p.(string)
+			if !ok {
+				return nil
+			}
+			v = x[k]
 		case []any:
-			v = x[p.(int)]
+			i, ok := p.(int)
+			if !ok || i >= len(x) {
+				return nil
+			}
+			v = x[i]
 		}
 	}
 	return v
@@ -96,7 +107,10 @@ func setAt(v any, path []any, nv any, del bool) any {
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		k := path[0].(string)
+		k, ok := path[0].(string)
+		if !ok { // the shape changed under path (see getAt): no mutation
+			return v
+		}
 		if del && len(path) == 1 {
 			delete(x, k)
 			return x
@@ -104,7 +118,10 @@ func setAt(v any, path []any, nv any, del bool) any {
 		x[k] = setAt(x[k], path[1:], nv, del)
 		return x
 	case []any:
-		i := path[0].(int)
+		i, ok := path[0].(int)
+		if !ok || i >= len(x) {
+			return v
+		}
 		if del && len(path) == 1 {
 			return append(x[:i:i], x[i+1:]...)
 		}

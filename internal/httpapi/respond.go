@@ -10,6 +10,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 // writeJSON writes v as the JSON body with status.
@@ -24,9 +25,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
+// errDBUnavailable answers a request that failed because the database
+// could not be reached (store.Unavailable): the caller may retry once it
+// is back, which the server notices by itself (no restart).
+var errDBUnavailable = &apierr.Error{Status: http.StatusServiceUnavailable,
+	Message: "database unavailable, retry later"}
+
 // writeError is the one place where an error becomes an HTTP response.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apierr.From(err)
+	// A failure to reach the database is a 503 wherever it surfaced: a
+	// 500, or a 401/404 whose check could not read what it checks.
+	if e.Status != http.StatusServiceUnavailable && store.Unavailable(err) {
+		e = errDBUnavailable.Wrap(err)
+	}
 	ri := info(r)
 	// Only server faults are errors. A client can cause any number of
 	// 4xx and 501 (Dfns-only areas) answers, so they stay at DEBUG (the

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -123,14 +125,37 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 	return nil
 }
 
-// parsePostgres parses a connection string and takes out pool_max_conns
-// (the pool size; default max(4, CPUs)), which pgx would otherwise send to
-// the server as a setting.
+// A dead database server must fail a statement within seconds, not hang
+// it: writes run without the caller's ctx (runDirect) and reads with a
+// request's, which may have no deadline. So connecting is bounded
+// (connect_timeout in the URL, else pgConnectTimeout), and the socket
+// itself finds a dead peer: keepalive probes while a reply is awaited
+// (Idle+Interval*Count), and on Linux TCP_USER_TIMEOUT while data sent is
+// unacknowledged (pgUserTimeout). A live server acknowledges and answers
+// the probes, so a long write (a lock wait) still runs to its end. A
+// statement on a broken connection fails at once; database/sql discards
+// the connection and later statements dial afresh, which is how the
+// server recovers when the database returns.
+const (
+	pgConnectTimeout = 5 * time.Second
+	pgUserTimeout    = 10 * time.Second
+)
+
+var pgKeepAlive = net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 2 * time.Second, Count: 3}
+
+// parsePostgres parses a connection string, bounds connecting and dead
+// sockets (above) and takes out pool_max_conns (the pool size; default
+// max(4, CPUs)), which pgx would otherwise send to the server as a setting.
 func parsePostgres(url string) (*pgx.ConnConfig, int, error) {
 	cc, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, 0, fmt.Errorf("postgres: %w", err)
 	}
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = pgConnectTimeout
+	}
+	d := &net.Dialer{Timeout: cc.ConnectTimeout, KeepAliveConfig: pgKeepAlive, Control: pgSocketControl}
+	cc.DialFunc = d.DialContext
 	n := max(4, runtime.NumCPU())
 	if v, ok := cc.RuntimeParams["pool_max_conns"]; ok {
 		delete(cc.RuntimeParams, "pool_max_conns")

@@ -4,8 +4,13 @@
 // directory); the TLS run passes the server's self-signed certificate to the
 // test process through NODE_EXTRA_CA_CERTS, which node reads only at start.
 //
+// With CUSTOS_TEST_DIALECT=postgres and CUSTOS_TEST_POSTGRES (a postgres://
+// URL of a role that may CREATE DATABASE; scripts/test starts a throwaway
+// server), each run gets a fresh database of its own on that server, made
+// and dropped with psql, and the server is started with --db.
+//
 // Usage: node run.mjs [file.test.mjs ...]   (CUSTOS_BIN=path skips the build)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -74,12 +79,13 @@ function freePort() {
  * startServer starts `custos serve` on a fresh data directory and resolves
  * with {child, url, dataDir, logPath} once it prints "serving on URL".
  */
-async function startServer(bin, name, tls) {
+async function startServer(bin, name, tls, dbURL) {
   const dataDir = path.join(tmp, `data-${name}`);
   const logPath = path.join(tmp, `server-${name}.log`);
   const port = await freePort();
   const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`];
   if (tls) args.push('--tls');
+  if (dbURL) args.push('--db', dbURL);
   const log = createWriteStream(logPath);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
@@ -135,6 +141,52 @@ function stopServer(child) {
   });
 }
 
+// PostgreSQL mode: a database of its own per server run (see the header).
+const PG_URL = process.env.CUSTOS_TEST_DIALECT === 'postgres' ? process.env.CUSTOS_TEST_POSTGRES : undefined;
+const PSQL_TIMEOUT_MS = 60_000;
+
+/** psqlPath finds psql on PATH or among the server binaries of Debian's package. */
+function psqlPath() {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
+    dirs.push(...versions.map((v) => path.join(base, v, 'bin')));
+  }
+  for (const d of dirs) {
+    const p = path.join(d, 'psql');
+    if (existsSync(p)) return p;
+  }
+  throw new Error('psql not found (CUSTOS_TEST_DIALECT=postgres needs it to create the databases)');
+}
+
+/** psql runs one statement as the role of CUSTOS_TEST_POSTGRES. */
+function psql(sql) {
+  const u = new URL(PG_URL);
+  u.searchParams.delete('pool_max_conns'); // Custos's own parameter; libpq refuses it
+  execFileSync(psqlPath(), ['--no-psqlrc', '-q', '-v', 'ON_ERROR_STOP=1', '-d', u.toString(), '-c', sql], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: PSQL_TIMEOUT_MS,
+  });
+}
+
+/** createDatabase creates an empty database for one run and returns its URL. */
+function createDatabase(name) {
+  const db = `custos_sdk_${process.pid}_${name}`;
+  psql(`CREATE DATABASE ${db}`);
+  const u = new URL(PG_URL);
+  u.pathname = `/${db}`;
+  return { db, url: u.toString() };
+}
+
+function dropDatabase(db) {
+  try {
+    psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  } catch (err) {
+    console.error(`run.mjs: drop database ${db}: ${err.message}`);
+  }
+}
+
 function tail(file, lines) {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -142,12 +194,15 @@ function tail(file, lines) {
 
 /** suite runs the test files against a fresh server; resolves true on success. */
 async function suite(bin, files, name, tls) {
-  console.log(`\n# ===== Custos SDK suite over ${name} =====`);
+  console.log(`\n# ===== Custos SDK suite over ${name}${PG_URL ? ' on PostgreSQL' : ''} =====`);
   let srv;
+  let pg;
   try {
-    srv = await startServer(bin, name, tls);
+    if (PG_URL) pg = createDatabase(name);
+    srv = await startServer(bin, name, tls, pg?.url);
   } catch (err) {
     console.error(`run.mjs: ${name}: ${err.message}`);
+    if (pg) dropDatabase(pg.db);
     return false;
   }
   console.log(`# server ${srv.url}`);
@@ -169,6 +224,7 @@ async function suite(bin, files, name, tls) {
     );
   } finally {
     await stopServer(srv.child);
+    if (pg) dropDatabase(pg.db);
   }
   if (code !== 0) {
     console.error(`run.mjs: ${name} run failed (exit ${code}); last server log lines:\n${tail(srv.logPath, 30)}`);
@@ -180,6 +236,10 @@ async function main() {
   const files = process.argv.slice(2).length > 0
     ? process.argv.slice(2)
     : readdirSync(here).filter((f) => f.endsWith('.test.mjs')).sort();
+  if (process.env.CUSTOS_TEST_DIALECT === 'postgres' && !PG_URL) {
+    console.error('run.mjs: CUSTOS_TEST_DIALECT=postgres needs CUSTOS_TEST_POSTGRES (a postgres:// URL)');
+    return 1;
+  }
   let bin = process.env.CUSTOS_BIN;
   if (!bin) {
     bin = path.join(tmp, 'custos');
