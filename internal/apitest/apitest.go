@@ -86,6 +86,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("read admin.json: %v", err)
 	}
+	return serve(t, ctx, cancel, a, admin)
+}
+
+// serve serves a until t ends and returns its Env; cancel stops it.
+func serve(t testing.TB, ctx context.Context, cancel context.CancelFunc, a *app.App, admin *app.Admin) *Env {
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx) }()
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}

@@ -2,13 +2,10 @@ package apitest
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/custos-dev/custos/internal/app"
 )
@@ -38,16 +35,5 @@ func (e *Env) Replica(t testing.TB) *Env {
 	if err := a.Listen(); err != nil {
 		t.Fatalf("replica listen: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	t.Cleanup(func() {
-		hc.CloseIdleConnections()
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("replica serve: %v", err)
-		}
-		a.Close()
-	})
-	return &Env{App: a, URL: a.BaseURL(), Admin: e.Admin, HTTP: hc}
+	return serve(t, ctx, cancel, a, e.Admin)
 }

@@ -143,6 +143,13 @@ func migrationStatus(ctx context.Context, db *sql.DB, path string) ([]Migration,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read schema_migrations of %s: %w", path, err)
 	}
+	return markApplied(known, at, newest)
+}
+
+// markApplied sets AppliedAt on the known migrations that at (version to
+// unix milliseconds) lists, and refuses a schema newer than this binary
+// knows (newest is the highest version applied).
+func markApplied(known []Migration, at map[int]int64, newest int) ([]Migration, error) {
 	latest := 0
 	for i, m := range known {
 		if ms, ok := at[m.Version]; ok {

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -165,17 +164,7 @@ func MigrationStatusPostgres(ctx context.Context, url string) ([]Migration, erro
 	if err != nil {
 		return nil, err
 	}
-	latest := 0
-	for i, m := range known {
-		if ms, ok := at[m.Version]; ok {
-			known[i].AppliedAt = time.UnixMilli(ms).UTC()
-		}
-		latest = m.Version
-	}
-	if newest > latest {
-		return nil, &NewerSchemaError{Version: newest, Latest: latest}
-	}
-	return known, nil
+	return markApplied(known, at, newest)
 }
 
 // MigratePostgres applies the pending migrations to the PostgreSQL
