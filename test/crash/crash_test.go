@@ -2,7 +2,9 @@ package crash
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/custos-dev/custos/internal/pgtest"
 )
 
 const (
@@ -20,7 +24,7 @@ const (
 	minKill      = 50 * time.Millisecond
 	maxKill      = 800 * time.Millisecond
 	cycleTimeout = 90 * time.Second // load, kill, restart and checks of one cycle
-	cyclesPerDir = 10               // on SQLite, a fresh data directory every so many cycles keeps the checks' lists short
+	cyclesPerDir = 10               // a fresh data directory every so many cycles: on SQLite a new organisation keeps the checks' lists short; on a database server the same organisation is served from a new directory
 	replayAcked  = 8                // acknowledged user actions replayed per cycle
 	maxFailures  = 10               // failure lines printed per kind; all are counted
 )
@@ -32,6 +36,21 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash harness: builds and kills the real server; not in -short")
 	}
+	runCrash(t, os.Getenv("CUSTOS_CRASH_DB"))
+}
+
+// TestCrashSafetyPostgres is TestCrashSafety on a fresh PostgreSQL database
+// of the server named by CUSTOS_TEST_POSTGRES (skipped without it): Custos
+// is killed, PostgreSQL stays up.
+func TestCrashSafetyPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash harness: builds and kills the real server; not in -short")
+	}
+	runCrash(t, pgtest.NewDatabase(t))
+}
+
+// runCrash runs the harness on db ("": SQLite in the data directory).
+func runCrash(t *testing.T, db string) {
 	cycles := envInt(t, "CUSTOS_CRASH_CYCLES", 20)
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("CUSTOS_CRASH_SEED"); v != "" {
@@ -41,7 +60,6 @@ func TestCrashSafety(t *testing.T) {
 		}
 		seed = n
 	}
-	db := os.Getenv("CUSTOS_CRASH_DB")
 	t.Logf("seed %d (CUSTOS_CRASH_SEED=%d repeats the kill moments and the load mix), %d cycles, db %q", seed, seed, cycles, dbName(db))
 
 	// The whole run stops by itself: cycles*30s, within go test's -timeout.
@@ -70,11 +88,15 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	var (
-		srv  *server
-		chk  *checker
-		dir  string
-		seq  atomic.Int64
-		root = t.TempDir()
+		srv *server
+		chk *checker
+		dir string
+		// orgKey is the master key of the organisation's first data
+		// directory; keyFile is given as --master-key-file: "" in that
+		// directory, orgKey in later ones on a database server.
+		orgKey, keyFile string
+		seq             atomic.Int64
+		root            = t.TempDir()
 	)
 	start := time.Now()
 	defer func() { report(t, n, time.Since(start)) }()
@@ -84,7 +106,8 @@ func TestCrashSafety(t *testing.T) {
 			break
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), cycleTimeout)
-		if srv == nil || (db == "" && cycle%cyclesPerDir == 0) {
+		switch {
+		case srv == nil || (db == "" && cycle%cyclesPerDir == 0):
 			if srv != nil {
 				if err := srv.stop(20 * time.Second); err != nil {
 					t.Errorf("graceful stop: %v", err)
@@ -92,7 +115,7 @@ func TestCrashSafety(t *testing.T) {
 			}
 			dir = filepath.Join(root, fmt.Sprintf("data%d", cycle))
 			var err error
-			if srv, err = startServer(ctx, t, bin, dir, db); err != nil {
+			if srv, err = startServer(ctx, t, bin, dir, db, ""); err != nil {
 				cancel()
 				t.Fatal(err)
 			}
@@ -102,6 +125,27 @@ func TestCrashSafety(t *testing.T) {
 				t.Fatalf("set up the organisation: %v\n%s", err, srv.tail())
 			}
 			chk = &checker{o: o, n: n, fail: fail, seen: map[string]bool{}, replay: replayAcked}
+			orgKey, keyFile = filepath.Join(dir, "master.key"), ""
+		case cycle%cyclesPerDir == 0:
+			// On a database server the organisation lives in the database:
+			// a new, empty data directory given the same master key serves
+			// it as it is, as another replica would, and writes no admin.json
+			// or master.key of its own.
+			if err := srv.stop(20 * time.Second); err != nil {
+				t.Errorf("graceful stop: %v", err)
+			}
+			dir, keyFile = filepath.Join(root, fmt.Sprintf("data%d", cycle)), orgKey
+			var err error
+			if srv, err = startServer(ctx, t, bin, dir, db, keyFile); err != nil {
+				cancel()
+				t.Fatalf("cycle %d: start on a new data directory with the master key of the first: %v", cycle, err)
+			}
+			chk.o.url = srv.url
+			for _, f := range []string{"admin.json", "master.key"} {
+				if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("cycle %d: a server joining an existing organisation wrote %s into its data directory (stat: %v)", cycle, f, err)
+				}
+			}
 		}
 		killAfter := minKill + time.Duration(rng.Int64N(int64(maxKill-minKill)))
 		l := &load{org: chk.o, cycle: cycle, seq: &seq}
@@ -121,7 +165,7 @@ func TestCrashSafety(t *testing.T) {
 		chk.o.hc.CloseIdleConnections()
 
 		var err error
-		if srv, err = startServer(ctx, t, bin, dir, db); err != nil {
+		if srv, err = startServer(ctx, t, bin, dir, db, keyFile); err != nil {
 			cancel()
 			t.Fatalf("cycle %d: restart after SIGKILL: %v", cycle, err)
 		}

@@ -49,9 +49,9 @@ type server struct {
 
 var servingRE = regexp.MustCompile(`serving on (\S+)`)
 
-// startServer runs `custos serve` on dir (and db, if not "") on a free
-// loopback port and waits until it is ready.
-func startServer(ctx context.Context, t *testing.T, bin, dir, db string) (*server, error) {
+// startServer runs `custos serve` on dir (and db and the master key file
+// keyFile, if not "") on a free loopback port and waits until it is ready.
+func startServer(ctx context.Context, t *testing.T, bin, dir, db, keyFile string) (*server, error) {
 	t.Helper()
 	// The log sits next to the data directory, not in it.
 	logs := fmt.Sprintf("%s-serve-%d.log", dir, time.Now().UnixNano())
@@ -63,6 +63,9 @@ func startServer(ctx context.Context, t *testing.T, bin, dir, db string) (*serve
 	args := []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--rate-limit", "0", "--log-level", "warn"}
 	if db != "" {
 		args = append(args, "--db", db)
+	}
+	if keyFile != "" {
+		args = append(args, "--master-key-file", keyFile)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = childEnv()
