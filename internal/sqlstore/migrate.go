@@ -7,12 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -45,23 +41,7 @@ func (e *NewerSchemaError) Error() string {
 }
 
 // KnownMigrations returns the SQLite migrations this binary embeds, in order.
-func KnownMigrations() ([]Migration, error) {
-	dir := "migrations/sqlite"
-	entries, err := fs.ReadDir(migrations, dir)
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	out := make([]Migration, 0, len(entries))
-	for _, e := range entries {
-		v, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: bad name", e.Name())
-		}
-		out = append(out, Migration{Version: v, Name: e.Name()})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, nil
-}
+func KnownMigrations() ([]Migration, error) { return KnownMigrationsFor("sqlite") }
 
 // sqliteMagic opens every SQLite database file.
 var sqliteMagic = []byte("SQLite format 3\x00")
