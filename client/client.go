@@ -49,7 +49,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%d: %s", e.Status, e.Raw)
 }
 
-// unsigned lists the non-GET calls that take no user action (§4.1, §4.3).
+// unsigned lists the non-GET calls that take no user action (docs/protocol/auth.md §2.1, §2.3).
 var unsigned = map[string]bool{
 	"POST /auth/action/init": true, "POST /auth/action": true, "PUT /auth/logout": true,
 	"POST /auth/login/init": true, "POST /auth/login": true, "POST /auth/credentials/init": true,

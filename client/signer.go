@@ -13,7 +13,7 @@ import (
 )
 
 // Challenge is the signing challenge returned by POST /auth/action/init and
-// POST /auth/login/init (auth-protocol.md §5.1).
+// POST /auth/login/init (docs/protocol/auth.md §3.1).
 type Challenge struct {
 	Challenge                 string                    `json:"challenge"`
 	ChallengeIdentifier       string                    `json:"challengeIdentifier"`
@@ -54,9 +54,9 @@ type RelyingParty struct {
 	Name string `json:"name"`
 }
 
-// RegistrationChallenge is a registration-type challenge (auth-protocol.md
-// §7.1: registration, delegated registration, recovery) or a credential
-// challenge (§7.2: POST /auth/credentials/init, which adds Kind and
+// RegistrationChallenge is a registration-type challenge
+// (docs/protocol/auth.md §5.1: registration, delegated registration, recovery) or a
+// credential challenge (§5.2: POST /auth/credentials/init, which adds Kind and
 // ChallengeIdentifier). Fields a variant lacks are left empty.
 type RegistrationChallenge struct {
 	Kind                         string                       `json:"kind,omitempty"`
@@ -137,7 +137,7 @@ func NewKeySigner(credID, privateKeyPEM string) (*KeySigner, error) {
 
 // keyGetClientData is the clientData the Go SDK signs; its members are in the
 // order Go writes a map (sorted), as the SDK's map produces
-// (auth-protocol.md §5.2).
+// (docs/protocol/auth.md §3.2).
 type keyGetClientData struct {
 	Challenge   string `json:"challenge"`
 	CrossOrigin bool   `json:"crossOrigin"`
@@ -145,7 +145,7 @@ type keyGetClientData struct {
 }
 
 // keyCreateClientData is the clientData of a Key attestation, in the member
-// order the SDK's BrowserKeySigner writes (auth-protocol.md §6.2).
+// order the SDK's BrowserKeySigner writes (docs/protocol/auth.md §4.2).
 type keyCreateClientData struct {
 	Type      string `json:"type"`
 	Challenge string `json:"challenge"`
@@ -191,8 +191,8 @@ func (s *KeySigner) Sign(ctx context.Context, ch *Challenge) (*credential.Assert
 }
 
 // Attest returns the credentialInfo registering s's key for challenge (a
-// registration or credential challenge's challenge), per auth-protocol.md
-// §6.2: clientData {"type":"key.create","challenge":C}, and attestationData
+// registration or credential challenge's challenge), per
+// docs/protocol/auth.md §4.2: clientData {"type":"key.create","challenge":C}, and attestationData
 // {publicKey, signature} where signature is the hex signature over the
 // fingerprint of clientData and the SPKI public key PEM.
 func (s *KeySigner) Attest(challenge string) (*credential.CredentialInfo, error) {

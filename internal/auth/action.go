@@ -10,7 +10,7 @@ import (
 	"github.com/custos-dev/custos/internal/principal"
 )
 
-// InitActionInput is the body of POST /auth/action/init (§5.1).
+// InitActionInput is the body of POST /auth/action/init (docs/protocol/auth.md §3.1).
 type InitActionInput struct {
 	UserActionPayload    *string `json:"userActionPayload"`
 	UserActionHTTPMethod string  `json:"userActionHttpMethod"`
@@ -18,7 +18,7 @@ type InitActionInput struct {
 	UserActionServerKind string  `json:"userActionServerKind,omitempty"`
 }
 
-// CompleteInput is the body of POST /auth/action and POST /auth/login (§5.3).
+// CompleteInput is the body of POST /auth/action and POST /auth/login (docs/protocol/auth.md §3.3).
 type CompleteInput struct {
 	ChallengeIdentifier string                `json:"challengeIdentifier"`
 	FirstFactor         *credential.Assertion `json:"firstFactor"`
@@ -26,7 +26,7 @@ type CompleteInput struct {
 }
 
 // allowedFor returns the credentials p may sign user actions with: a PAT or
-// service account only its own key (§3), a user its active credentials.
+// service account only its own key (docs/protocol/auth.md §2.4), a user its active credentials.
 func (s *Service) allowedFor(ctx context.Context, p *principal.Principal) ([]*credential.Credential, error) {
 	if p.CredUUID != "" {
 		c, err := s.store.Credential(ctx, p.OrgID, p.CredUUID)
@@ -73,7 +73,7 @@ func (s *Service) InitAction(ctx context.Context, p *principal.Principal, in *In
 }
 
 // CompleteAction verifies the signed challenge and returns a single-use
-// user-action token bound to the caller, method, path and payload (§5.3).
+// user-action token bound to the caller, method, path and payload (docs/protocol/auth.md §3.3).
 func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in *CompleteInput) (string, error) {
 	// Verify against the live challenge first, then store the action: the
 	// signature check stays outside the writer, and the challenge is still
@@ -128,7 +128,8 @@ var (
 )
 
 // ConsumeAction accepts the user-action token once, for the request it was
-// made for (§5.5, Decision 2): same caller, method, path (query stripped,
+// made for (docs/protocol/auth.md §3.4;
+// docs/protocol/README.md, Decision 2): same caller, method, path (query stripped,
 // percent-decoded) and body (byte-equal, else JSON-equal), and only while
 // the credential that signed it is active.
 func (s *Service) ConsumeAction(ctx context.Context, p *principal.Principal, token, method, path string, body []byte) (*UserAction, error) {

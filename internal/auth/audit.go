@@ -8,7 +8,8 @@ import (
 	"github.com/custos-dev/custos/internal/wire"
 )
 
-// AuditEntry is the wire AuditLog (identities.md §8, Decision 8): the
+// AuditEntry is the wire AuditLog (docs/protocol/identities.md §8;
+// docs/protocol/README.md, Decision 8): the
 // consumed user action and the signed assertion that authorised it, enough
 // to verify the signature again offline against the credential's key.
 type AuditEntry struct {

@@ -10,7 +10,7 @@ import (
 )
 
 // SigningChallenge is the body of /auth/action/init and /auth/login/init
-// (auth-protocol.md §5.1). supportedCredentialKinds is an array here.
+// (docs/protocol/auth.md §3.1). supportedCredentialKinds is an array here.
 type SigningChallenge struct {
 	Challenge                 string           `json:"challenge"`
 	ChallengeIdentifier       string           `json:"challengeIdentifier"`
@@ -120,7 +120,7 @@ func (s *Service) rpID(cr *credential.Credential) string {
 
 // verifyFactor checks a first-factor assertion against a taken challenge:
 // the credential must be one the challenge allowed, still active, and its
-// signature must verify (auth-protocol.md §5.3 steps 4–6).
+// signature must verify (docs/protocol/auth.md §3.3 steps 4–6).
 func (s *Service) verifyFactor(ctx context.Context, c *Challenge, a *credential.Assertion) (*credential.Credential, error) {
 	noCred := apierr.Unauthorized("User does not have a credential that can be used for the application.")
 	if a == nil || a.CredentialAssertion == nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/wire"
 )
 
-// CredentialView is the wire Credential (identities.md §7).
+// CredentialView is the wire Credential (docs/protocol/identities.md §7).
 type CredentialView struct {
 	Kind           string `json:"kind"`
 	CredentialID   string `json:"credentialId"`
@@ -35,7 +35,7 @@ func ViewCredential(c *credential.Credential) CredentialView {
 	}
 }
 
-// CredentialChallenge is the body of POST /auth/credentials/init (§7.2).
+// CredentialChallenge is the body of POST /auth/credentials/init (docs/protocol/auth.md §5.2).
 type CredentialChallenge struct {
 	Kind                         string              `json:"kind"`
 	User                         ChallengeUser       `json:"user"`

@@ -11,7 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/principal"
 )
 
-// LoginInitInput is the body of POST /auth/login/init (§8).
+// LoginInitInput is the body of POST /auth/login/init (docs/protocol/auth.md §6).
 type LoginInitInput struct {
 	Username  string `json:"username"`
 	OrgID     string `json:"orgId,omitempty"`

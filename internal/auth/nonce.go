@@ -12,7 +12,8 @@ import (
 // nonceWindow is how far a legacy nonce's date may be from now.
 const nonceWindow = 5 * time.Minute
 
-// CheckNonce validates a legacy X-DFNS-NONCE header (Decision 7): base64url
+// CheckNonce validates a legacy X-DFNS-NONCE header
+// (docs/protocol/README.md, Decision 7): base64url
 // of {"uuid","date"}, a recent date, and never seen before.
 func (s *Service) CheckNonce(ctx context.Context, header string, now time.Time) error {
 	invalid := apierr.BadRequest("request nonce is missing or invalid")

@@ -11,7 +11,7 @@ import (
 )
 
 // A signed payload is not kept: a challenge and its user action carry two
-// digests of it, enough to bind the request body to it (§5.5) at a fixed
+// digests of it, enough to bind the request body to it (docs/protocol/auth.md §3.4) at a fixed
 // cost per challenge whatever the payload's size.
 //
 //   - PayloadHash: hex SHA-256 of the payload bytes as signed (also the

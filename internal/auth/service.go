@@ -1,6 +1,6 @@
 // Package auth implements the two-token protocol: bearer authentication,
 // login, user-action signing (init, complete, consume), credential
-// management and the audit log (auth-protocol.md).
+// management and the audit log (docs/protocol/auth.md).
 package auth
 
 import (
@@ -17,7 +17,8 @@ import (
 	"github.com/custos-dev/custos/internal/principal"
 )
 
-// Config holds lifetimes and WebAuthn relying-party facts (Decision 3).
+// Config holds lifetimes and WebAuthn relying-party facts
+// (docs/protocol/README.md, Decision 3).
 type Config struct {
 	ChallengeTTL time.Duration // at most MaxProtocolTTL
 	ActionTTL    time.Duration // at most MaxProtocolTTL
@@ -28,7 +29,8 @@ type Config struct {
 	Origins []string
 }
 
-// DefaultConfig returns the lifetimes of spec Decision 3.
+// DefaultConfig returns the lifetimes of
+// docs/protocol/README.md, Decision 3.
 func DefaultConfig() Config {
 	return Config{
 		ChallengeTTL: 5 * time.Minute,
@@ -101,7 +103,8 @@ func splitHandle(h string) (rowID, secretHash string, ok bool) {
 var notAuthorized = apierr.Unauthorized("Not Authorized.")
 
 // Authenticate resolves a bearer token to its principal, checking on every
-// request that the user, token and session are still valid (Decision 4).
+// request that the user, token and session are still valid
+// (docs/protocol/README.md, Decision 4).
 func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.Principal, error) {
 	c, err := s.tokens.Parse(bearer)
 	if err != nil {
@@ -152,7 +155,8 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*principal.P
 }
 
 // CheckApp validates an X-DFNS-APPID header: it must name an active
-// application of the caller's org (Decision 7).
+// application of the caller's org (docs/protocol/README.md,
+// Decision 7).
 func (s *Service) CheckApp(ctx context.Context, p *principal.Principal, appID string) error {
 	a, err := s.store.App(ctx, p.OrgID, appID)
 	if err != nil || !a.IsActive || a.IsArchived {

@@ -14,8 +14,8 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 )
 
-// AppMetadata is the Dfns custom claim object (auth-protocol.md §13.1;
-// Decision 4): TS reads orgId from it.
+// AppMetadata is the Dfns custom claim object (docs/protocol/auth.md §7;
+// docs/protocol/README.md, Decision 4): TS reads orgId from it.
 type AppMetadata struct {
 	OrgID     string `json:"orgId"`
 	UserID    string `json:"userId"`

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 )
 
-// Scheme and curve names as on the wire (keys-wallets.md §2).
+// Scheme and curve names as on the wire (docs/protocol/keys-wallets.md §2).
 const (
 	SchemeECDSA   = "ECDSA"
 	SchemeEdDSA   = "EdDSA"

@@ -12,7 +12,7 @@ import (
 var errNotB64URL = errors.New("not base64url")
 
 // DecodeB64URL decodes RFC 4648 §5 base64url, with or without '=' padding
-// (auth-protocol.md §6.7). The standard alphabet ('+', '/'), line breaks and
+// (docs/protocol/auth.md §4.5). The standard alphabet ('+', '/'), line breaks and
 // non-zero trailing bits are rejected, so each byte string has exactly one
 // accepted unpadded spelling.
 func DecodeB64URL(s string) ([]byte, error) {
@@ -47,7 +47,7 @@ type ClientData struct {
 // ParseClientData decodes base64url clientData and reads its JSON object.
 // type and challenge must be non-empty strings and origin, if present, a
 // string; member names are matched exactly and other members are ignored
-// (auth-protocol.md §5.3 step 5: no byte template, any key order).
+// (docs/protocol/auth.md §3.3 step 5: no byte template, any key order).
 func ParseClientData(b64 string) (*ClientData, error) {
 	raw, err := DecodeB64URL(b64)
 	if err != nil {
@@ -85,7 +85,7 @@ func ParseClientData(b64 string) (*ClientData, error) {
 }
 
 // HasChallenge reports whether the clientData challenge is challenge itself
-// or the base64url of its UTF-8 bytes (auth-protocol.md §5.3 step 5). The
+// or the base64url of its UTF-8 bytes (docs/protocol/auth.md §3.3 step 5). The
 // comparison takes time independent of where the strings differ.
 func (c *ClientData) HasChallenge(challenge string) bool {
 	if challenge == "" || c.Challenge == "" {

@@ -1,7 +1,7 @@
 // Package credential registers and verifies user credentials: the proofs a
 // client sends when it registers a credential (attestations) and when it
 // signs a login or user-action challenge with one (assertions), per
-// auth-protocol.md §5.2, §5.3, §6 and §7.
+// docs/protocol/auth.md §3.2, §3.3, §4 and §5.
 //
 // Each credential kind is served by one Verifier; all of them are listed in
 // the registry in this file, so a new kind (passkeys via go-webauthn) slots in
@@ -15,7 +15,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 )
 
-// Kind is a credential kind (auth-protocol.md §6.1).
+// Kind is a credential kind (docs/protocol/auth.md §4.1).
 type Kind string
 
 // The credential kinds of the Dfns API.
@@ -59,7 +59,7 @@ type Credential struct {
 }
 
 // Assertion is a signed challenge as the SDKs send it in firstFactor,
-// secondFactor or recovery (auth-protocol.md §5.2).
+// secondFactor or recovery (docs/protocol/auth.md §3.2).
 type Assertion struct {
 	Kind                string               `json:"kind"`
 	CredentialAssertion *CredentialAssertion `json:"credentialAssertion,omitempty"`
@@ -78,8 +78,8 @@ type CredentialAssertion struct {
 	Algorithm         string `json:"algorithm,omitempty"`
 }
 
-// Attestation is a credential registration proof (auth-protocol.md §6.2,
-// identities.md §7).
+// Attestation is a credential registration proof (docs/protocol/auth.md §4.2,
+// docs/protocol/identities.md §7).
 type Attestation struct {
 	CredentialKind      string         `json:"credentialKind"`
 	CredentialInfo      CredentialInfo `json:"credentialInfo"`

@@ -187,7 +187,7 @@ func TestVerifyNodeAssertions(t *testing.T) {
 	}
 }
 
-// TestDigestPrecedence checks §6.4: the assertion's algorithm, else the
+// TestDigestPrecedence checks docs/protocol/auth.md §4.4: the assertion's algorithm, else the
 // registered one, else SHA-256 with the SHA-384/512 fallback.
 func TestDigestPrecedence(t *testing.T) {
 	t.Parallel()

@@ -13,7 +13,8 @@ import (
 	"github.com/custos-dev/custos/internal/pemkey"
 )
 
-// The clientData types of Key-family credentials (auth-protocol.md §5.3, §6.2).
+// The clientData types of Key-family credentials (docs/protocol/auth.md §3.3,
+// §4.2).
 const (
 	typeKeyCreate = "key.create"
 	typeKeyGet    = "key.get"
@@ -23,7 +24,7 @@ const (
 const DefaultCredentialName = "Default Credential"
 
 // keyVerifier serves the Key, PasswordProtectedKey and RecoveryKey kinds: an
-// asymmetric key pair held by the client, proven by signing (§6.2, §6.4).
+// asymmetric key pair held by the client, proven by signing (docs/protocol/auth.md §4.2, §4.4).
 type keyVerifier struct {
 	kind Kind
 }
@@ -32,7 +33,7 @@ type keyVerifier struct {
 func (v keyVerifier) Kind() Kind { return v.kind }
 
 // AttestationData is the decoded credentialInfo.attestationData of a
-// Key-family registration (auth-protocol.md §6.2).
+// Key-family registration (docs/protocol/auth.md §4.2).
 type AttestationData struct {
 	PublicKey string `json:"publicKey"`
 	Signature string `json:"signature"` // hex
@@ -40,7 +41,7 @@ type AttestationData struct {
 }
 
 // Fingerprint is the object a Key-family registration signs: compact JSON
-// with these two members in this order (auth-protocol.md §6.2).
+// with these two members in this order (docs/protocol/auth.md §4.2).
 type Fingerprint struct {
 	ClientDataHash string `json:"clientDataHash"` // hex SHA-256 of the raw clientData bytes
 	PublicKey      string `json:"publicKey"`      // the PEM exactly as sent
@@ -65,7 +66,7 @@ func badField(field string, reason error) *apierr.Error {
 	return apierr.BadRequest("invalid %s: %v", field, reason)
 }
 
-// Register checks a Key-family registration (auth-protocol.md §6.2): the
+// Register checks a Key-family registration (docs/protocol/auth.md §4.2): the
 // clientData is of type key.create and carries exp.Challenge; the
 // attestationData public key signed the fingerprint of the clientData. All
 // input is checked for form (400) before the challenge and signature (401).
@@ -144,11 +145,11 @@ func parseAttestationData(b64 string) (*AttestationData, error) {
 	return &att, nil
 }
 
-// Verify checks a Key-family assertion (auth-protocol.md §5.3 steps 5–6): it
+// Verify checks a Key-family assertion (docs/protocol/auth.md §3.3 steps 5–6): it
 // names cred, its clientData is of type key.get and carries exp.Challenge,
 // and its signature over the raw clientData bytes verifies with cred's public
 // key using the assertion's algorithm, else the registered one, else the key
-// type's default (§6.4).
+// type's default (docs/protocol/auth.md §4.4).
 func (v keyVerifier) Verify(cred *Credential, a *Assertion, exp Expect) (uint32, error) {
 	if a == nil {
 		return 0, apierr.BadRequest("missing credential assertion")

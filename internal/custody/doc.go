@@ -4,12 +4,12 @@
 // # What the wire expects of a key (as read from public Dfns sources)
 //
 //   - Schemes and curves: ECDSA/secp256k1, EdDSA/ed25519 and Schnorr/secp256k1
-//     are the pairs Custos serves (keys-wallets.md §2; dfns/dfns-sdk-go
+//     are the pairs Custos serves (docs/protocol/keys-wallets.md §2; dfns/dfns-sdk-go
 //     types/types.go KeyScheme, KeyCurve). ECDSA/stark and DH are not offered;
 //     asking for them is a 400.
 //   - Key.publicKey is hex: the 33-byte compressed SEC1 point for secp256k1 keys
 //     (ECDSA and Schnorr alike) and the 32-byte ed25519 public key
-//     (keys-wallets.md §2.2; dfns/dfns-sdk-ts packages/lib-solana/index.ts reads
+//     (docs/protocol/keys-wallets.md §2.2; dfns/dfns-sdk-ts packages/lib-solana/index.ts reads
 //     signingKey.publicKey as the 32 raw ed25519 bytes in hex).
 //     chain.Key.PublicKey holds the same bytes.
 //   - Signatures come back split into r and s (0x hex, 32 bytes each) plus recid

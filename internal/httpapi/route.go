@@ -224,7 +224,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return b, nil
 }
 
-// authenticate resolves the bearer token and the legacy headers (Decision 7).
+// authenticate resolves the bearer token and the legacy headers
+// (docs/protocol/README.md, Decision 7).
 func (s *Server) authenticate(r *http.Request) (*principal.Principal, error) {
 	// The scheme name is case-insensitive (RFC 9110 §11.1).
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")

@@ -1,7 +1,7 @@
 package httpapi
 
 // keyRoutes registers keys, signature requests and wallets
-// (keys-wallets.md §2–§4). Wallet signature requests are key signature
+// (docs/protocol/keys-wallets.md §2–§4). Wallet signature requests are key signature
 // requests and need the Keys:Signatures operations.
 func (s *Server) keyRoutes() {
 	s.handle("GET /keys", s.listKeys, needs("Keys:Read"))

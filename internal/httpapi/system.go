@@ -26,7 +26,8 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// notProvided answers a Dfns-only product area with 501 (Decision 10).
+// notProvided answers a Dfns-only product area with 501
+// (docs/protocol/README.md, Decision 10).
 func (s *Server) notProvided(area string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		return apierr.NotImplemented("%s: this product area is provided by Dfns only and is not offered by this server", area)

@@ -1,5 +1,5 @@
 // Package id makes object ids in the Dfns look, <prefix>-<5>-<5>-<16> in
-// lower-case base-36 (identities.md §1), and opaque random secrets.
+// lower-case base-36 (docs/protocol/identities.md §1), and opaque random secrets.
 package id
 
 import (

@@ -1,5 +1,5 @@
 // Package identity holds organisations, users, service accounts, access
-// tokens (PATs, service-account tokens) and applications (identities.md).
+// tokens (PATs, service-account tokens) and applications (docs/protocol/identities.md).
 package identity
 
 import (
@@ -10,7 +10,7 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-// User kinds (identities.md §2).
+// User kinds (docs/protocol/identities.md §2).
 const (
 	KindEmployee = "CustomerEmployee"
 	KindEndUser  = "EndUser"

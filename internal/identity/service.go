@@ -62,7 +62,7 @@ func NewService(store Store, keys Keys, grants Grants) *Service {
 
 func stamp(t time.Time) string { return wire.Time(t) }
 
-// UserView is the wire User (identities.md §2).
+// UserView is the wire User (docs/protocol/identities.md §2).
 type UserView struct {
 	UserID                string           `json:"userId"`
 	Username              string           `json:"username"`

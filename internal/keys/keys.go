@@ -1,5 +1,5 @@
 // Package keys holds signing keys and their signature requests
-// (keys-wallets.md §2, §3): creation, archival, export and import of keys
+// (docs/protocol/keys-wallets.md §2, §3): creation, archival, export and import of keys
 // whose private part lives sealed in a custody.Backend, and signature
 // requests that pass through the policy seam before a chain adapter signs
 // them with the backend's chain.Signer. Nothing here handles private key
@@ -27,7 +27,7 @@ const (
 // (POST /keys/{keyId}/derive) and never sign.
 const SchemeDH = "DH"
 
-// Signature request statuses (keys-wallets.md §3).
+// Signature request statuses (docs/protocol/keys-wallets.md §3).
 const (
 	SigPending   = "Pending"
 	SigExecuting = "Executing"

@@ -64,7 +64,7 @@ func (s *Service) Sign(ctx context.Context, p *principal.Principal, act Action, 
 //
 // The request is validated (by a dry run of the adapter with a signer that
 // refuses), checked for externalId idempotency
-// (policies-permissions-webhooks.md §6), evaluated by the policy seam,
+// (docs/protocol/permissions.md §3), evaluated by the policy seam,
 // signed when the policy allows, and stored once with its outcome, in one
 // unit of work with the consumption of act (when not nil). A request that
 // is not stored (bad input, an externalId replay) leaves act to its caller.

@@ -9,7 +9,7 @@ import (
 	"github.com/custos-dev/custos/internal/wire"
 )
 
-// View is the wire Key (keys-wallets.md §2.2; dfns-sdk-go types.Key).
+// View is the wire Key (docs/protocol/keys-wallets.md §2.2; dfns-sdk-go types.Key).
 type View struct {
 	ID           string `json:"id"`
 	Scheme       string `json:"scheme"`
@@ -56,7 +56,7 @@ func ViewOf(k *Key) View {
 	}
 }
 
-// SignatureView is the wire SignatureRequest (keys-wallets.md §3;
+// SignatureView is the wire SignatureRequest (docs/protocol/keys-wallets.md §3;
 // dfns-sdk-go types.SignatureRequest). walletId is set on requests made
 // through a wallet (TS 0.8.21 wallet variant).
 type SignatureView struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/credential"
 )
 
-// leanFlow runs the user-action protocol (auth-protocol.md §5: init → sign →
+// leanFlow runs the user-action protocol (docs/protocol/auth.md §3: init → sign →
 // complete → request with X-DFNS-USERACTION) on one worker's own
 // connection, with buffers reused from flow to flow. It is not safe for
 // concurrent use.
@@ -61,7 +61,7 @@ func newLeanFlow(t *target, signer *client.KeySigner, path, kind string) (*leanF
 }
 
 // challengeReply is what a flow reads of the POST /auth/action/init
-// response (auth-protocol.md §5.1).
+// response (docs/protocol/auth.md §3.1).
 type challengeReply struct {
 	Challenge           string `json:"challenge"`
 	ChallengeIdentifier string `json:"challengeIdentifier"`

@@ -1,5 +1,5 @@
 // Package pemkey reads, writes, signs and verifies with the four key types a
-// Key-family credential may hold (auth-protocol.md §6.3, §6.4): Ed25519, ECDSA
+// Key-family credential may hold (docs/protocol/auth.md §4.3, §4.4): Ed25519, ECDSA
 // P-256, ECDSA secp256k1 and RSA of at least 2048 bits.
 //
 // The standard library handles Ed25519, P-256 and RSA; secp256k1 keys are read
@@ -93,7 +93,7 @@ func decodePEM(text string) (*pem.Block, error) {
 	return block, nil
 }
 
-// digestHash maps a digest name (auth-protocol.md §6.4) to its hash. It
+// digestHash maps a digest name (docs/protocol/auth.md §4.4) to its hash. It
 // reports explicit=false for the empty name, which means SHA-256 with the
 // SHA-384 and SHA-512 fallback.
 func digestHash(name string) (h crypto.Hash, explicit bool, err error) {

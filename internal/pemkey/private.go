@@ -166,8 +166,8 @@ func (k *PrivateKey) Public() *PublicKey {
 	return nil
 }
 
-// Sign signs msg exactly as the Dfns SDK key signers do (auth-protocol.md
-// §5.2): Ed25519 a raw 64-byte signature over msg; ECDSA (P-256 and
+// Sign signs msg exactly as the Dfns SDK key signers do
+// (docs/protocol/auth.md §3.2): Ed25519 a raw 64-byte signature over msg; ECDSA (P-256 and
 // secp256k1) ASN.1 DER over SHA-256(msg); RSA PKCS#1 v1.5 over SHA-256(msg).
 func (k *PrivateKey) Sign(msg []byte) ([]byte, error) {
 	if k.algo == Ed25519 {

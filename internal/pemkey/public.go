@@ -22,7 +22,7 @@ type PublicKey struct {
 	rsa  *rsa.PublicKey
 }
 
-// ParsePublic parses a PEM public key (auth-protocol.md §6.3): "PUBLIC KEY"
+// ParsePublic parses a PEM public key (docs/protocol/auth.md §4.3): "PUBLIC KEY"
 // (SPKI) for all four algorithms, or "RSA PUBLIC KEY" (PKCS#1). It tolerates
 // CRLF line ends, surrounding whitespace and a missing final newline, and
 // rejects any other block type, RSA keys under 2048 bits, points not on the
@@ -128,12 +128,12 @@ func (k *PublicKey) MarshalPEM() string {
 	return pemText("PUBLIC KEY", der)
 }
 
-// Verify checks sig over msg (auth-protocol.md §6.4) and returns nil, ErrVerify
+// Verify checks sig over msg (docs/protocol/auth.md §4.4) and returns nil, ErrVerify
 // or ErrUnsupportedDigest.
 //
 // Ed25519 verifies a raw 64-byte signature over msg and ignores digest. ECDSA
 // hashes msg with the digest and accepts a strict DER SEQUENCE{r, s} or a
-// 64-byte raw r‖s; high-S values are accepted (spec README Decision 6). RSA
+// 64-byte raw r‖s; high-S values are accepted (docs/protocol/README.md, Decision 6). RSA
 // verifies PKCS#1 v1.5 with the digest. digest is "" (SHA-256), "SHA256",
 // "RSA-SHA256", "SHA384", "RSA-SHA384", "SHA512" or "RSA-SHA512", in any
 // case. When digest is "" and SHA-256 fails for ECDSA or RSA, SHA-384 and then

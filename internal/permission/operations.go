@@ -1,9 +1,9 @@
 package permission
 
-// Operation names (policies-permissions-webhooks.md §4.1–4.3), as written by
+// Operation names (docs/protocol/permissions.md §2.1–§2.3), as written by
 // the TS SDK 0.8.21 types and the 2024 docs.
 
-// Current lists the operations of TS SDK 0.8.21 (§4.1).
+// Current lists the operations of TS SDK 0.8.21 (docs/protocol/permissions.md §2.1).
 var Current = []string{
 	"Registry:Addresses:Create",
 	"Registry:Addresses:Delete",
@@ -121,7 +121,7 @@ var Current = []string{
 	"Analytics:Read",
 }
 
-// Deprecated lists operations still valid in the SDK types (§4.2).
+// Deprecated lists operations still valid in the SDK types (docs/protocol/permissions.md §2.2).
 var Deprecated = []string{
 	"Alias:Create",
 	"Alias:Delete",
@@ -149,7 +149,7 @@ var Deprecated = []string{
 	"PermissionAssignments:Revoke",
 }
 
-// Legacy lists names only the 2024 docs use; accepted on input (§4.3).
+// Legacy lists names only the 2024 docs use; accepted on input (docs/protocol/permissions.md §2.3).
 var Legacy = []string{
 	"AssetAccounts:Archive",
 	"AssetAccounts:Create",

@@ -1,6 +1,6 @@
 // Package permission holds permissions (named sets of operations), their
 // assignments to identities, and the check every route makes before its
-// handler runs (policies-permissions-webhooks.md §4).
+// handler runs (docs/protocol/permissions.md §2).
 package permission
 
 import (

@@ -1,5 +1,5 @@
 // Package policy is the seam where policy rules decide on activities
-// (policies-permissions-webhooks.md §1–§3). Every signature request passes
+// (docs/protocol/permissions.md §1). Every signature request passes
 // through an Evaluator before it is signed; AllowAll is the evaluator used
 // until a rules engine exists.
 package policy

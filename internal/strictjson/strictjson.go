@@ -5,7 +5,8 @@
 // value. Readers disagree about the others: encoding/json keeps the last
 // of two equal keys and turns invalid UTF-8 into U+FFFD, so two different
 // texts would decode to the same value, and a signature over one would
-// pass for the other (RFC 8259 §4 and §8.1; docs/auth-protocol.md §5.5).
+// pass for the other (RFC 8259 §4 and §8.1;
+// docs/protocol/auth.md §3.4).
 package strictjson
 
 import (

@@ -1,4 +1,4 @@
-// Package wallet holds wallets (keys-wallets.md §4): a key bound to a
+// Package wallet holds wallets (docs/protocol/keys-wallets.md §4): a key bound to a
 // network, with the address the network's adapter derives from it. Wallets
 // never touch key bytes: new keys come from the key service, and wallet
 // signature requests are key signature requests with the wallet's network.
@@ -61,7 +61,7 @@ type Store interface {
 	UpdateTags(ctx context.Context, org, id string, add, remove []string) error
 }
 
-// View is the wire Wallet (keys-wallets.md §4.2; dfns-sdk-go types.Wallet).
+// View is the wire Wallet (docs/protocol/keys-wallets.md §4.2; dfns-sdk-go types.Wallet).
 type View struct {
 	ID          string         `json:"id"`
 	Network     string         `json:"network"`

@@ -1,6 +1,6 @@
 // Package all is the one registry of chain adapters: it maps every wire
 // network name to the adapter that serves it, and knows the Dfns network
-// names no adapter serves yet (keys-wallets.md §8).
+// names no adapter serves yet (docs/protocol/keys-wallets.md §5).
 package all
 
 import (
@@ -84,7 +84,8 @@ func Known(network string) bool {
 	return served || slices.Contains(dfnsNetworks, network)
 }
 
-// dfnsNetworks lists the wire network names of keys-wallets.md §8: the
+// dfnsNetworks lists the wire network names of
+// docs/protocol/keys-wallets.md §5: the
 // GoSDK 2026 types.Network set, the retired ones TS 0.8.21 still accepts,
 // and the pseudo-networks.
 var dfnsNetworks = []string{

@@ -8,7 +8,7 @@
 // Kinds. Bitcoin and Litecoin wallets accept the signature kinds Psbt and
 // Bip322 (docs.dfns.co/api-reference/raw-transactions/bitcoin;
 // docs.dfns.co/d/api-docs/keys/generate-signature/bitcoin). Hash is accepted
-// for every key (keys-wallets.md §3); we accept it on these networks too.
+// for every key (docs/protocol/keys-wallets.md §3); we accept it on these networks too.
 //
 // Psbt. Request {"kind":"Psbt","psbt":"0x70736274ff…"}: the PSBT is hex with a
 // 0x prefix (base64 is not documented). The 200 response (example, network

@@ -5,7 +5,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 )
 
-// Wire network names served by this adapter (keys-wallets.md §8).
+// Wire network names served by this adapter (docs/protocol/keys-wallets.md §5).
 // BitcoinTestnet3 is accepted by the TypeScript SDK only.
 const (
 	NetworkBitcoin         = "Bitcoin"

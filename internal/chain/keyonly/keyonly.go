@@ -10,7 +10,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain"
 )
 
-// Pseudo-network names (keys-wallets.md §8).
+// Pseudo-network names (docs/protocol/keys-wallets.md §5).
 const (
 	NetworkKeyECDSA = "KeyECDSA"
 	NetworkKeyEdDSA = "KeyEdDSA"

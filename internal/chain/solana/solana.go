@@ -12,7 +12,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain"
 )
 
-// Network names (keys-wallets.md §8).
+// Network names (docs/protocol/keys-wallets.md §5).
 const (
 	NetworkSolana       = "Solana"
 	NetworkSolanaDevnet = "SolanaDevnet"
