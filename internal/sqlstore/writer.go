@@ -29,6 +29,10 @@ type Tx struct {
 	// missing lists queries first seen in this transaction; they are
 	// prepared on the writer pool once the connection is free again.
 	missing []string
+	// bound holds the statements already bound to this transaction, so a
+	// query a batch runs many times (its savepoints, its inserts) is bound
+	// once; database/sql closes them when the transaction ends.
+	bound map[string]*sql.Stmt
 }
 
 // stmt returns the cached statement for query bound to this transaction.
@@ -38,11 +42,24 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if t.tx == nil {
 		return t.db.w.stmt(ctx, query)
 	}
-	if s, ok := t.db.w.stmts.Load(query); ok {
-		return t.tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	if s, ok := t.bound[query]; ok {
+		return s, nil
 	}
-	t.missing = append(t.missing, query)
-	return t.tx.PrepareContext(ctx, query)
+	var s *sql.Stmt
+	if ps, ok := t.db.w.stmts.Load(query); ok {
+		s = t.tx.StmtContext(ctx, ps.(*sql.Stmt))
+	} else {
+		var err error
+		if s, err = t.tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		t.missing = append(t.missing, query)
+	}
+	if t.bound == nil {
+		t.bound = make(map[string]*sql.Stmt, 8)
+	}
+	t.bound[query] = s
+	return s, nil
 }
 
 // ExecContext runs one statement; query is already in the dialect (db.q).
