@@ -51,12 +51,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case e.Err != nil:
 		s.Logger.Debug("request rejected", "request_id", ri.id, "status", e.Status, "cause", e.Err.Error())
 	}
-	if e.Status == http.StatusTooManyRequests {
-		wait := int64(60)
-		if e.RetryAfter > 0 {
-			wait = apierr.RetryAfterSeconds(e.RetryAfter)
-		}
-		w.Header().Set("Retry-After", strconv.FormatInt(wait, 10))
+	switch {
+	case e.RetryAfter > 0:
+		w.Header().Set("Retry-After", strconv.FormatInt(apierr.RetryAfterSeconds(e.RetryAfter), 10))
+	case e.Status == http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "60")
+	case e.Status == http.StatusServiceUnavailable:
+		// The server recovers by itself once the database is back.
+		w.Header().Set("Retry-After", "1")
 	}
 	_ = writeJSON(w, e.Status, e.ToBody(ri.id))
 }
