@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"filippo.io/edwards25519"
@@ -313,31 +312,13 @@ func TestKeyDerive(t *testing.T) {
 	expect(t, sa.Do(bg, "POST", "/wallets", map[string]any{"network": "KeyECDSA", "signingKey": map[string]any{"id": dh.ID}}, nil), 400)
 }
 
-// lockedBuffer collects server logs from concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.b.Bytes())
-}
-
 // TestNoPlaintextKeysAtRest creates keys of every scheme, uses them, then
 // opens each through custody to learn its private bytes and looks for them
 // in every file of the data directory and in the server logs.
 func TestNoPlaintextKeysAtRest(t *testing.T) {
 	apitest.SQLiteOnly(t, "it searches the SQLite database files for plaintext key material")
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &apitest.Logs{}
 	env := apitest.New(t, apitest.LogTo(logs))
 	sa := env.SA(t)
 	h := "0x" + strings.Repeat("5a", 32)

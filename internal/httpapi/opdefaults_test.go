@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/custos-dev/custos/internal/apitest"
@@ -77,28 +76,10 @@ func TestAuthBeforeBody(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the server's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestClientErrorsNotLoggedAsErrors: a flood of 501s (Dfns-only areas) and
 // 4xx answers writes no ERROR line.
 func TestClientErrorsNotLoggedAsErrors(t *testing.T) {
-	var logs syncBuffer
+	var logs apitest.Logs
 	env := apitest.New(t, apitest.LogTo(&logs))
 	sa := env.SA(t)
 	for range 50 {

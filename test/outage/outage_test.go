@@ -12,7 +12,6 @@
 package outage
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,11 +95,11 @@ func TestPostgresOutage(t *testing.T) {
 		t.Skip("starts and stops a PostgreSQL server")
 	}
 	pg := startPostgres(t)
-	var logs syncBuffer
+	var logs apitest.Logs
 	env := apitest.New(t, func(c *app.Config) { c.DB = pg.url() }, apitest.LogTo(&logs))
 	defer func() {
 		if t.Failed() {
-			t.Logf("server log of the requests answered neither 2xx nor 503:\n%s", logs.unexpected(40))
+			t.Logf("server log of the requests answered neither 2xx nor 503:\n%s", unexpected(&logs, 40))
 		}
 	}()
 	sa := env.SA(t)
@@ -248,29 +247,15 @@ func readyz(t *testing.T, hc *http.Client, base string) int {
 	return ae.Status
 }
 
-// syncBuffer collects the server's log lines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // unexpected returns up to n log lines of the requests answered with
 // neither a 2xx nor a 503 (their access line and the lines before it).
-func (b *syncBuffer) unexpected(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func unexpected(logs *apitest.Logs, n int) string {
 	type line struct {
 		RequestID string `json:"request_id"`
 		Msg       string `json:"msg"`
 		Status    int    `json:"status"`
 	}
-	lines := strings.Split(b.buf.String(), "\n")
+	lines := strings.Split(logs.String(), "\n")
 	bad := map[string]bool{}
 	for _, l := range lines {
 		var v line
