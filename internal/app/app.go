@@ -69,9 +69,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	var db *sqlstore.DB
 	if cfg.DB != "" {
-		// One process per data directory still (the lock above); the
-		// local caches are correct while it is the only one writing the
-		// database (see sqlstore.WithoutLocalCaches).
+		// Any number of replicas may share the database; each keeps
+		// its data directory (the lock above) and checks its caches
+		// against the database's generation (docs/replicas.md).
 		db, err = sqlstore.OpenPostgres(ctx, cfg.DB)
 	} else {
 		db, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
@@ -141,7 +141,10 @@ func (a *App) limits() httpapi.Limits {
 	})
 }
 
-// signingKeys loads the token signing keys, creating the first one.
+// signingKeys loads the token signing keys, creating the first one. Of
+// several replicas starting together on one database, one creates it and
+// the others find it (docs/replicas.md): every replica signs with the same
+// key and verifies every replica's tokens.
 func (a *App) signingKeys(ctx context.Context) ([]auth.SigningKey, error) {
 	stored, err := a.DB.SigningKeys(ctx)
 	if err != nil {
@@ -158,10 +161,19 @@ func (a *App) signingKeys(ctx context.Context) ([]auth.SigningKey, error) {
 			return nil, err
 		}
 		k := auth.StoredKey{KID: kid, PublicKey: fmt.Sprintf("%x", pub), KEKID: kekID, Sealed: sealed, Created: time.Now()}
-		if err := a.DB.CreateSigningKey(ctx, k); err != nil {
+		err = a.DB.Tx(ctx, func(ctx context.Context) error {
+			if err := a.DB.Serialize(ctx, "signing-keys"); err != nil {
+				return err
+			}
+			if stored, err = a.DB.SigningKeys(ctx); err != nil || len(stored) > 0 {
+				return err
+			}
+			stored = []auth.StoredKey{k}
+			return a.DB.CreateSigningKey(ctx, k)
+		})
+		if err != nil {
 			return nil, err
 		}
-		stored = append(stored, k)
 	}
 	out := make([]auth.SigningKey, 0, len(stored))
 	for _, k := range stored {

@@ -89,7 +89,11 @@ func (a *App) Bootstrap(ctx context.Context) (bool, error) {
 	if err := bootstrapFault("written"); err != nil {
 		return false, err
 	}
-	if err := a.storeOrganisation(ctx, plan); err != nil {
+	if err := a.storeOrganisation(ctx, plan, true); err != nil {
+		if errors.Is(err, errBootstrapped) {
+			// Another replica was first: serve its organisation.
+			return false, os.Remove(pending)
+		}
 		return false, err
 	}
 	if err := bootstrapFault("committed"); err != nil {
@@ -147,7 +151,7 @@ func (a *App) NewOrganisation(ctx context.Context, orgName string) (*Admin, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := a.storeOrganisation(ctx, plan); err != nil {
+	if err := a.storeOrganisation(ctx, plan, false); err != nil {
 		return nil, err
 	}
 	return plan.admin, nil
@@ -192,9 +196,27 @@ func (a *App) planOrganisation(orgName string) (*orgPlan, error) {
 	}}, nil
 }
 
-// storeOrganisation stores p in one unit of work.
-func (a *App) storeOrganisation(ctx context.Context, p *orgPlan) error {
+// errBootstrapped says that another process bootstrapped the database.
+var errBootstrapped = errors.New("the database holds an organisation already")
+
+// storeOrganisation stores p in one unit of work. The first organisation
+// (first) is stored only while the database holds none: of several
+// replicas bootstrapping one database at once, one does it
+// (docs/replicas.md) and the others get errBootstrapped.
+func (a *App) storeOrganisation(ctx context.Context, p *orgPlan, first bool) error {
 	return a.DB.Tx(ctx, func(ctx context.Context) error {
+		if first {
+			if err := a.DB.Serialize(ctx, "bootstrap"); err != nil {
+				return err
+			}
+			orgs, err := a.DB.Orgs(ctx)
+			if err != nil {
+				return err
+			}
+			if len(orgs) > 0 {
+				return errBootstrapped
+			}
+		}
 		if err := a.DB.CreateOrg(ctx, p.org); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"runtime"
 	"strconv"
@@ -30,10 +31,9 @@ type options struct {
 
 // WithoutLocalCaches turns the process-local caches off: the read cache of
 // sessions, grants, credentials and keys, and the caches of the challenges
-// and user actions this process issued. They are correct while one process
-// writes the database; several replicas on one PostgreSQL database must run
-// without them (or with invalidation between replicas) until the replica
-// work of issue 8 lands.
+// and user actions this process issued. They are correct across replicas
+// (the shared generation, cache.go); tests turn them off to tell what a
+// result owes to them.
 func WithoutLocalCaches() Option { return func(o *options) { o.noLocalCaches = true } }
 
 // OpenPostgres connects to the PostgreSQL database at url (a postgres://
@@ -60,6 +60,7 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*DB, error) 
 	caches := !o.noLocalCaches
 	db := &DB{w: p, r: p, dialect: "postgres", cache: newReadCache(caches),
 		challenges: newChallengeCache(caches), actions: newActionCache(caches), live: newOutstanding()}
+	db.cache.shared = db.sharedGeneration
 	if err := db.migratePostgres(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -83,14 +84,14 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 	}
 	db.batches.Add(1)
 	db.batchedOps.Add(1)
-	loud := !op.quiet
+	loud := func() bool { return !op.quiet || (op.unit != nil && op.unit.loud) }
 	defer func() {
-		if loud || (op.unit != nil && op.unit.loud) {
+		if loud() {
 			db.cache.invalidate()
 		}
 	}()
 	bg := context.WithoutCancel(ctx)
-	if op.single && op.unit == nil {
+	if op.single && op.unit == nil && op.quiet {
 		return db.runOp(op, &Tx{db: db})
 	}
 	sqlTx, err := db.w.DB.BeginTx(bg, nil)
@@ -106,7 +107,11 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 			_, _ = db.w.stmt(bg, q)
 		}
 	}()
-	if err := db.runOp(op, tx); err != nil {
+	err = db.runOp(op, tx)
+	if err == nil && loud() {
+		err = bumpGeneration(tx)
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		if op.unit != nil {
 			op.unit.finish(false)
@@ -123,6 +128,26 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 		op.unit.finish(true)
 	}
 	return nil
+}
+
+// bumpGeneration tells every replica that cached reads may have changed
+// (cache.go): the last statement of a write that may change them, so that
+// the slot's row lock is held only while the transaction commits.
+func bumpGeneration(tx *Tx) error {
+	_, err := tx.ExecContext(context.Background(), `UPDATE cache_generation SET n = n + 1 WHERE slot = $1`, rand.IntN(16))
+	if err != nil {
+		return fmt.Errorf("bump cache generation: %w", err)
+	}
+	return nil
+}
+
+// sharedGeneration reads the replicas' shared cache generation.
+func (db *DB) sharedGeneration(ctx context.Context) (uint64, error) {
+	var n int64
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(sum(n), 0)::bigint FROM cache_generation`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read cache generation: %w", err)
+	}
+	return uint64(n), nil
 }
 
 // A dead database server must fail a statement within seconds, not hang

@@ -139,9 +139,9 @@ func (db *DB) rd(ctx context.Context) querier {
 var uncached = newReadCache(false)
 
 // cacheFor returns the read cache for reads made with ctx.
-func (db *DB) cacheFor(ctx context.Context) *readCache {
+func (db *DB) cacheFor(ctx context.Context) view {
 	if unitFrom(ctx) != nil {
-		return uncached
+		return view{c: uncached}
 	}
-	return db.cache
+	return db.cache.view(ctx)
 }
