@@ -43,6 +43,9 @@ type App struct {
 	lock     *os.File
 	// AdminFile is the path of admin.json.
 	AdminFile string
+	// replicaID names this process among the replicas sharing the
+	// database: the holder of the background jobs' leases.
+	replicaID string
 
 	// metrics serves /metrics on Config.MetricsAddr when that is set.
 	metrics         *http.Server
@@ -86,7 +89,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		lock.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, DB: db, Keyring: custody.NewKeyring(kek), AdminFile: filepath.Join(cfg.DataDir, "admin.json"), lock: lock}
+	a := &App{Config: cfg, Logger: logger, DB: db, Keyring: custody.NewKeyring(kek), AdminFile: filepath.Join(cfg.DataDir, "admin.json"), lock: lock,
+		replicaID: id.New("rp")}
 	if err := a.wire(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -271,21 +275,17 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.control != nil {
 		g.Go("control", serveUntil(a.controlServer, a.control, 5*time.Second))
 	}
-	g.Go("prune", func(ctx context.Context) error {
-		a.prune(ctx)
-		return nil
-	})
+	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	return g.Wait()
 }
 
-// prune removes expired protocol state until ctx ends: challenges and
-// unconsumed user actions within a minute of their expiry (they cost
+// pruner returns the job that removes expired protocol state: challenges
+// and unconsumed user actions within a minute of their expiry (they cost
 // storage until then; issue 7), nonces and logged-out sessions every ten
 // minutes with an hour of slack; on PostgreSQL also the rate-limit budgets
-// at rest and the forgotten backoff failures.
-func (a *App) prune(ctx context.Context) {
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
+// at rest and the forgotten backoff failures. Of several replicas, the
+// one holding the lease runs it (periodic).
+func (a *App) pruner() func(ctx context.Context, now time.Time) error {
 	// An unconsumed user action expires at most ChallengeTTL + ActionTTL
 	// after its id's time (its challenge's creation), so a run need only
 	// look at actions made since the previous run's cut-off less that
@@ -294,34 +294,30 @@ func (a *App) prune(ctx context.Context) {
 	since := time.Now().Add(-2*auth.MaxProtocolTTL - time.Minute)
 	lookback := a.Config.ChallengeTTL + a.Config.ActionTTL + time.Minute
 	lastSessions := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			now := time.Now()
-			n, err := a.DB.PruneProtocol(ctx, now, since)
-			if err == nil {
-				// Shared rate limits and backoff (PostgreSQL only).
-				var m int64
-				m, err = a.DB.PruneLimits(ctx, now, ratelimit.DefaultLockout().Forget)
-				n += m
-			}
-			if err == nil {
-				since = now.Add(-lookback)
-				if now.Sub(lastSessions) >= 10*time.Minute {
-					var m int64
-					m, err = a.DB.PruneSessions(ctx, now.Add(-time.Hour))
-					n += m
-					lastSessions = now
-				}
-			}
-			if err != nil {
-				a.Logger.Warn("prune failed", "error", err.Error())
-			} else if n > 0 {
-				a.Logger.Debug("pruned expired protocol state", "rows", n)
-			}
+	return func(ctx context.Context, now time.Time) error {
+		n, err := a.DB.PruneProtocol(ctx, now, since)
+		if err != nil {
+			return err
 		}
+		// Shared rate limits and backoff (PostgreSQL only).
+		m, err := a.DB.PruneLimits(ctx, now, ratelimit.DefaultLockout().Forget)
+		if err != nil {
+			return err
+		}
+		n += m
+		since = now.Add(-lookback)
+		if now.Sub(lastSessions) >= 10*time.Minute {
+			m, err = a.DB.PruneSessions(ctx, now.Add(-time.Hour))
+			if err != nil {
+				return err
+			}
+			n += m
+			lastSessions = now
+		}
+		if n > 0 {
+			a.Logger.Debug("pruned expired protocol state", "rows", n)
+		}
+		return nil
 	}
 }
 

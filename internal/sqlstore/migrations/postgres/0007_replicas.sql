@@ -8,3 +8,11 @@ CREATE TABLE cache_generation (
 	n BIGINT NOT NULL
 );
 INSERT INTO cache_generation (slot, n) SELECT g, 0 FROM generate_series(0, 15) AS g;
+
+-- Leases on background jobs: of the replicas, the holder of a job's
+-- unexpired lease runs it (sqlstore/lease.go).
+CREATE TABLE leases (
+	name TEXT COLLATE "C" PRIMARY KEY,
+	holder TEXT COLLATE "C" NOT NULL,
+	expires_at BIGINT NOT NULL
+);

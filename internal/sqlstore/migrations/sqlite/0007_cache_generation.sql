@@ -1,2 +1,0 @@
--- PostgreSQL only: the replicas' shared cache generation. One process owns
--- a SQLite database, so its read cache needs none (docs/replicas.md).

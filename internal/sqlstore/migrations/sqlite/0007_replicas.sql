@@ -1,0 +1,3 @@
+-- PostgreSQL only: the replicas' shared cache generation and the leases on
+-- background jobs. One process owns a SQLite database, so it needs neither
+-- (docs/replicas.md).
