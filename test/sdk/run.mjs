@@ -7,11 +7,15 @@
 // With CUSTOS_TEST_DIALECT=postgres and CUSTOS_TEST_POSTGRES (a postgres://
 // URL of a role that may CREATE DATABASE; scripts/test starts a throwaway
 // server), each run gets a fresh database of its own on that server, made
-// and dropped with psql, and the server is started with --db.
+// and dropped with psql, and the server is started with --db. A third run
+// then goes through a round-robin proxy in front of two replicas sharing
+// one database (the second started with the first's master key), so that
+// each request of a flow may land on either.
 //
 // Usage: node run.mjs [file.test.mjs ...]   (CUSTOS_BIN=path skips the build)
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,11 +83,11 @@ function freePort() {
  * startServer starts `custos serve` on a fresh data directory and resolves
  * with {child, url, dataDir, logPath} once it prints "serving on URL".
  */
-async function startServer(bin, name, tls, dbURL) {
+async function startServer(bin, name, tls, dbURL, extra = []) {
   const dataDir = path.join(tmp, `data-${name}`);
   const logPath = path.join(tmp, `server-${name}.log`);
   const port = await freePort();
-  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`];
+  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, ...extra];
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
   const log = createWriteStream(logPath);
@@ -192,14 +196,71 @@ function tail(file, lines) {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/**
+ * roundRobin starts an HTTP proxy on loopback that sends each request to the
+ * next of the upstream URLs in turn, as a load balancer in front of replicas
+ * does; resolves with {url, close, counts}.
+ */
+async function roundRobin(upstreams) {
+  const counts = upstreams.map(() => 0);
+  let next = 0;
+  const srv = http.createServer((req, res) => {
+    const i = next++ % upstreams.length;
+    counts[i]++;
+    const target = new URL(req.url, upstreams[i]);
+    const preq = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (pres) => {
+      res.writeHead(pres.statusCode, pres.headers);
+      pres.pipe(res);
+    });
+    preq.on('error', (err) => {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `proxy: ${err.message}` } }));
+    });
+    req.pipe(preq);
+  });
+  const port = await freePort();
+  await new Promise((resolve) => srv.listen(port, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${port}`, counts, close: () => new Promise((r) => srv.close(r)) };
+}
+
+/**
+ * startReplicas starts two `custos serve` on one PostgreSQL database — the
+ * first bootstraps, the second gets its master key — behind a round-robin
+ * proxy, so that each request of a flow may land on either replica.
+ */
+async function startReplicas(bin, name, dbURL) {
+  const a = await startServer(bin, `${name}-a`, false, dbURL);
+  let b;
+  try {
+    b = await startServer(bin, `${name}-b`, false, dbURL, ['--master-key-file', path.join(a.dataDir, 'master.key')]);
+  } catch (err) {
+    await stopServer(a.child);
+    throw err;
+  }
+  const proxy = await roundRobin([a.url, b.url]);
+  return {
+    url: proxy.url, dataDir: a.dataDir, logPath: a.logPath, proxy,
+    child: { replicas: [a.child, b.child] },
+  };
+}
+
+async function stopAll(srv) {
+  if (srv.proxy) {
+    await srv.proxy.close();
+    console.log(`# requests per replica: ${srv.proxy.counts.join(', ')}`);
+  }
+  for (const c of srv.child.replicas ?? [srv.child]) await stopServer(c);
+}
+
 /** suite runs the test files against a fresh server; resolves true on success. */
 async function suite(bin, files, name, tls) {
+  const replicas = name === 'replicas';
   console.log(`\n# ===== Custos SDK suite over ${name}${PG_URL ? ' on PostgreSQL' : ''} =====`);
   let srv;
   let pg;
   try {
     if (PG_URL) pg = createDatabase(name);
-    srv = await startServer(bin, name, tls, pg?.url);
+    srv = replicas ? await startReplicas(bin, name, pg.url) : await startServer(bin, name, tls, pg?.url);
   } catch (err) {
     console.error(`run.mjs: ${name}: ${err.message}`);
     if (pg) dropDatabase(pg.db);
@@ -223,7 +284,7 @@ async function suite(bin, files, name, tls) {
       SUITE_TIMEOUT_MS,
     );
   } finally {
-    await stopServer(srv.child);
+    await stopAll(srv);
     if (pg) dropDatabase(pg.db);
   }
   if (code !== 0) {
@@ -251,7 +312,11 @@ async function main() {
     }
   }
   const results = [];
-  for (const [name, tls] of [['http', false], ['tls', true]]) {
+  // On PostgreSQL the suite also runs through a round-robin proxy in front
+  // of two replicas sharing the database.
+  const modes = [['http', false], ['tls', true]];
+  if (PG_URL) modes.push(['replicas', false]);
+  for (const [name, tls] of modes) {
     results.push([name, await suite(bin, files, name, tls)]);
   }
   console.log('');
