@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,10 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxFlows := fs.Int64("n", 0, "stop after this many flows (0: duration only)")
 	pid := fs.Int("pid", 0, "server process id, to report its CPU time per flow and RSS from /proc")
 	ca := fs.String("ca", "", "CA certificate to trust for https (e.g. DIR/tls/cert.pem)")
+	var cpuPIDs pidList
+	fs.Var(&cpuPIDs, "cpu-pid", "another process whose CPU, with its children's, counts as the server's: a second replica, PostgreSQL's postmaster (repeatable)")
+	var replicas urlList
+	fs.Var(&replicas, "replica-url", "base URL of another replica on the same database: the clients are spread over -url and these (repeatable)")
 	floorRun := fs.Bool("floor", false, "drive a custos floor server at -url instead (default http://127.0.0.1:18999)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,7 +77,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := loadgen.Config{
 		BaseURL: *base, Token: admin.ServiceAccount.AuthToken, CredID: admin.ServiceAccount.CredID,
 		KeyPEM: admin.ServiceAccount.PrivateKeyPEM, Curve: *curve, Concurrency: *conc, Duration: *dur,
-		MaxFlows: *maxFlows, PID: *pid,
+		MaxFlows: *maxFlows, PID: *pid, CPUPIDs: cpuPIDs, Replicas: replicas,
 	}
 	if strings.HasPrefix(*base, "https:") {
 		// Plain HTTP runs use loadgen's lean keep-alive connections; TLS
@@ -84,6 +89,30 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r.Print(stdout, &cfg)
+	return nil
+}
+
+// pidList is a repeatable flag of process ids.
+type pidList []int
+
+func (l *pidList) String() string { return fmt.Sprint([]int(*l)) }
+
+func (l *pidList) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a process id", v)
+	}
+	*l = append(*l, n)
+	return nil
+}
+
+// urlList is a repeatable flag of URLs.
+type urlList []string
+
+func (l *urlList) String() string { return strings.Join(*l, ",") }
+
+func (l *urlList) Set(v string) error {
+	*l = append(*l, v)
 	return nil
 }
 

@@ -35,6 +35,13 @@ type Config struct {
 	Duration    time.Duration
 	MaxFlows    int64 // 0: bounded by Duration only
 	PID         int   // server pid for CPU and memory figures, 0 for none
+	// CPUPIDs are more processes whose CPU, with their children's, counts
+	// as the server's: other replicas, PostgreSQL's postmaster.
+	CPUPIDs []int
+	// Replicas are more base URLs of servers sharing BaseURL's database:
+	// worker w drives the (w mod n)th of the n URLs, as a load balancer
+	// spreading connections would.
+	Replicas []string
 	// Floor drives a `custos floor` server instead (see FloorHandler):
 	// no credentials or key are needed.
 	Floor bool
@@ -70,7 +77,7 @@ func (r *Result) Print(w io.Writer, c *Config) {
 	if r.ReqP50 > 0 {
 		fmt.Fprintf(w, "request latency p50=%s p99=%s\n", r.ReqP50, r.ReqP99)
 	}
-	if c.PID > 0 {
+	if c.PID > 0 || len(c.CPUPIDs) > 0 {
 		fmt.Fprintf(w, "server cpu=%s per-flow=%.1fµs rss-max=%.1fMB\n", r.ServerCPU.Round(time.Millisecond),
 			float64(r.CPUPerFlow().Nanoseconds())/1e3, float64(r.ServerRSSMax)/(1<<20))
 	}
@@ -98,8 +105,10 @@ func CheckLoopback(base string) error {
 
 // Run executes the load described by c.
 func Run(ctx context.Context, c Config) (*Result, error) {
-	if err := CheckLoopback(c.BaseURL); err != nil {
-		return nil, err
+	for _, base := range append([]string{c.BaseURL}, c.Replicas...) {
+		if err := CheckLoopback(base); err != nil {
+			return nil, err
+		}
 	}
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
 		return nil, errors.New("concurrency must be between 1 and 1024")
@@ -137,8 +146,9 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 	path := "/keys/" + keyID + "/signatures"
 	// newFlow returns one worker's flow and what to do when it is done.
 	reqLat := make([][]time.Duration, c.Concurrency)
-	newFlow := func(context.Context, int) (flowFunc, func(), error) {
-		api := client.New(c.BaseURL, c.Token, signer)
+	bases := append([]string{c.BaseURL}, c.Replicas...)
+	newFlow := func(_ context.Context, w int) (flowFunc, func(), error) {
+		api := client.New(bases[w%len(bases)], c.Token, signer)
 		api.HTTP = hc
 		return func(ctx context.Context, _ time.Time) error {
 			return api.Do(ctx, "POST", path, clientBody(kind), nil)
@@ -158,12 +168,16 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 		}
 	} else if u, err := url.Parse(c.BaseURL); c.HTTP == nil && err == nil && u.Scheme == "http" {
 		hc.CloseIdleConnections()
-		t, err := newTarget(c.BaseURL, c.Token)
-		if err != nil {
-			return nil, err
+		var targets []*target
+		for _, base := range append([]string{c.BaseURL}, c.Replicas...) {
+			t, err := newTarget(base, c.Token)
+			if err != nil {
+				return nil, err
+			}
+			targets = append(targets, t)
 		}
 		newFlow = func(ctx context.Context, w int) (flowFunc, func(), error) {
-			f, err := newLeanFlow(t, signer, path, kind)
+			f, err := newLeanFlow(targets[w%len(targets)], signer, path, kind)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -177,7 +191,7 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 	var flows, errs atomic.Int64
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, c.Concurrency)
-	cpu0, _ := procCPU(c.PID)
+	cpu0 := cpuOf(c.PID, c.CPUPIDs)
 	stopRSS, rss := watchRSS(c.PID)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -213,7 +227,7 @@ func load(ctx context.Context, c Config, signer *client.KeySigner, hc *http.Clie
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu1, _ := procCPU(c.PID)
+	cpu1 := cpuOf(c.PID, c.CPUPIDs)
 	stopRSS()
 	r := &Result{Flows: flows.Load(), Errors: errs.Load(), Elapsed: elapsed, ServerCPU: cpu1 - cpu0, ServerRSSMax: rss(), KeyID: keyID}
 	if v, ok := firstErr.Load().(string); ok {

@@ -18,23 +18,82 @@ func procCPU(pid int) (time.Duration, error) {
 	if pid <= 0 {
 		return 0, nil
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	// Fields after the command name, which is in parentheses.
+	return ticks(f[11], f[12]), nil
+}
+
+// procStat returns the fields of /proc/<pid>/stat after the command name
+// (f[0] is the state, f[1] the parent pid, f[11]–f[14] utime, stime,
+// cutime, cstime).
+func procStat(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	// The command name is in parentheses and may hold spaces.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("unexpected /proc stat format")
+		return nil, fmt.Errorf("unexpected /proc stat format")
 	}
 	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("unexpected /proc stat format")
+	if len(f) < 15 {
+		return nil, fmt.Errorf("unexpected /proc stat format")
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / clockTicks, nil
+	return f, nil
+}
+
+func ticks(fields ...string) time.Duration {
+	var n int64
+	for _, f := range fields {
+		v, _ := strconv.ParseInt(f, 10, 64)
+		n += v
+	}
+	return time.Duration(n) * time.Second / clockTicks
+}
+
+// treeCPU returns the CPU time of pid and of its children, live and
+// exited: a PostgreSQL server's postmaster with its backends. A child that
+// exits between two readings moves from the live sum to the parent's
+// cutime/cstime, so differences of readings stay right.
+func treeCPU(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, nil
+	}
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	total := ticks(f[11], f[12], f[13], f[14])
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	parent := strconv.Itoa(pid)
+	for _, e := range ents {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cf, err := procStat(child); err == nil && cf[1] == parent {
+			total += ticks(cf[11], cf[12], cf[13], cf[14])
+		}
+	}
+	return total, nil
+}
+
+// cpuOf returns the CPU time of the server pid and of the process trees
+// of more (treeCPU).
+func cpuOf(pid int, more []int) time.Duration {
+	t, _ := procCPU(pid)
+	for _, p := range more {
+		d, _ := treeCPU(p)
+		t += d
+	}
+	return t
 }
 
 // procRSS returns the resident set size of pid in bytes.
