@@ -275,6 +275,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.control != nil {
 		g.Go("control", serveUntil(a.controlServer, a.control, 5*time.Second))
 	}
+	g.Go("cache-generation", a.DB.WatchCacheGeneration)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	return g.Wait()
 }

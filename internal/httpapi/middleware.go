@@ -12,7 +12,6 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/principal"
-	"github.com/custos-dev/custos/internal/store"
 )
 
 // reqInfo is what the outer middleware learns about a request as it runs.
@@ -66,9 +65,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		s.inflight.Add(1)
 		defer s.inflight.Add(-1)
 		ri := &reqInfo{id: id.New("rq")}
-		// One store scope per request: cached reads check once per request
-		// that they are current (docs/replicas.md).
-		r = r.WithContext(store.WithScope(context.WithValue(r.Context(), infoKey{}, ri)))
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
 		w.Header().Set("X-Request-Id", ri.id)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -275,6 +276,9 @@ func TestCredentialChecks(t *testing.T) {
 
 // addKeyCredential registers a second Key credential for id and returns a
 // signer for it and its uuid.
+// credSeq makes the credential ids of addKeyCredential unique in an org.
+var credSeq atomic.Int64
+
 func addKeyCredential(t *testing.T, id *apitest.Identity, algo pemkey.Algo) (*client.KeySigner, string) {
 	t.Helper()
 	var ch client.RegistrationChallenge
@@ -282,7 +286,7 @@ func addKeyCredential(t *testing.T, id *apitest.Identity, algo pemkey.Algo) (*cl
 		t.Fatal(err)
 	}
 	k, _ := pemkey.Generate(algo)
-	s := &client.KeySigner{CredID: "second-" + string(algo), Key: k}
+	s := &client.KeySigner{CredID: fmt.Sprintf("second-%s-%d", algo, credSeq.Add(1)), Key: k}
 	info, err := s.Attest(ch.Challenge)
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,9 @@
 package sqlstore
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
-
-	"github.com/custos-dev/custos/internal/store"
+	"time"
 )
 
 // readCache remembers the results of the reads on every request's path
@@ -18,20 +16,39 @@ import (
 // is unchanged.
 //
 // Several replicas share a PostgreSQL database, so there the same write
-// also bumps a shared generation in the database, in its own transaction
-// (sharedGeneration); a replica reads that generation once per request
-// (store.Scoped) and trusts only entries stored under it. A change made
-// on any replica is therefore seen by every request that starts after
-// the write returned, on every replica (docs/replicas.md).
+// also bumps a shared generation in the database, in its own transaction,
+// and waits a fence (cacheFence) after its commit before it returns. Each
+// replica polls the shared generation (WatchCacheGeneration) and trusts an
+// entry only while it was stored under the generation of its last poll and
+// that poll started less than a fence ago. A write that returned has
+// therefore been seen by every replica's cache: either the replica polled
+// after the commit and its entries are stale, or it has not polled for a
+// fence and serves nothing from its cache (docs/replicas.md).
 type readCache struct {
 	enabled bool
 	gen     atomic.Uint64
 	mu      sync.RWMutex
 	m       map[string]cacheEntry
-	// shared reads the database's generation; nil when one process owns
-	// the database (SQLite).
-	shared func(ctx context.Context) (uint64, error)
+	// shared is set when replicas may share the database; polled and
+	// polledAt (monotonic ns since epoch, 0: never) are the generation
+	// and start time of the last successful poll.
+	shared   bool
+	polled   atomic.Uint64
+	polledAt atomic.Int64
+	// listedAt is when the replica's last listing started (replicas.go).
+	listedAt atomic.Int64
 }
+
+// Replicas' cache timing: each polls the shared generation every
+// cachePoll; an entry is served only within cacheFence of the start of the
+// poll that validated it, and a write waits cacheFence after its commit.
+const (
+	cachePoll  = 15 * time.Millisecond
+	cacheFence = 60 * time.Millisecond
+)
+
+// epoch anchors the monotonic readings of polledAt.
+var epoch = time.Now()
 
 type cacheEntry struct {
 	gen, shared uint64
@@ -52,21 +69,28 @@ type view struct {
 	shared uint64
 }
 
-// sharedGenKey is the request-scope key of the shared generation.
-type sharedGenKey struct{}
-
-// view returns the cache as a read in ctx may use it; a cache that cannot
-// tell whether it is current (the shared generation unreadable) serves
-// nothing.
-func (c *readCache) view(ctx context.Context) view {
-	if !c.enabled || c.shared == nil {
+// view returns the cache as a read may use it now: on a shared database,
+// under the last polled generation while that poll is fresh, else not at
+// all.
+func (c *readCache) view() view {
+	if !c.enabled || !c.shared {
 		return view{c: c}
 	}
-	g, err := store.Scoped(ctx, sharedGenKey{}, func() (uint64, error) { return c.shared(ctx) })
-	if err != nil {
+	now := time.Since(epoch)
+	at, listed := c.polledAt.Load(), c.listedAt.Load()
+	if at == 0 || now-time.Duration(at) >= cacheFence || listed == 0 || now-time.Duration(listed) >= selfFence {
 		return view{c: uncached}
 	}
-	return view{c: c, shared: g}
+	return view{c: c, shared: c.polled.Load()}
+}
+
+// listed records a listing of the replica that started at start.
+func (c *readCache) listed(start time.Time) { c.listedAt.Store(int64(start.Sub(epoch))) }
+
+// observe records a poll of the shared generation g that started at start.
+func (c *readCache) observe(g uint64, start time.Time) {
+	c.polled.Store(g)
+	c.polledAt.Store(int64(start.Sub(epoch)))
 }
 
 func (v view) get(key string) (any, bool) {

@@ -40,6 +40,7 @@ type DB struct {
 	challenges *issuedCache[auth.Challenge]
 	actions    *issuedCache[auth.UserAction]
 	live       *outstanding // challenges issued and neither used nor expired
+	replicaID  string       // PostgreSQL: this process among the replicas (replicas.go)
 	batches    atomic.Uint64
 	batchedOps atomic.Uint64
 	busy       atomic.Bool // the last commit carried more than one write

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/custos-dev/custos/internal/id"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -60,7 +61,7 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*DB, error) 
 	caches := !o.noLocalCaches
 	db := &DB{w: p, r: p, dialect: "postgres", cache: newReadCache(caches),
 		challenges: newChallengeCache(caches), actions: newActionCache(caches), live: newOutstanding()}
-	db.cache.shared = db.sharedGeneration
+	db.cache.shared, db.replicaID = true, id.New("rp")
 	if err := db.migratePostgres(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -127,6 +128,9 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 	if op.unit != nil {
 		op.unit.finish(true)
 	}
+	if loud() {
+		db.fence()
+	}
 	return nil
 }
 
@@ -139,15 +143,6 @@ func bumpGeneration(tx *Tx) error {
 		return fmt.Errorf("bump cache generation: %w", err)
 	}
 	return nil
-}
-
-// sharedGeneration reads the replicas' shared cache generation.
-func (db *DB) sharedGeneration(ctx context.Context) (uint64, error) {
-	var n int64
-	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(sum(n), 0)::bigint FROM cache_generation`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("read cache generation: %w", err)
-	}
-	return uint64(n), nil
 }
 
 // A dead database server must fail a statement within seconds, not hang

@@ -143,5 +143,5 @@ func (db *DB) cacheFor(ctx context.Context) view {
 	if unitFrom(ctx) != nil {
 		return view{c: uncached}
 	}
-	return db.cache.view(ctx)
+	return db.cache.view()
 }

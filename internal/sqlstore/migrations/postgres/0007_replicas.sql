@@ -16,3 +16,12 @@ CREATE TABLE leases (
 	holder TEXT COLLATE "C" NOT NULL,
 	expires_at BIGINT NOT NULL
 );
+
+-- The replicas that may hold cached reads: each renews its row every second
+-- while it serves from its cache; a write that may change cached reads
+-- waits for the others' caches only when another replica is listed
+-- (sqlstore/replicas.go).
+CREATE TABLE replicas (
+	id TEXT COLLATE "C" PRIMARY KEY,
+	seen_at TIMESTAMPTZ NOT NULL
+);
