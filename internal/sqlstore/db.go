@@ -41,6 +41,7 @@ type DB struct {
 	actions    *issuedCache[auth.UserAction]
 	live       *outstanding // challenges issued and neither used nor expired
 	replicaID  string       // PostgreSQL: this process among the replicas (replicas.go)
+	async      *pool        // PostgreSQL: connections that commit asynchronously (writeOp.ephemeral)
 	batches    atomic.Uint64
 	batchedOps atomic.Uint64
 	busy       atomic.Bool // the last commit carried more than one write
@@ -103,10 +104,14 @@ func (db *DB) Close() error {
 	db.open = false
 	db.opsMu.Unlock()
 	db.stopWriter()
-	if db.r == db.w {
-		return db.w.Close()
+	var err error
+	if db.async != nil {
+		err = db.async.Close()
 	}
-	return errors.Join(db.r.Close(), db.w.Close())
+	if db.r == db.w {
+		return errors.Join(err, db.w.Close())
+	}
+	return errors.Join(err, db.r.Close(), db.w.Close())
 }
 
 // Ping reports whether the database answers (for /readyz).
@@ -210,6 +215,18 @@ func (db *DB) tx(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	err := db.submit(ctx, writeOp{single: true, fn: func(tx *Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, db.q(query), args...)
+		return err
+	}})
+	return res, err
+}
+
+// execEphemeral is execQuiet for an issued challenge or user action
+// (writeOp.ephemeral).
+func (db *DB) execEphemeral(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.submit(ctx, writeOp{single: true, quiet: true, ephemeral: true, fn: func(tx *Tx) error {
 		var err error
 		res, err = tx.ExecContext(ctx, db.q(query), args...)
 		return err

@@ -58,12 +58,19 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*DB, error) 
 		return nil, fmt.Errorf("postgres: connect to %s: %w", cc.Host, err)
 	}
 	p := &pool{DB: sqlDB, strict: true}
+	acc := cc.Copy()
+	acc.RuntimeParams["synchronous_commit"] = "off"
+	asyncDB := stdlib.OpenDB(*acc)
+	asyncDB.SetMaxOpenConns(n)
+	asyncDB.SetMaxIdleConns(n)
 	caches := !o.noLocalCaches
 	db := &DB{w: p, r: p, dialect: "postgres", cache: newReadCache(caches),
 		challenges: newChallengeCache(caches), actions: newActionCache(caches), live: newOutstanding()}
 	db.cache.shared, db.replicaID = true, id.New("rp")
+	db.async = &pool{DB: asyncDB, strict: true}
 	if err := db.migratePostgres(ctx); err != nil {
 		sqlDB.Close()
+		asyncDB.Close()
 		return nil, err
 	}
 	db.open = true
@@ -93,7 +100,7 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 	}()
 	bg := context.WithoutCancel(ctx)
 	if op.single && op.unit == nil && op.quiet {
-		return db.runOp(op, &Tx{db: db})
+		return db.runOp(op, &Tx{db: db, async: op.ephemeral})
 	}
 	sqlTx, err := db.w.DB.BeginTx(bg, nil)
 	if err != nil {

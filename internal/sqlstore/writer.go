@@ -33,6 +33,9 @@ type Tx struct {
 	// query a batch runs many times (its savepoints, its inserts) is bound
 	// once; database/sql closes them when the transaction ends.
 	bound map[string]*sql.Stmt
+	// async runs a single statement on PostgreSQL's asynchronous-commit
+	// pool (writeOp.ephemeral).
+	async bool
 }
 
 // stmt returns the cached statement for query bound to this transaction.
@@ -40,6 +43,9 @@ type Tx struct {
 // so a new query is prepared on the transaction this once.
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if t.tx == nil {
+		if t.async {
+			return t.db.async.stmt(ctx, query)
+		}
 		return t.db.w.stmt(ctx, query)
 	}
 	if s, ok := t.bound[query]; ok {
@@ -121,6 +127,13 @@ type writeOp struct {
 	// work on PostgreSQL, where a failed statement ends the transaction,
 	// it runs without the savepoint that lets every other write fail alone.
 	nofail bool
+	// ephemeral marks a single protocol write whose loss in a database
+	// crash only makes a client start again: an issued challenge or user
+	// action, not yet used. On PostgreSQL it commits without waiting for
+	// its WAL to reach the disk; the synchronous commit of whatever later
+	// uses it (taking the challenge, consuming the action) flushes it too
+	// (docs/replicas.md, "What it costs").
+	ephemeral bool
 	// unit is the unit of work the write runs, if it is one.
 	unit *unit
 	done chan error
