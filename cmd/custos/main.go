@@ -78,6 +78,8 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (CUSTOS_DATA)")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "PostgreSQL database URL postgres://…; default SQLite in DIR/custos.db (CUSTOS_DB)")
+	fs.BoolVar(&cfg.SQLiteFullSync, "sqlite-full-sync", cfg.SQLiteFullSync,
+		"SQLite: sync every commit to disk, so that a power loss loses no acknowledged write (slower; CUSTOS_SQLITE_FULL_SYNC)")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address HOST:PORT (CUSTOS_ADDR)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public base URL written to admin.json (CUSTOS_BASE_URL)")
 	fs.BoolVar(&cfg.TLS, "tls", cfg.TLS, "serve HTTPS with a self-signed certificate kept in DIR/tls (CUSTOS_TLS)")

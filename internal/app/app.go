@@ -77,7 +77,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		// against the database's generation (docs/replicas.md).
 		db, err = sqlstore.OpenPostgres(ctx, cfg.DB)
 	} else {
-		db, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"))
+		var opts []sqlstore.Option
+		if cfg.SQLiteFullSync {
+			opts = append(opts, sqlstore.FullSync())
+		}
+		db, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "custos.db"), opts...)
 	}
 	if err != nil {
 		lock.Close()

@@ -24,13 +24,17 @@ type Config struct {
 	// DB is the URL of a PostgreSQL database (postgres://…); empty, the
 	// database is SQLite in DataDir/custos.db. DataDir still holds
 	// admin.json, master.key and tls/.
-	DB       string
-	Addr     string
-	BaseURL  string // advertised in admin.json; derived from Addr when empty
-	TLS      bool   // serve HTTPS with a self-signed certificate in DataDir/tls
-	TLSCert  string // real certificate files (implies TLS)
-	TLSKey   string
-	Insecure bool // allow plain HTTP on a non-loopback address
+	DB string
+	// SQLiteFullSync syncs every SQLite commit to disk (synchronous=FULL)
+	// instead of at checkpoints: acknowledged writes then survive a power
+	// loss, not only a crash of the process.
+	SQLiteFullSync bool
+	Addr           string
+	BaseURL        string // advertised in admin.json; derived from Addr when empty
+	TLS            bool   // serve HTTPS with a self-signed certificate in DataDir/tls
+	TLSCert        string // real certificate files (implies TLS)
+	TLSKey         string
+	Insecure       bool // allow plain HTTP on a non-loopback address
 	// MasterKeyHex supplies the KEK instead of DataDir/master.key.
 	MasterKeyHex  string
 	MasterKeyFile string
@@ -145,7 +149,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 			*p = v
 		}
 	}
-	for k, p := range map[string]*bool{"CUSTOS_TLS": &c.TLS, "CUSTOS_INSECURE": &c.Insecure} {
+	for k, p := range map[string]*bool{"CUSTOS_TLS": &c.TLS, "CUSTOS_INSECURE": &c.Insecure, "CUSTOS_SQLITE_FULL_SYNC": &c.SQLiteFullSync} {
 		if v := getenv(k); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {

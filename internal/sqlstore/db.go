@@ -55,13 +55,25 @@ type DB struct {
 // the page cache survives between transactions. Writes go through the group
 // commit writer; the reads on every request's path are served from the read
 // cache, so reads rarely wait for it.
-func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+//
+// A commit is durable against a crash of the process at once, and against
+// a power loss or an operating-system crash once the next checkpoint syncs
+// the log (synchronous=NORMAL); FullSync syncs every commit instead.
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	if err := ownerOnly(path); err != nil {
 		return nil, err
 	}
+	sync := "NORMAL"
+	if o.fullSync {
+		sync = "FULL"
+	}
 	dsn := "file:" + filepath.ToSlash(path) +
 		"?_pragma=locking_mode(EXCLUSIVE)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(500)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
+		"&_pragma=synchronous(" + sync + ")&_pragma=wal_autocheckpoint(500)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

@@ -28,7 +28,13 @@ type Option func(*options)
 
 type options struct {
 	noLocalCaches bool
+	fullSync      bool
 }
+
+// FullSync makes every SQLite commit sync the log to disk before it is
+// acknowledged (synchronous=FULL), so that a power loss loses no
+// acknowledged write. PostgreSQL does so by its own configuration.
+func FullSync() Option { return func(o *options) { o.fullSync = true } }
 
 // WithoutLocalCaches turns the process-local caches off: the read cache of
 // sessions, grants, credentials and keys, and the caches of the challenges
