@@ -1,0 +1,88 @@
+package evm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+)
+
+// Outflow is what a transaction moves out of the wallet, as the policy
+// rules see it (docs/protocol/policies.md §1.2): the recipient, the amount
+// in the asset's smallest unit, and the asset (Token: the ERC-20 contract,
+// "" for the network's native coin).
+type Outflow struct {
+	To     string
+	Amount *big.Int
+	Token  string
+}
+
+// erc20Transfer is the selector of transfer(address,uint256).
+var erc20Transfer = []byte{0xa9, 0x05, 0x9c, 0xbb}
+
+// DecodeOutflow reads the outflow of a Transaction signature request body
+// on an EVM network: a native transfer (no call data) or an ERC-20
+// transfer call. Anything else (contract creation, other calls) has no
+// recipient it can name and is an error.
+func DecodeOutflow(network string, body json.RawMessage) (Outflow, error) {
+	chainID, ok := networks[network]
+	if !ok {
+		return Outflow{}, errors.New("network " + network + " is not an EVM network Custos serves")
+	}
+	var in transactionBody
+	if err := json.Unmarshal(body, &in); err != nil {
+		return Outflow{}, errors.New("transaction body is not valid")
+	}
+	raw := bytes.TrimSpace(in.Transaction)
+	var (
+		inner types.TxData
+		err   error
+	)
+	switch {
+	case len(raw) > 0 && raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return Outflow{}, err
+		}
+		var b []byte
+		if b, err = decodeHex("transaction", s); err != nil {
+			return Outflow{}, err
+		}
+		inner, err = decodeUnsigned(b, chainID)
+	case len(raw) > 0 && raw[0] == '{':
+		inner, err = decodeTxJSON(raw, chainID)
+	default:
+		return Outflow{}, errors.New("transaction is missing")
+	}
+	if err != nil {
+		return Outflow{}, err
+	}
+	tx := types.NewTx(inner)
+	if tx.To() == nil {
+		return Outflow{}, errors.New("a contract creation has no recipient")
+	}
+	data := tx.Data()
+	switch {
+	case len(data) == 0:
+		return Outflow{To: tx.To().Hex(), Amount: tx.Value()}, nil
+	case len(data) == 4+64 && bytes.Equal(data[:4], erc20Transfer) && tx.Value().Sign() == 0:
+		if !isZero(data[4:16]) {
+			return Outflow{}, errors.New("ERC-20 transfer recipient is not an address")
+		}
+		return Outflow{To: common.BytesToAddress(data[16:36]).Hex(), Amount: new(big.Int).SetBytes(data[36:68]),
+			Token: tx.To().Hex()}, nil
+	}
+	return Outflow{}, errors.New("a contract call other than an ERC-20 transfer has no recipient Custos can name")
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
