@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/custody"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -36,7 +37,10 @@ type App struct {
 	Auth     *auth.Service
 	Perms    *permission.Service
 	Identity *identity.Service
-	Handler  http.Handler
+	Policies *policy.Service
+	// Events records the events capabilities emit (event.Nop when nil).
+	Events  event.Emitter
+	Handler http.Handler
 
 	server   *http.Server
 	listener net.Listener
@@ -108,10 +112,17 @@ func (a *App) wire(ctx context.Context) error {
 	a.Auth = auth.New(acfg, a.DB, tokens)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
-	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
+	prices, err := policy.ParsePrices(a.Config.Prices)
+	if err != nil {
+		return err
+	}
+	a.Policies = policy.NewService(a.DB, a.Events, prices, a.Logger)
+	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, a.Policies)
+	a.Policies.Register(policy.KindWalletsSign, ks.Approvals())
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies,
+		Ready: a.DB.Ping, Logger: a.Logger,
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 
@@ -261,6 +272,10 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go("prune", func(ctx context.Context) error {
 		a.prune(ctx)
+		return nil
+	})
+	g.Go("policy", func(ctx context.Context) error {
+		a.sweepPolicies(ctx)
 		return nil
 	})
 	return g.Wait()

@@ -102,3 +102,7 @@ CREATE TABLE wallet_activity (
 	created_at BIGINT NOT NULL,
 	PRIMARY KEY (org_id, wallet_id, created_at, target_id)
 );
+
+-- Approved signature requests wait in Executing until signed; the resume
+-- job finds those a crash left (docs/protocol/policies.md §2).
+CREATE INDEX signature_requests_executing ON signature_requests (status) WHERE status = 'Executing';
