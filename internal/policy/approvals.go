@@ -10,6 +10,7 @@ import (
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/validate"
 )
 
 // maxReason bounds a decision's reason.
@@ -79,11 +80,16 @@ func (s *Service) view(ctx context.Context, a *Approval) ApprovalView {
 // other. An approved activity is then carried out (Runner.Execute); if
 // that is cut short, Resume finishes it.
 func (s *Service) Decide(ctx context.Context, p *principal.Principal, act store.Consumer, approvalID string, in *DecisionInput) (ApprovalView, error) {
+	if err := validate.Word("value", in.Value); err != nil {
+		return ApprovalView{}, err
+	}
 	if in.Value != Approved && in.Value != Denied {
 		return ApprovalView{}, apierr.BadRequest("value must be Approved or Denied")
 	}
-	if in.Reason != nil && len(*in.Reason) > maxReason {
-		return ApprovalView{}, apierr.BadRequest("reason is longer than %d bytes", maxReason)
+	if in.Reason != nil {
+		if err := validate.Text("reason", *in.Reason, maxReason); err != nil {
+			return ApprovalView{}, err
+		}
 	}
 	if !id.Valid("ap", approvalID) {
 		return ApprovalView{}, apierr.NotFound("approval %s not found", clip(approvalID))

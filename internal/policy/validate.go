@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/validate"
 )
 
 // Bounds of what a policy may hold (every caller-controlled size is
@@ -63,9 +64,16 @@ var needsIntegration = map[string]string{
 // policy it describes (without id, org, status or dates), or a 400 that
 // says what is wrong.
 func (b *Body) Parse() (*Policy, error) {
-	name := strings.TrimSpace(b.Name)
-	if name == "" || len(b.Name) > maxName {
-		return nil, apierr.BadRequest("name is required and at most %d bytes", maxName)
+	if err := validate.Name("name", b.Name); err != nil {
+		return nil, err
+	}
+	if err := validate.Word("activityKind", b.ActivityKind); err != nil {
+		return nil, err
+	}
+	for field, raw := range map[string]json.RawMessage{"rule": b.Rule, "action": b.Action, "filters": b.Filters} {
+		if err := checkStrings(field, raw); err != nil {
+			return nil, err
+		}
 	}
 	if what, ok := needsIntegration[b.ActivityKind]; ok {
 		return nil, apierr.BadRequest("activityKind %s needs %s, which Custos does not have", b.ActivityKind, what)
@@ -282,4 +290,45 @@ func clip(s string) string {
 		return s[:64] + "…"
 	}
 	return s
+}
+
+// checkStrings checks every string of a rule, action or filters value
+// (docs/security.md, input limits): group names as names, everything else
+// (kinds, ids, tags, addresses) as printable words. The error names the
+// field by its dotted path.
+func checkStrings(field string, raw json.RawMessage) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return apierr.BadRequest("%s is not valid JSON", field)
+	}
+	return walkStrings(field, v)
+}
+
+func walkStrings(field string, v any) error {
+	switch x := v.(type) {
+	case string:
+		if field == "action.approvalGroups.name" || field == "filters.walletTags.hasAny" || field == "filters.walletTags.hasAll" {
+			return validate.Text(field, x, validate.MaxName)
+		}
+		return validate.Printable(field, x, maxName)
+	case []any:
+		for _, e := range x {
+			if err := walkStrings(field, e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if err := validate.Word(field+" key", k); err != nil {
+				return err
+			}
+			if err := walkStrings(field+"."+k, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
