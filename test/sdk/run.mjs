@@ -83,7 +83,8 @@ async function startServer(bin, name, tls, dbURL) {
   const dataDir = path.join(tmp, `data-${name}`);
   const logPath = path.join(tmp, `server-${name}.log`);
   const port = await freePort();
-  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`];
+  // --price: the static price table the policy amount rules read (policies.test.mjs).
+  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--price', 'ETH=3000'];
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
   const log = createWriteStream(logPath);
