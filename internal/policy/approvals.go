@@ -123,6 +123,9 @@ func (s *Service) Decide(ctx context.Context, p *principal.Principal, act store.
 		return ApprovalView{}, err
 	}
 	if a.Status == ApprovalApproved {
+		if s.afterApproved != nil {
+			s.afterApproved()
+		}
 		s.execute(ctx, a)
 	}
 	return s.view(ctx, a), nil

@@ -46,7 +46,16 @@ type Service struct {
 
 	mu      sync.RWMutex
 	runners map[string]Runner
+
+	// afterApproved, when set, runs after a decision that approved an
+	// approval committed and before its activity is carried out (crash
+	// tests kill the process there).
+	afterApproved func()
 }
+
+// SetAfterApproved sets a function run between the commit of an approving
+// decision and the execution of its activity; for crash tests only.
+func (s *Service) SetAfterApproved(f func()) { s.afterApproved = f }
 
 var _ Evaluator = (*Service)(nil)
 
