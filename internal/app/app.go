@@ -119,6 +119,9 @@ func (a *App) wire(ctx context.Context) error {
 	a.Policies = policy.NewService(a.DB, a.Events, prices, a.Logger)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, a.Policies)
 	a.Policies.Register(policy.KindWalletsSign, ks.Approvals())
+	a.Policies.RegisterChanges(policy.KindPermissionsModify, a.Perms.ApplyChange)
+	a.Policies.RegisterChanges(policy.KindPermissionsAssign, a.Perms.ApplyChange)
+	a.Perms.SetGovernor(a.Policies)
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies,

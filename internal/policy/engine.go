@@ -72,7 +72,7 @@ func NewService(st Store, events event.Emitter, prices Prices, logger *slog.Logg
 		logger = slog.Default()
 	}
 	s := &Service{store: st, events: events, prices: prices, logger: logger, now: nowMS, runners: map[string]Runner{}}
-	s.runners[KindPoliciesModify] = policyChanges{s}
+	s.RegisterChanges(KindPoliciesModify, s.applyPolicyChange)
 	return s
 }
 

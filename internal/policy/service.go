@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/custos-dev/custos/internal/apierr"
@@ -140,113 +141,34 @@ func (s *Service) modify(ctx context.Context, pr *principal.Principal, act store
 	}
 	next := change(cur)
 	next.Updated = s.now()
-	crID := id.New("cr")
-	d, err := s.Evaluate(ctx, Activity{Kind: KindPoliciesModify, Principal: pr, PolicyID: cur.ID, RequestID: crID})
-	if err != nil {
-		return Change[View]{}, err
-	}
-	switch d.Outcome {
-	case Deny:
-		return Change[View]{}, apierr.Forbidden("the change of policy %s is %s", cur.ID, d.Reason)
-	case Pending:
-		body, err := json.Marshal(next.View())
-		if err != nil {
-			return Change[View]{}, err
-		}
-		cr := &ChangeRequest{ID: crID, OrgID: pr.OrgID, Kind: "Policy", OperationKind: "Update", EntityID: cur.ID,
-			Status: ChangePending, Requester: Requester{UserID: pr.UserID, TokenID: pr.TokenID, AppID: pr.AppID},
-			Body: body, ApprovalID: d.ApprovalID, Created: next.Updated}
-		err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
-			if prev, err := s.store.PendingChangeRequest(ctx, pr.OrgID, cur.ID); err != nil {
-				return err
-			} else if prev != nil {
-				return apierr.Conflict("policy %s already has a pending change request %s", cur.ID, prev.ID)
-			}
-			if err := s.store.CreateChangeRequest(ctx, cr); err != nil {
-				return err
-			}
-			return d.Commit(ctx, changeActivity(KindPoliciesModify, cr))
-		})
-		if err != nil {
-			return Change[View]{}, err
-		}
-		return Change[View]{Pending: cr.View()}, nil
-	}
-	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
-		if d.Commit != nil {
-			if err := d.Commit(ctx, changeActivity(KindPoliciesModify, &ChangeRequest{ID: crID, Kind: "Policy",
-				OperationKind: "Update", EntityID: cur.ID, Status: ChangeApplied, Created: next.Updated})); err != nil {
-				return err
-			}
-		}
+	err = s.Govern(ctx, pr, act, Governed{ActivityKind: KindPoliciesModify, Kind: "Policy", OperationKind: "Update",
+		EntityID: cur.ID, PolicyID: cur.ID, Body: next.View()}, func(ctx context.Context) error {
 		return s.store.UpdatePolicy(ctx, next)
 	})
+	var pending *PendingError
+	if errors.As(err, &pending) {
+		return Change[View]{Pending: pending.Request}, nil
+	}
 	if err != nil {
 		return Change[View]{}, err
 	}
 	return Change[View]{Done: next.View()}, nil
 }
 
-// changeActivity is the activity of an approval on a change request.
-func changeActivity(kind string, cr *ChangeRequest) map[string]any {
-	return map[string]any{"kind": kind, "changeRequest": cr.View()}
-}
-
-// policyChanges carries out approved Policies:Modify change requests: the
-// change is applied in the unit of work of the approving decision.
-type policyChanges struct{ s *Service }
-
-func (c policyChanges) Approved(ctx context.Context, org, crID string) error {
-	return c.s.resolveChange(ctx, org, crID, func(cr *ChangeRequest) error {
-		var v View
-		if err := json.Unmarshal(cr.Body, &v); err != nil {
-			return fmt.Errorf("change request %s body: %w", cr.ID, err)
-		}
-		cur, err := c.s.store.Policy(ctx, org, cr.EntityID)
-		if err != nil {
-			return err
-		}
-		next := &Policy{ID: cur.ID, OrgID: org, Name: v.Name, ActivityKind: v.ActivityKind, Status: v.Status,
-			Rule: v.Rule, Action: v.Action, Filters: v.Filters, Created: cur.Created, Updated: c.s.now()}
-		if err := next.Rule.prepare(); err != nil {
-			return err
-		}
-		cr.Status = ChangeApplied
-		return c.s.store.UpdatePolicy(ctx, next)
-	})
-}
-
-func (c policyChanges) Rejected(ctx context.Context, org, crID, _ string) error {
-	return c.s.resolveChange(ctx, org, crID, func(cr *ChangeRequest) error {
-		cr.Status = ChangeRejected
-		return nil
-	})
-}
-
-func (policyChanges) Execute(context.Context, string, string) error { return nil }
-func (policyChanges) Resume(context.Context) error                  { return nil }
-
-func (c policyChanges) Activity(ctx context.Context, org, crID string) (json.RawMessage, error) {
-	cr, err := c.s.store.ChangeRequest(ctx, org, crID)
-	if err != nil {
-		return nil, err
+// applyPolicyChange applies an approved Policies:Modify change request.
+func (s *Service) applyPolicyChange(ctx context.Context, cr *ChangeRequest) error {
+	var v View
+	if err := json.Unmarshal(cr.Body, &v); err != nil {
+		return fmt.Errorf("change request %s body: %w", cr.ID, err)
 	}
-	return json.Marshal(changeActivity(KindPoliciesModify, cr))
-}
-
-// resolveChange runs apply on the Pending change request crID and stores
-// its new status.
-func (s *Service) resolveChange(ctx context.Context, org, crID string, apply func(*ChangeRequest) error) error {
-	cr, err := s.store.ChangeRequest(ctx, org, crID)
+	cur, err := s.store.Policy(ctx, cr.OrgID, cr.EntityID)
 	if err != nil {
 		return err
 	}
-	if cr.Status != ChangePending {
-		return nil
-	}
-	if err := apply(cr); err != nil {
+	next := &Policy{ID: cur.ID, OrgID: cur.OrgID, Name: v.Name, ActivityKind: v.ActivityKind, Status: v.Status,
+		Rule: v.Rule, Action: v.Action, Filters: v.Filters, Created: cur.Created, Updated: s.now()}
+	if err := next.Rule.prepare(); err != nil {
 		return err
 	}
-	cr.Resolved = s.now()
-	return s.store.UpdateChangeRequest(ctx, cr)
+	return s.store.UpdatePolicy(ctx, next)
 }
