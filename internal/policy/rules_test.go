@@ -44,7 +44,7 @@ type engine struct {
 	now time.Time
 }
 
-func newEngine(t *testing.T, prices ...string) *engine {
+func newEngine(t testing.TB, prices ...string) *engine {
 	t.Helper()
 	db, err := sqlstore.OpenSQLite(bg, filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
