@@ -166,11 +166,6 @@ func (s *Service) Update(ctx context.Context, p *principal.Principal, act store.
 	})
 }
 
-// update stores perm with the consumption of act.
-func (s *Service) update(ctx context.Context, act store.Consumer, perm *Permission) error {
-	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdatePermission(ctx, perm) })
-}
-
 // Archive archives or restores a permission; archived permissions grant
 // nothing. act, when not nil, is consumed with the change.
 func (s *Service) Archive(ctx context.Context, p *principal.Principal, act store.Consumer, permID string, archived bool) (*Permission, error) {
