@@ -141,6 +141,20 @@ func TestPolicyApprovalQuorumOne(t *testing.T) {
 		t.Fatalf("denied request %+v", got)
 	}
 
+	// externalId: the duplicate answers the original request, with no new
+	// evaluation and no new approval.
+	ext := map[string]any{"kind": "Message", "message": "0x0102", "externalId": "policy-ext-1"}
+	var e1, e2 policySigJSON
+	expect(t, sa.Do(bg, "POST", "/wallets/"+w.ID+"/signatures", ext, &e1), 0)
+	expect(t, sa.Do(bg, "POST", "/wallets/"+w.ID+"/signatures", ext, &e2), 0)
+	if e1.Status != "Pending" || e2.ID != e1.ID || e2.ApprovalID != e1.ApprovalID {
+		t.Fatalf("externalId replay: %+v then %+v", e1, e2)
+	}
+	expect(t, approver.Do(bg, "GET", "/v2/policy-approvals?status=Pending", nil, &l), 0)
+	if len(l.Items) != 1 || l.Items[0].ID != e1.ApprovalID {
+		t.Fatalf("pending approvals after a replay: %+v", l.Items)
+	}
+
 	// Another organisation sees none of it.
 	other := env.OtherOrg(t)
 	expect(t, other.Do(bg, "GET", "/v2/policy-approvals/"+r.ApprovalID, nil, nil), 404)

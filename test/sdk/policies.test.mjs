@@ -95,6 +95,34 @@ test('RequestApproval: approved request is signed (ethers verifies), denied one 
   await rejects(approver.api.policies.createApprovalDecision({ approvalId: req2.approvalId, body: { value: 'Approved' } }), 400);
 });
 
+test('quorum 2 of 3 across two groups; a user in both groups counts for both', async () => {
+  const [u1, u2, u3] = await Promise.all([1, 2, 3].map(() => createUserWithKey(api, generateKey('ed25519'), APPROVER_OPS)));
+  const w = await wallet();
+  await api.policies.createPolicy({
+    body: {
+      name: uniqueName('quorum'), activityKind: 'Wallets:Sign', rule: { kind: 'AlwaysTrigger' },
+      action: {
+        kind: 'RequestApproval',
+        approvalGroups: [
+          { name: 'treasury', quorum: 2, approvers: { userId: { in: [u1.user.userId, u2.user.userId, u3.user.userId] } } },
+          { name: 'risk', quorum: 1, approvers: { userId: { in: [u2.user.userId, u3.user.userId] } } },
+        ],
+      },
+      filters: { walletId: { in: [w.id] } },
+    },
+  });
+  const req = await signTx(w, unsignedTx());
+  const decide = (u) => u.api.policies.createApprovalDecision({ approvalId: req.approvalId, body: { value: 'Approved' } });
+  assert.equal((await decide(u1)).status, 'Pending', 'treasury has 1 of 2, risk 0 of 1');
+  await rejects(decide(u1), 400);
+  assert.equal((await decide(u2)).status, 'Approved', 'u2 completes both groups');
+  const done = await api.wallets.getSignature({ walletId: w.id, signatureId: req.id });
+  assert.equal(done.status, 'Signed');
+  assert.equal(ethers.Transaction.from(done.signedData).from, w.address);
+  const byApprover = await u3.api.policies.listApprovals({ query: { approverId: u3.user.userId, status: 'Approved' } });
+  assert.ok(byApprover.items.some((a) => a.id === req.approvalId), 'approverId lists the approvals a user may decide');
+});
+
 test('Block, recipient whitelist (any checksum casing) and amount limit with a configured price', async () => {
   const approver = await approverClient();
   const blocked = await wallet();
