@@ -121,7 +121,7 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Acti
 	sigID := id.New("sig")
 	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: k.ID,
 		WalletID: t.WalletID, WalletTags: t.WalletTags, Network: network, RequestKind: env.Kind, Body: compact,
-		RequestID: sigID})
+		Key: k.Chain(), RequestID: sigID})
 	if err != nil {
 		return SignatureView{}, fmt.Errorf("evaluate policies: %w", err)
 	}

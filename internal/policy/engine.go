@@ -208,15 +208,20 @@ func (s *Service) check(ctx context.Context, p *Policy, f *facts, now time.Time)
 	case RuleAlwaysTrigger:
 		return true, "the rule always triggers", nil, nil
 	case RuleRecipientWhitelist:
-		to, err := f.recipient()
+		to, err := f.recipients()
 		if err != nil {
 			return true, "recipient unknown: " + err.Error(), nil, nil
 		}
-		rctx := ctxJSON(map[string]any{"recipient": to})
-		if p.Rule.addresses[canonicalAddress(to)] {
-			return false, "recipient " + to + " is whitelisted", rctx, nil
+		rctx := ctxJSON(map[string]any{"recipients": to})
+		for _, r := range to {
+			if !p.Rule.addresses[canonicalAddress(r)] {
+				return true, "recipient " + r + " is not whitelisted", rctx, nil
+			}
 		}
-		return true, "recipient " + to + " is not whitelisted", rctx, nil
+		if len(to) == 0 {
+			return false, "the request pays no one but the wallet", rctx, nil
+		}
+		return false, "every recipient is whitelisted", rctx, nil
 	case RuleAmountLimit:
 		usd, err := f.usd()
 		if err != nil {
@@ -264,12 +269,18 @@ func ctxJSON(v any) json.RawMessage {
 	return b
 }
 
-// canonicalAddress is the form addresses are compared in: EVM addresses
-// case-insensitively (any checksum casing), others as written.
+// canonicalAddress is the form addresses are compared in: EVM and bech32
+// addresses case-insensitively (any checksum casing), others as written.
 func canonicalAddress(a string) string {
 	a = strings.TrimSpace(a)
 	if len(a) == 42 && (strings.HasPrefix(a, "0x") || strings.HasPrefix(a, "0X")) {
 		return "0x" + strings.ToLower(a[2:])
+	}
+	// Bech32 addresses (segwit) are case-insensitive; base58 ones
+	// (Solana, legacy Bitcoin) are not.
+	if l := strings.ToLower(a); strings.HasPrefix(l, "bc1") || strings.HasPrefix(l, "tb1") ||
+		strings.HasPrefix(l, "bcrt1") || strings.HasPrefix(l, "ltc1") || strings.HasPrefix(l, "tltc1") {
+		return l
 	}
 	return a
 }

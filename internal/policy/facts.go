@@ -7,7 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/solana"
 )
 
 // Prices gives the USD value of one whole unit of an asset: a native coin
@@ -32,9 +35,10 @@ func (p StaticPrices) USD(asset string) (float64, int, bool) {
 	return v.USD, v.Decimals, ok
 }
 
-// ParsePrices reads --price entries: SYMBOL=USD for native coins (18
-// decimals, e.g. ETH=3000, or a network name), 0xCONTRACT=USD:DECIMALS for
-// ERC-20 tokens (e.g. 0xa0b8…eb48=1:6).
+// ParsePrices reads --price entries: SYMBOL=USD for native coins (e.g.
+// ETH=3000, BTC=60000, SOL=150, or a network name), TOKEN=USD:DECIMALS for
+// tokens by ERC-20 contract or SPL mint (e.g. 0xa0b8…eb48=1:6); a token
+// transfer that states its decimals (SPL TransferChecked) uses those.
 func ParsePrices(entries []string) (StaticPrices, error) {
 	out := StaticPrices{}
 	for _, e := range entries {
@@ -42,7 +46,7 @@ func ParsePrices(entries []string) (StaticPrices, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("price %q: want SYMBOL=USD or 0xCONTRACT=USD:DECIMALS", e)
 		}
-		dec := 18
+		dec := -1
 		if usd, d, ok := strings.Cut(v, ":"); ok {
 			n, err := strconv.Atoi(d)
 			if err != nil || n < 0 || n > 36 {
@@ -59,11 +63,12 @@ func ParsePrices(entries []string) (StaticPrices, error) {
 	return out, nil
 }
 
-// nativeSymbols names the native coin of EVM networks by network name
-// prefix (the price table may also be keyed by the network name).
+// nativeSymbols names the native coin of networks by network name prefix
+// (the price table may also be keyed by the network name itself).
 var nativeSymbols = []struct{ prefix, symbol string }{
 	{"Ethereum", "ETH"}, {"Arbitrum", "ETH"}, {"Base", "ETH"}, {"Optimism", "ETH"},
 	{"Polygon", "POL"}, {"Bsc", "BNB"}, {"AvalancheC", "AVAX"},
+	{"Bitcoin", "BTC"}, {"Litecoin", "LTC"}, {"Solana", "SOL"},
 }
 
 // facts is what the rules learn about an activity, decoded once and only
@@ -72,39 +77,67 @@ type facts struct {
 	a       *Activity
 	prices  Prices
 	decoded bool
-	out     evm.Outflow
+	out     []chain.Outflow
 	err     error
 }
 
-func (f *facts) outflow() (evm.Outflow, error) {
+// outflows decodes the payments of the request: EVM transactions (native
+// and ERC-20 transfers), Bitcoin-family PSBTs (outputs not paying the
+// wallet) and Solana transactions (System and SPL transfers).
+func (f *facts) outflows() ([]chain.Outflow, error) {
 	if !f.decoded {
 		f.decoded = true
+		a := f.a
 		switch {
-		case f.a.RequestKind != "Transaction":
-			f.err = fmt.Errorf("a %s signature request has no recipient or amount", f.a.RequestKind)
-		case f.a.Network == "":
+		case a.Network == "":
 			f.err = errors.New("a request without network has no recipient or amount")
+		case a.RequestKind == "Psbt":
+			f.out, f.err = btc.DecodeOutflows(a.Network, a.Key, a.Body)
+		case a.RequestKind != "Transaction":
+			f.err = fmt.Errorf("a %s signature request has no recipient or amount", a.RequestKind)
+		case a.Network == solana.NetworkSolana || a.Network == solana.NetworkSolanaDevnet:
+			f.out, f.err = solana.DecodeOutflows(a.Key, a.Body)
 		default:
-			f.out, f.err = evm.DecodeOutflow(f.a.Network, f.a.Body)
+			f.out, f.err = evm.DecodeOutflows(a.Network, a.Body)
 		}
 	}
 	return f.out, f.err
 }
 
-func (f *facts) recipient() (string, error) {
-	o, err := f.outflow()
-	return o.To, err
+// recipients lists who the request pays (none when it pays only the
+// wallet itself).
+func (f *facts) recipients() ([]string, error) {
+	out, err := f.outflows()
+	if err != nil {
+		return nil, err
+	}
+	to := make([]string, 0, len(out))
+	for _, o := range out {
+		to = append(to, o.To)
+	}
+	return to, nil
 }
 
+// usd is the value of every payment of the request in USD.
 func (f *facts) usd() (float64, error) {
-	o, err := f.outflow()
+	out, err := f.outflows()
 	if err != nil {
 		return 0, err
 	}
-	var keys []string
-	if o.Token != "" {
-		keys = []string{canonicalAddress(o.Token)}
-	} else {
+	total := 0.0
+	for _, o := range out {
+		v, err := f.value(o)
+		if err != nil {
+			return 0, err
+		}
+		total += v
+	}
+	return total, nil
+}
+
+func (f *facts) value(o chain.Outflow) (float64, error) {
+	keys := []string{canonicalAddress(o.Asset)}
+	if o.Asset == "" {
 		keys = []string{f.a.Network}
 		for _, n := range nativeSymbols {
 			if strings.HasPrefix(f.a.Network, n.prefix) {
@@ -113,15 +146,23 @@ func (f *facts) usd() (float64, error) {
 		}
 	}
 	for _, k := range keys {
-		if usd, dec, ok := f.prices.USD(k); ok {
-			v := new(big.Float).SetInt(o.Amount)
-			v.Quo(v, new(big.Float).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(dec)), nil)))
-			v.Mul(v, big.NewFloat(usd))
-			r, _ := v.Float64()
-			return r, nil
+		usd, dec, ok := f.prices.USD(k)
+		if !ok {
+			continue
 		}
+		if o.Decimals >= 0 {
+			dec = o.Decimals
+		}
+		if dec < 0 {
+			return 0, fmt.Errorf("the decimals of %s are unknown: configure --price %s=USD:DECIMALS", k, k)
+		}
+		v := new(big.Float).SetInt(o.Amount)
+		v.Quo(v, new(big.Float).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(dec)), nil)))
+		v.Mul(v, big.NewFloat(usd))
+		r, _ := v.Float64()
+		return r, nil
 	}
-	return 0, fmt.Errorf("no price configured for %s", keys[0])
+	return 0, fmt.Errorf("no price configured for %s", keys[len(keys)-1])
 }
 
 // usdOrUnknown is the value velocity rules record: -1 when unknown.

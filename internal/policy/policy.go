@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -33,6 +34,9 @@ type Activity struct {
 	RequestKind string
 	// Body is the request body as received.
 	Body json.RawMessage
+	// Key is the signing key (what a PSBT's change and a Solana
+	// transfer's source are recognised by).
+	Key chain.Key
 	// RequestID is the id the request will be stored under (what an
 	// approval holds and evaluations are recorded against).
 	RequestID string

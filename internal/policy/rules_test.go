@@ -91,7 +91,9 @@ func (e *engine) sign(t *testing.T, kind string, body string) policy.Decision {
 	return d
 }
 
-func txBody(raw []byte) string { return `{"kind":"Transaction","transaction":"0x` + hex.EncodeToString(raw) + `"}` }
+func txBody(raw []byte) string {
+	return `{"kind":"Transaction","transaction":"0x` + hex.EncodeToString(raw) + `"}`
+}
 
 // eip1559 is an unsigned EIP-1559 transaction as ethers serializes it.
 func eip1559(to common.Address, value *big.Int, data []byte) string {

@@ -8,26 +8,28 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-)
 
-// Outflow is what a transaction moves out of the wallet, as the policy
-// rules see it (docs/protocol/policies.md §1.2): the recipient, the amount
-// in the asset's smallest unit, and the asset (Token: the ERC-20 contract,
-// "" for the network's native coin).
-type Outflow struct {
-	To     string
-	Amount *big.Int
-	Token  string
-}
+	"github.com/custos-dev/custos/internal/chain"
+)
 
 // erc20Transfer is the selector of transfer(address,uint256).
 var erc20Transfer = []byte{0xa9, 0x05, 0x9c, 0xbb}
 
-// DecodeOutflow reads the outflow of a Transaction signature request body
-// on an EVM network: a native transfer (no call data) or an ERC-20
-// transfer call. Anything else (contract creation, other calls) has no
-// recipient it can name and is an error.
-func DecodeOutflow(network string, body json.RawMessage) (Outflow, error) {
+// DecodeOutflows reads the outflow of a Transaction signature request body
+// on an EVM network: a native transfer (no call data; 18 decimals) or an
+// ERC-20 transfer call (the asset is the contract, decimals unknown).
+// Anything else (contract creation, other calls) has no recipient it can
+// name and is an error.
+func DecodeOutflows(network string, body json.RawMessage) ([]chain.Outflow, error) {
+	o, err := decodeOutflow(network, body)
+	if err != nil {
+		return nil, err
+	}
+	return []chain.Outflow{o}, nil
+}
+
+func decodeOutflow(network string, body json.RawMessage) (chain.Outflow, error) {
+	type Outflow = chain.Outflow
 	chainID, ok := networks[network]
 	if !ok {
 		return Outflow{}, errors.New("network " + network + " is not an EVM network Custos serves")
@@ -67,13 +69,13 @@ func DecodeOutflow(network string, body json.RawMessage) (Outflow, error) {
 	data := tx.Data()
 	switch {
 	case len(data) == 0:
-		return Outflow{To: tx.To().Hex(), Amount: tx.Value()}, nil
+		return Outflow{To: tx.To().Hex(), Amount: tx.Value(), Decimals: 18}, nil
 	case len(data) == 4+64 && bytes.Equal(data[:4], erc20Transfer) && tx.Value().Sign() == 0:
 		if !isZero(data[4:16]) {
 			return Outflow{}, errors.New("ERC-20 transfer recipient is not an address")
 		}
 		return Outflow{To: common.BytesToAddress(data[16:36]).Hex(), Amount: new(big.Int).SetBytes(data[36:68]),
-			Token: tx.To().Hex()}, nil
+			Asset: tx.To().Hex(), Decimals: -1}, nil
 	}
 	return Outflow{}, errors.New("a contract call other than an ERC-20 transfer has no recipient Custos can name")
 }
