@@ -86,9 +86,20 @@ func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]permission.AssignmentView, 0, len(as))
+	type item struct {
+		permission.AssignmentView
+		PendingChangeRequest *policy.ChangeRequestView `json:"pendingChangeRequest,omitempty"`
+	}
+	out := make([]item, 0, len(as))
 	for _, a := range as {
-		out = append(out, permission.ViewAssignment(a))
+		it := item{AssignmentView: permission.ViewAssignment(a)}
+		if s.Policies != nil {
+			// A revocation held for approval.
+			if it.PendingChangeRequest, err = s.Policies.PendingChange(r.Context(), a.OrgID, a.ID); err != nil {
+				return err
+			}
+		}
+		out = append(out, it)
 	}
 	return writeJSON(w, http.StatusOK, listOf(out, next))
 }

@@ -94,6 +94,27 @@ func TestPermissionChangeRequests(t *testing.T) {
 		t.Fatalf("approved assignment: %+v", l.Items)
 	}
 
+	// A revocation waits too, and shows on the assignment.
+	expect(t, sa.Do(bg, "DELETE", "/permissions/"+spare.ID+"/assignments/"+l.Items[0].ID, map[string]any{}, &cr), 0)
+	if cr.Kind != "Assignment" || cr.OperationKind != "Delete" || cr.EntityID != l.Items[0].ID {
+		t.Fatalf("revocation change request %+v", cr)
+	}
+	var pl listJSON[struct {
+		ID                   string      `json:"id"`
+		PendingChangeRequest *changeJSON `json:"pendingChangeRequest"`
+	}]
+	expect(t, sa.Do(bg, "GET", "/permissions/"+spare.ID+"/assignments", nil, &pl), 0)
+	if len(pl.Items) != 1 || pl.Items[0].PendingChangeRequest == nil || pl.Items[0].PendingChangeRequest.ID != cr.ID {
+		t.Fatalf("assignment with a pending revocation: %+v", pl.Items)
+	}
+	if a, err := decide(approver, cr.ApprovalID, "Approved"); err != nil || a.Status != "Approved" {
+		t.Fatalf("decision %+v %v", a, err)
+	}
+	expect(t, sa.Do(bg, "GET", "/permissions/"+spare.ID+"/assignments", nil, &l), 0)
+	if len(l.Items) != 0 {
+		t.Fatalf("revoked assignment still listed: %+v", l.Items)
+	}
+
 	// Block: the change is refused.
 	var blocked changeJSON
 	expect(t, sa.Do(bg, "POST", "/permissions", map[string]any{"name": "blocked", "operations": []string{"Wallets:Read"}}, &blocked), 0)
