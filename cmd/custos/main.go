@@ -94,6 +94,10 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address for Go pprof profiles, off when empty (CUSTOS_DEBUG_ADDR)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics on this address instead of the API listener (CUSTOS_METRICS_ADDR)")
+	fs.Func("price", "USD price for the policy amount rules, repeatable: SYMBOL=USD (native coin, e.g. ETH=3000) or 0xCONTRACT=USD:DECIMALS (ERC-20) (CUSTOS_PRICES, comma-separated)", func(v string) error {
+		cfg.Prices = append(cfg.Prices, v)
+		return nil
+	})
 	fs.Func("cors-origin", "browser origin allowed by CORS, repeatable; none by default (CUSTOS_CORS_ORIGINS, comma-separated)", func(v string) error {
 		cfg.CORSOrigins = append(cfg.CORSOrigins, v)
 		return nil

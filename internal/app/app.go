@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/custody"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -36,7 +37,10 @@ type App struct {
 	Auth     *auth.Service
 	Perms    *permission.Service
 	Identity *identity.Service
-	Handler  http.Handler
+	Policies *policy.Service
+	// Events records the events capabilities emit (event.Nop when nil).
+	Events  event.Emitter
+	Handler http.Handler
 
 	server   *http.Server
 	listener net.Listener
@@ -70,12 +74,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	replica, err := replicaID(cfg.DataDir)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
 	var db *sqlstore.DB
 	if cfg.DB != "" {
 		// Any number of replicas may share the database; each keeps
 		// its data directory (the lock above) and checks its caches
 		// against the database's generation (docs/replicas.md).
-		db, err = sqlstore.OpenPostgres(ctx, cfg.DB)
+		db, err = sqlstore.OpenPostgres(ctx, cfg.DB, sqlstore.ReplicaID(replica))
 	} else {
 		var opts []sqlstore.Option
 		if cfg.SQLiteFullSync {
@@ -94,7 +103,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Logger: logger, DB: db, Keyring: custody.NewKeyring(kek), AdminFile: filepath.Join(cfg.DataDir, "admin.json"), lock: lock,
-		replicaID: id.New("rp")}
+		replicaID: replica}
 	if err := a.wire(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -116,10 +125,20 @@ func (a *App) wire(ctx context.Context) error {
 	a.Auth = auth.New(acfg, a.DB, tokens)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
-	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
+	prices, err := policy.ParsePrices(a.Config.Prices)
+	if err != nil {
+		return err
+	}
+	a.Policies = policy.NewService(a.DB, a.Events, prices, a.Logger)
+	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, a.Policies)
+	a.Policies.Register(policy.KindWalletsSign, ks.Approvals())
+	a.Policies.RegisterChanges(policy.KindPermissionsModify, a.Perms.ApplyChange)
+	a.Policies.RegisterChanges(policy.KindPermissionsAssign, a.Perms.ApplyChange)
+	a.Perms.SetGovernor(a.Policies)
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies,
+		Ready: a.DB.Ping, Logger: a.Logger,
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 
@@ -281,6 +300,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go("cache-generation", a.DB.WatchCacheGeneration)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
+	g.Go("policy", periodic(a.DB, a.Logger, "policy-sweep", a.replicaID, a.policySweepEvery(), a.sweepPolicies))
 	return g.Wait()
 }
 

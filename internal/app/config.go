@@ -60,6 +60,12 @@ type Config struct {
 	// RateLimitIP is the budget per client address per minute on the
 	// endpoints that need no bearer token.
 	RateLimitIP int
+	// Prices is the static price table of the policy amount rules
+	// (--price SYMBOL=USD or 0xCONTRACT=USD:DECIMALS; policy.ParsePrices).
+	Prices []string
+	// PolicySweep is how often expired approvals are resolved and
+	// approved activities a crash left undone are resumed (default 5 s).
+	PolicySweep time.Duration
 }
 
 // Defaults returns the default configuration.
@@ -160,6 +166,9 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	if v := getenv("CUSTOS_ORIGINS"); v != "" {
 		c.Origins = strings.Split(v, ",")
+	}
+	if v := getenv("CUSTOS_PRICES"); v != "" {
+		c.Prices = strings.Split(v, ",")
 	}
 	if v := getenv("CUSTOS_CORS_ORIGINS"); v != "" {
 		c.CORSOrigins = strings.Split(v, ",")

@@ -79,28 +79,29 @@ type leaser interface {
 	Lease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
 }
 
-// periodic returns a worker that runs job every interval until ctx ends,
-// on the one replica holding the job's lease (docs/replicas.md): before
-// each run it takes or renews the lease for three intervals, so a job
-// whose replica dies moves to another within three intervals. A failed
-// run is logged and retried at the next tick.
+// periodic returns a worker that runs job at once and then every interval
+// until ctx ends, on the one replica holding the job's lease
+// (docs/replicas.md): before each run it takes or renews the lease for
+// three intervals, so a job whose replica dies moves to another within
+// three intervals (at once when it restarts: its id is kept in its data
+// directory). A failed run is logged and retried at the next tick.
 func periodic(db leaser, logger *slog.Logger, name, holder string, interval time.Duration,
 	job func(ctx context.Context, now time.Time) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		for {
+		for now := time.Now(); ; {
+			held, err := db.Lease(ctx, name, holder, 3*interval, now)
+			if err == nil && held {
+				err = job(ctx, now)
+			}
+			if err != nil && ctx.Err() == nil {
+				logger.Warn("background job failed", "job", name, "error", err.Error())
+			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case now := <-t.C:
-				held, err := db.Lease(ctx, name, holder, 3*interval, now)
-				if err == nil && held {
-					err = job(ctx, now)
-				}
-				if err != nil && ctx.Err() == nil {
-					logger.Warn("background job failed", "job", name, "error", err.Error())
-				}
+			case now = <-t.C:
 			}
 		}
 	}

@@ -211,6 +211,14 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 	hash := q("0x" + strings.Repeat("ab", 32))
 	export := `{"encryptionKey":"AAAAbbbb","supportedSchemes":[{"protocol":"CGGMP24","curve":"secp256k1"}]}`
 	cred := `{"credentialUuid":"cr-limits-00000"}`
+	policy := `{"name":"pol","activityKind":"Wallets:Sign","rule":{"kind":"TransactionRecipientWhitelist","configuration":{"addresses":["0x00000000000000000000000000000000000000aa"]}},` +
+		`"action":{"kind":"RequestApproval","approvalGroups":[{"name":"g","quorum":1,"approvers":{"userId":{"in":[` + q(saID) + `]}}}]},` +
+		`"filters":{"walletId":{"in":["wa-none"]},"walletTags":{"hasAny":["t9"]}}}`
+	var pol map[string]any
+	if err := json.Unmarshal([]byte(policy), &pol); err != nil {
+		t.Fatal(err)
+	}
+	plc := str(do(sa, "POST", "/v2/policies", pol), "id")
 
 	return map[string]limitCase{
 		"POST /auth/login/init": {path: "/auth/login/init", body: `{"username":` + q(env.Admin.User.Username) + `,"orgId":` + q(env.Admin.OrgID) + `}`, valid: true},
@@ -272,5 +280,10 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /wallets/{walletId}/delegate":          {path: "/wallets/" + wal + "/delegate", body: `{}`, note: noStrings + " (delegation is not supported: the body is not read)"},
 		"POST /wallets/{walletId}/export":            {path: "/wallets/" + wal + "/export", body: export},
 		"POST /wallets/{walletId}/signatures":        {path: "/wallets/" + wal + "/signatures", body: `{"kind":"Hash","hash":` + hash + `,"network":"EthereumSepolia","externalId":"s-2"}`, valid: true},
+
+		"POST /v2/policies":                                {path: "/v2/policies", body: policy, valid: true},
+		"PUT /v2/policies/{policyId}":                      {path: "/v2/policies/" + plc, body: policy, valid: true},
+		"DELETE /v2/policies/{policyId}":                   {path: "/v2/policies/" + plc, body: `{}`, note: noStrings},
+		"POST /v2/policy-approvals/{approvalId}/decisions": {path: "/v2/policy-approvals/ap-00000-00000-0000000000000000/decisions", body: `{"value":"Approved","reason":"fine"}`},
 	}
 }

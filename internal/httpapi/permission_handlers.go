@@ -5,6 +5,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/permission"
+	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -42,7 +43,15 @@ func (s *Server) createPermission(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) getPermission(w http.ResponseWriter, r *http.Request) error {
 	v, err := viewPerm(s.Perms.Get(r.Context(), principal.From(r.Context()), r.PathValue("id")))
-	return reply(w, v, err)
+	if err != nil || s.Policies == nil {
+		return reply(w, v, err)
+	}
+	// A change held for approval shows as pendingChangeRequest.
+	cr, err := s.Policies.PendingChange(r.Context(), v.OrgID, v.ID)
+	return reply(w, struct {
+		permission.View
+		PendingChangeRequest *policy.ChangeRequestView `json:"pendingChangeRequest,omitempty"`
+	}{v, cr}, err)
 }
 
 func (s *Server) updatePermission(w http.ResponseWriter, r *http.Request) error {
@@ -77,9 +86,20 @@ func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]permission.AssignmentView, 0, len(as))
+	type item struct {
+		permission.AssignmentView
+		PendingChangeRequest *policy.ChangeRequestView `json:"pendingChangeRequest,omitempty"`
+	}
+	out := make([]item, 0, len(as))
 	for _, a := range as {
-		out = append(out, permission.ViewAssignment(a))
+		it := item{AssignmentView: permission.ViewAssignment(a)}
+		if s.Policies != nil {
+			// A revocation held for approval.
+			if it.PendingChangeRequest, err = s.Policies.PendingChange(r.Context(), a.OrgID, a.ID); err != nil {
+				return err
+			}
+		}
+		out = append(out, it)
 	}
 	return writeJSON(w, http.StatusOK, listOf(out, next))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/store"
 )
 
@@ -33,6 +34,13 @@ var errDBUnavailable = &apierr.Error{Status: http.StatusServiceUnavailable,
 
 // writeError is the one place where an error becomes an HTTP response.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// A governed change held for approval is answered 202 with its change
+	// request (docs/protocol/policies.md §3).
+	var pending *policy.PendingError
+	if errors.As(err, &pending) {
+		_ = writeJSON(w, http.StatusAccepted, pending.Request)
+		return
+	}
 	e := apierr.From(err)
 	// A failure to reach the database is a 503 wherever it surfaced: a
 	// 500, or a 401/404 whose check could not read what it checks.

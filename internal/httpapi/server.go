@@ -13,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
+	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/wallet"
 )
 
@@ -23,6 +24,7 @@ type Deps struct {
 	Identity *identity.Service
 	Keys     *keys.Service
 	Wallets  *wallet.Service
+	Policies *policy.Service
 	Ready    func(context.Context) error
 	Logger   *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.

@@ -139,6 +139,13 @@ type Store interface {
 	// externalId ext, or a NotFound error.
 	SignatureRequestByExternalID(ctx context.Context, org, ext string) (*SignatureRequest, error)
 	SignatureRequests(ctx context.Context, org string, f SignatureFilter, p identity.Page) ([]*SignatureRequest, string, error)
+	// FinishSignatureRequest writes status, reason, result and dates of r
+	// if its stored status is still from, and reports whether it was
+	// (approved requests, approved.go).
+	FinishSignatureRequest(ctx context.Context, r *SignatureRequest, from string) (bool, error)
+	// ExecutingSignatureRequests lists up to limit approved requests of
+	// any org waiting to be signed.
+	ExecutingSignatureRequests(ctx context.Context, limit int) ([]*SignatureRequest, error)
 
 	// CreateImportSigner and ImportSigners keep the key-import encryption
 	// keys of an org (import.go).

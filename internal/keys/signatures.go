@@ -118,13 +118,15 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Acti
 		return SignatureView{}, inputError(err)
 	}
 
+	sigID := id.New("sig")
 	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: k.ID,
-		WalletID: t.WalletID, WalletTags: t.WalletTags, Network: network, RequestKind: env.Kind, Body: compact})
+		WalletID: t.WalletID, WalletTags: t.WalletTags, Network: network, RequestKind: env.Kind, Body: compact,
+		Key: k.Chain(), RequestID: sigID})
 	if err != nil {
 		return SignatureView{}, fmt.Errorf("evaluate policies: %w", err)
 	}
 	now := s.now()
-	r := &SignatureRequest{ID: id.New("sig"), OrgID: p.OrgID, KeyID: k.ID, WalletID: t.WalletID, Network: network,
+	r := &SignatureRequest{ID: sigID, OrgID: p.OrgID, KeyID: k.ID, WalletID: t.WalletID, Network: network,
 		Requester: Requester{UserID: p.UserID, TokenID: p.TokenID, AppID: p.AppID}, Body: compact,
 		ExternalID: ext, Requested: now, PolicyResolved: now, Status: SigExecuting}
 	switch d.Outcome {
@@ -149,7 +151,15 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Acti
 				return err
 			}
 		}
-		return s.store.CreateSignatureRequest(ctx, r)
+		if err := s.store.CreateSignatureRequest(ctx, r); err != nil {
+			return err
+		}
+		if d.Commit != nil {
+			// The evaluation (and the approval a Pending request waits
+			// for) is stored with the request.
+			return d.Commit(ctx, SignActivity(r))
+		}
+		return nil
 	}); err != nil {
 		if errors.Is(err, ErrDuplicateExternalID) {
 			// Lost a race with the same externalId: the first one stands.

@@ -17,6 +17,8 @@ import (
 type Service struct {
 	store Store
 	now   func() time.Time
+	// gov, when set, may hold changes for approval (governed.go).
+	gov Governor
 }
 
 // New returns the permission service.
@@ -159,12 +161,9 @@ func (s *Service) Update(ctx context.Context, p *principal.Principal, act store.
 		perm.Operations = *in.Operations
 	}
 	perm.Updated = s.now()
-	return perm, s.update(ctx, act, perm)
-}
-
-// update stores perm with the consumption of act.
-func (s *Service) update(ctx context.Context, act store.Consumer, perm *Permission) error {
-	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdatePermission(ctx, perm) })
+	return perm, s.govern(ctx, p, act, modifyChange(perm), func(ctx context.Context) error {
+		return s.store.UpdatePermission(ctx, perm)
+	})
 }
 
 // Archive archives or restores a permission; archived permissions grant
@@ -189,7 +188,9 @@ func (s *Service) Archive(ctx context.Context, p *principal.Principal, act store
 		}
 	}
 	perm.IsArchived, perm.Updated = archived, s.now()
-	return perm, s.update(ctx, act, perm)
+	return perm, s.govern(ctx, p, act, modifyChange(perm), func(ctx context.Context) error {
+		return s.store.UpdatePermission(ctx, perm)
+	})
 }
 
 // Assign grants permission permID to identityID, when p may grant it
@@ -217,7 +218,7 @@ func (s *Service) Assign(ctx context.Context, p *principal.Principal, act store.
 		return nil, apierr.NotFound("identity %s not found", identityID)
 	}
 	var a *Assignment
-	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
+	err = s.govern(ctx, p, act, assignChange(perm.ID, identityID), func(ctx context.Context) error {
 		var err error
 		a, err = s.assign(ctx, p.OrgID, perm.ID, identityID, false)
 		return err
@@ -260,7 +261,7 @@ func (s *Service) Revoke(ctx context.Context, p *principal.Principal, act store.
 	if err := s.checkLift(ctx, p, a.IdentityID, func(g Grant) bool { return g.AssignmentID == a.ID }); err != nil {
 		return err
 	}
-	return store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.DeleteAssignment(ctx, p.OrgID, asID) })
+	return s.govern(ctx, p, act, revokeChange(a), func(ctx context.Context) error { return s.store.DeleteAssignment(ctx, p.OrgID, asID) })
 }
 
 // Grants lists what is assigned to identityID (for permissionAssignments).

@@ -1,13 +1,15 @@
-// Package policy is the seam where policy rules decide on activities
-// (docs/protocol/permissions.md §1). Every signature request passes
-// through an Evaluator before it is signed; AllowAll is the evaluator used
-// until a rules engine exists.
+// Package policy is the policy engine (docs/protocol/policies.md): policies
+// that decide on activities, the approvals they ask for, and the change
+// requests that hold governed changes. Every signature request passes
+// through an Evaluator before it is signed; Service is the engine,
+// AllowAll the evaluator of tests that need none.
 package policy
 
 import (
 	"context"
 	"encoding/json"
 
+	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/principal"
 )
 
@@ -32,6 +34,16 @@ type Activity struct {
 	RequestKind string
 	// Body is the request body as received.
 	Body json.RawMessage
+	// Key is the signing key (what a PSBT's change and a Solana
+	// transfer's source are recognised by).
+	Key chain.Key
+	// RequestID is the id the request will be stored under (what an
+	// approval holds and evaluations are recorded against).
+	RequestID string
+	// PermissionID and PolicyID are the targets of Permissions:* and
+	// Policies:Modify activities (filters permissionId and policyId).
+	PermissionID string
+	PolicyID     string
 }
 
 // Outcome is what an evaluator decided.
@@ -53,6 +65,12 @@ type Decision struct {
 	Reason     string // shown as the request's reason when denied
 	// PolicyID names the policy that triggered, if any.
 	PolicyID string
+	// Commit, when not nil, records the evaluation (evaluations, the
+	// approval of a Pending outcome, events): the caller runs it in the
+	// unit of work that stores the request, with the request as the
+	// activity the approval shows (e.g. {"kind":"Wallets:Sign",
+	// "signatureRequest":{…}}).
+	Commit func(ctx context.Context, activity any) error
 }
 
 // Evaluator decides on activities.

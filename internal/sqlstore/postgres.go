@@ -29,7 +29,12 @@ type Option func(*options)
 type options struct {
 	noLocalCaches bool
 	fullSync      bool
+	replicaID     string
 }
+
+// ReplicaID names this process among the replicas sharing a PostgreSQL
+// database (replicas.go); a random id by default.
+func ReplicaID(id string) Option { return func(o *options) { o.replicaID = id } }
 
 // FullSync makes every SQLite commit sync the log to disk before it is
 // acknowledged (synchronous=FULL), so that a power loss loses no
@@ -72,7 +77,10 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*DB, error) 
 	caches := !o.noLocalCaches
 	db := &DB{w: p, r: p, dialect: "postgres", cache: newReadCache(caches),
 		challenges: newChallengeCache(caches), actions: newActionCache(caches), live: newOutstanding()}
-	db.cache.shared, db.replicaID = true, id.New("rp")
+	db.cache.shared, db.replicaID = true, o.replicaID
+	if db.replicaID == "" {
+		db.replicaID = id.New("rp")
+	}
 	db.async = &pool{DB: asyncDB, strict: true}
 	if err := db.migratePostgres(ctx); err != nil {
 		sqlDB.Close()

@@ -87,7 +87,8 @@ async function startServer(bin, name, tls, dbURL, extra = []) {
   const dataDir = path.join(tmp, `data-${name}`);
   const logPath = path.join(tmp, `server-${name}.log`);
   const port = await freePort();
-  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, ...extra];
+  // --price: the static price table the policy amount rules read (policies.test.mjs).
+  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--price', 'ETH=3000', ...extra];
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
   const log = createWriteStream(logPath);
