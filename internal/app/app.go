@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/custody"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -25,6 +26,7 @@ import (
 	"github.com/custos-dev/custos/internal/ratelimit"
 	"github.com/custos-dev/custos/internal/sqlstore"
 	"github.com/custos-dev/custos/internal/wallet"
+	"github.com/custos-dev/custos/internal/webhook"
 )
 
 // App is one running Custos: storage, services and the HTTP server.
@@ -37,6 +39,11 @@ type App struct {
 	Perms    *permission.Service
 	Identity *identity.Service
 	Handler  http.Handler
+	// Webhooks manages webhooks; Events records events in the unit of
+	// work of each change (webhooks.go).
+	Webhooks *webhook.Service
+	Events   event.Emitter
+	webhooks *webhook.Worker
 
 	server   *http.Server
 	listener net.Listener
@@ -110,8 +117,12 @@ func (a *App) wire(ctx context.Context) error {
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
 	ws := wallet.New(a.DB, ks, a.Perms)
+	a.wireWebhooks()
+	ks.SetEvents(a.Events)
+	ws.SetEvents(a.Events)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
+		Webhooks:   a.Webhooks,
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 
@@ -259,6 +270,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.control != nil {
 		g.Go("control", serveUntil(a.controlServer, a.control, 5*time.Second))
 	}
+	g.Go("webhooks", a.webhooks.Run)
 	g.Go("prune", func(ctx context.Context) error {
 		a.prune(ctx)
 		return nil

@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	s.handle("/networks/{network}/validators/", s.notProvided("Canton validators"))
 
 	s.keyRoutes()
+	s.webhookRoutes()
 
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error { return errNoRoute(r) }, public)
 }

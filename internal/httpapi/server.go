@@ -14,6 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
 	"github.com/custos-dev/custos/internal/wallet"
+	"github.com/custos-dev/custos/internal/webhook"
 )
 
 // Deps are the services the HTTP layer serves.
@@ -23,6 +24,8 @@ type Deps struct {
 	Identity *identity.Service
 	Keys     *keys.Service
 	Wallets  *wallet.Service
+	// Webhooks serves /webhooks; nil leaves the routes out.
+	Webhooks *webhook.Service
 	Ready    func(context.Context) error
 	Logger   *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.

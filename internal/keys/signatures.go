@@ -149,7 +149,10 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Acti
 				return err
 			}
 		}
-		return s.store.CreateSignatureRequest(ctx, r)
+		if err := s.store.CreateSignatureRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.emit(ctx, r.OrgID, signatureEvents(r)...)
 	}); err != nil {
 		if errors.Is(err, ErrDuplicateExternalID) {
 			// Lost a race with the same externalId: the first one stands.
