@@ -55,6 +55,8 @@ type receiver struct {
 	mu     sync.Mutex
 	got    []delivery
 	status atomic.Int32
+	// arrived counts the requests that came in, finished or not.
+	arrived atomic.Int32
 	// hang, while set, holds requests until it is closed.
 	hang atomic.Pointer[chan struct{}]
 }
@@ -64,6 +66,7 @@ func newReceiver(t *testing.T) *receiver {
 	rc.status.Store(200)
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		rc.arrived.Add(1)
 		if h := rc.hang.Load(); h != nil {
 			select {
 			case <-*h:

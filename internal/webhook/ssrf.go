@@ -102,6 +102,10 @@ func (g Guard) CheckURL(ctx context.Context, raw string) error {
 		}
 		return nil
 	}
+	if strings.Trim(strings.ToLower(host), "0123456789.x") == "" && strings.ContainsAny(host, "0123456789") {
+		// 127.1, 0x7f.1, 2130706433: forms some resolvers read as addresses.
+		return apierr.BadRequest("url: %q is not a canonical IP address", host)
+	}
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 		if err := g.Check(netip.MustParseAddr("127.0.0.1")); err != nil {
 			return apierr.BadRequest("url: %s", err.Error())
