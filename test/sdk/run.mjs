@@ -84,6 +84,8 @@ async function startServer(bin, name, tls, dbURL) {
   const logPath = path.join(tmp, `server-${name}.log`);
   const port = await freePort();
   const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`];
+  // webhooks.test.mjs delivers to a receiver on loopback, and waits for retries.
+  args.push('--webhook-allow-private', '--webhook-retry-delays', '200ms,400ms');
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
   const log = createWriteStream(logPath);
