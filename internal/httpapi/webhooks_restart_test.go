@@ -109,11 +109,40 @@ func TestWebhookEventsSurviveAStop(t *testing.T) {
 		verify(t, secret, d)
 	}
 	waitFor(t, "every outcome recorded", func() bool {
-		return len(webhookEvents(t, sa, wh.ID, "&deliveryFailed=false")) == n
+		return attempted(t, sa, wh.ID, "&deliveryFailed=false") == n
 	})
 	for _, e := range webhookEvents(t, sa, wh.ID, "") {
 		if e.Status != "200" || e.DeliveryFailed || e.DeliveryAttempt != 1 {
 			t.Fatalf("event %+v", e)
 		}
+	}
+}
+
+// TestWebhookReplicasDeliverOnce: two servers on one PostgreSQL database
+// both run the delivery worker; every event is delivered once (claims
+// skip the rows another server holds). Skipped on SQLite.
+func TestWebhookReplicasDeliverOnce(t *testing.T) {
+	env := apitest.New(t, allowPrivate())
+	env.Replica(t)
+	sa := env.SA(t)
+	rc := newReceiver(t)
+	wh, _ := createWebhook(t, sa, rc.URL, "*")
+	const n = 20
+	for range n {
+		createKey(t, sa, map[string]any{"scheme": "EdDSA", "curve": "ed25519"})
+	}
+	// Once an outcome is recorded the event can no longer be claimed.
+	waitFor(t, "every outcome recorded", func() bool {
+		return attempted(t, sa, wh.ID, "&deliveryFailed=false") == n
+	})
+	seen := map[string]int{}
+	for _, d := range rc.deliveries() {
+		seen[d.Event.ID]++
+		if seen[d.Event.ID] > 1 {
+			t.Fatalf("event %s delivered twice", d.Event.ID)
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("%d events delivered, want %d", len(seen), n)
 	}
 }
