@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/validate"
 )
 
 // Addresses a webhook may never reach (docs/protocol/webhooks.md §5,
@@ -85,8 +86,8 @@ const maxURL = 2048
 // A name that does not resolve is accepted (it is checked again at every
 // delivery, on the address actually dialled).
 func (g Guard) CheckURL(ctx context.Context, raw string) error {
-	if len(raw) > maxURL {
-		return apierr.BadRequest("url is longer than %d bytes", maxURL)
+	if err := validate.Text("url", raw, maxURL); err != nil {
+		return err
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
