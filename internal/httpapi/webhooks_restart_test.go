@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,32 @@ func TestWebhookReplicasDeliverOnce(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Fatalf("%d events delivered, want %d", len(seen), n)
+	}
+}
+
+// TestWebhookSubscriptionsFollowWrites: the cached list of an org's
+// webhooks (read by every change that records events; signature requests
+// write nothing else a cached read depends on) follows webhook writes: a
+// webhook created after events were emitted for the org gets the next
+// ones, and one that unsubscribes stops getting them.
+func TestWebhookSubscriptionsFollowWrites(t *testing.T) {
+	env := apitest.New(t, allowPrivate())
+	sa := env.SA(t)
+	w := createWallet(t, sa, map[string]any{"network": "EthereumSepolia"})
+	sign := func() sigReqJSON {
+		return signWallet(t, sa, w, map[string]any{"kind": "Hash", "hash": "0x" + strings.Repeat("cd", 32)})
+	}
+	sign() // the org has no webhook yet: its empty list is cached
+	rc := newReceiver(t)
+	wh, _ := createWebhook(t, sa, rc.URL, "wallet.signature.signed")
+	sig := sign()
+	waitFor(t, "the delivery", func() bool { return attempted(t, sa, wh.ID, "") == 1 })
+	if !strings.Contains(string(rc.deliveries()[0].Body), sig.ID) {
+		t.Fatalf("delivered %s, want %s", rc.deliveries()[0].Body, sig.ID)
+	}
+	expect(t, sa.Do(bg, "PUT", "/webhooks/"+wh.ID, map[string]any{"events": []string{"key.created"}}, nil), 0)
+	sign()
+	if n := len(webhookEvents(t, sa, wh.ID, "")); n != 1 {
+		t.Fatalf("%d events after unsubscribing, want 1", n)
 	}
 }
