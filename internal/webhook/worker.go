@@ -53,8 +53,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.logger.Warn("release webhook leases", "error", err.Error())
 		}
 	}
+	// Claimed events wait in jobs for a free delivery slot: at most
+	// Concurrency are in flight and as many wait, each well within its
+	// lease (a wait lasts at most one delivery's timeout).
 	jobs := make(chan *Event)
-	slots := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for range cfg.Concurrency {
 		wg.Add(1)
@@ -62,8 +64,6 @@ func (w *Worker) Run(ctx context.Context) error {
 			defer wg.Done()
 			for e := range jobs {
 				w.deliver(ctx, e)
-				<-slots
-				w.Wake()
 			}
 		}()
 	}
@@ -73,20 +73,20 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer tick.Stop()
 	lastPrune := time.Time{}
 	for {
-		free := cap(slots) - len(slots)
-		if free > 0 {
-			now := time.Now()
-			evs, err := w.store.ClaimWebhookEvents(ctx, now, now.Add(2*cfg.Timeout+5*time.Second), free)
-			if err != nil && ctx.Err() == nil {
-				w.logger.Warn("claim webhook events", "error", err.Error())
+		now := time.Now()
+		evs, err := w.store.ClaimWebhookEvents(ctx, now, now.Add(2*cfg.Timeout+5*time.Second), cfg.Concurrency)
+		if err != nil && ctx.Err() == nil {
+			w.logger.Warn("claim webhook events", "error", err.Error())
+		}
+		for _, e := range evs {
+			select {
+			case jobs <- e:
+			case <-ctx.Done():
+				return nil // the lease ends and another run delivers it
 			}
-			for _, e := range evs {
-				slots <- struct{}{}
-				jobs <- e
-			}
-			if len(evs) == free {
-				continue // more may be due
-			}
+		}
+		if len(evs) == cfg.Concurrency {
+			continue // more may be due
 		}
 		if time.Since(lastPrune) > time.Hour {
 			lastPrune = time.Now()
