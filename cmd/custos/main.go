@@ -104,6 +104,13 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	})
 	fs.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per minute per organisation; 0 turns every rate limit off (CUSTOS_RATE_LIMIT)")
 	fs.IntVar(&cfg.RateLimitIdentity, "rate-limit-identity", cfg.RateLimitIdentity, "requests per minute per identity; 0 means the organisation's limit (CUSTOS_RATE_LIMIT_IDENTITY)")
+	fs.Func("webhook-retry-delays", "delays from the first attempt of the retries of a failed webhook delivery, e.g. 1m,12m,2h,24h (the default), or none (CUSTOS_WEBHOOK_RETRY_DELAYS)", func(v string) error {
+		ds, err := app.ParseRetryDelays(v)
+		cfg.WebhookRetryDelays = ds
+		return err
+	})
+	fs.DurationVar(&cfg.WebhookTimeout, "webhook-timeout", cfg.WebhookTimeout, "time limit of one webhook delivery (CUSTOS_WEBHOOK_TIMEOUT)")
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", cfg.WebhookAllowPrivate, "let webhooks reach loopback and private addresses; link-local and cloud metadata addresses stay refused (CUSTOS_WEBHOOK_ALLOW_PRIVATE)")
 	fs.IntVar(&cfg.RateLimitIP, "rate-limit-ip", cfg.RateLimitIP, "requests per minute per client address on unauthenticated endpoints (CUSTOS_RATE_LIMIT_IP)")
 	return fs, nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/custos-dev/custos/internal/ratelimit"
 	"github.com/custos-dev/custos/internal/sqlstore"
 	"github.com/custos-dev/custos/internal/wallet"
+	"github.com/custos-dev/custos/internal/webhook"
 )
 
 // App is one running Custos: storage, services and the HTTP server.
@@ -38,9 +39,12 @@ type App struct {
 	Perms    *permission.Service
 	Identity *identity.Service
 	Policies *policy.Service
-	// Events records the events capabilities emit (event.Nop when nil).
-	Events  event.Emitter
-	Handler http.Handler
+	Handler  http.Handler
+	// Webhooks manages webhooks; Events records events in the unit of
+	// work of each change (webhooks.go).
+	Webhooks *webhook.Service
+	Events   event.Emitter
+	webhooks *webhook.Worker
 
 	server   *http.Server
 	listener net.Listener
@@ -129,6 +133,9 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Webhooks first: the services below record their events through
+	// a.Events.
+	a.wireWebhooks()
 	a.Policies = policy.NewService(a.DB, a.Events, prices, a.Logger)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, a.Policies)
 	a.Policies.Register(policy.KindWalletsSign, ks.Approvals())
@@ -136,9 +143,12 @@ func (a *App) wire(ctx context.Context) error {
 	a.Policies.RegisterChanges(policy.KindPermissionsAssign, a.Perms.ApplyChange)
 	a.Perms.SetGovernor(a.Policies)
 	ws := wallet.New(a.DB, ks, a.Perms)
+	ks.SetEvents(a.Events)
+	ws.SetEvents(a.Events)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies,
 		Ready: a.DB.Ping, Logger: a.Logger,
+		Webhooks:   a.Webhooks,
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 
@@ -299,6 +309,7 @@ func (a *App) Serve(ctx context.Context) error {
 		g.Go("control", serveUntil(a.controlServer, a.control, 5*time.Second))
 	}
 	g.Go("cache-generation", a.DB.WatchCacheGeneration)
+	g.Go("webhooks", a.webhooks.Run)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	g.Go("policy", periodic(a.DB, a.Logger, "policy-sweep", a.replicaID, a.policySweepEvery(), a.sweepPolicies))
 	return g.Wait()

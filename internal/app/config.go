@@ -66,6 +66,15 @@ type Config struct {
 	// PolicySweep is how often expired approvals are resolved and
 	// approved activities a crash left undone are resumed (default 5 s).
 	PolicySweep time.Duration
+	// WebhookRetryDelays are the delays, from the first attempt, of the
+	// retries of a failed webhook delivery; nil means the documented
+	// 1m, 12m, 2h, 24h, empty (not nil) no retries.
+	WebhookRetryDelays []time.Duration
+	// WebhookTimeout bounds one webhook delivery.
+	WebhookTimeout time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback and private
+	// addresses (link-local and metadata addresses stay refused).
+	WebhookAllowPrivate bool
 }
 
 // Defaults returns the default configuration.
@@ -73,7 +82,7 @@ func Defaults() Config {
 	return Config{
 		DataDir: "./custos-data", Addr: "127.0.0.1:8080", LogLevel: "info",
 		ChallengeTTL: 5 * time.Minute, ActionTTL: 5 * time.Minute, LoginTTL: time.Hour, RPID: "localhost",
-		RateLimit: 1000, RateLimitIP: 300,
+		RateLimit: 1000, RateLimitIP: 300, WebhookTimeout: 10 * time.Second,
 	}
 }
 
@@ -111,6 +120,12 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return errors.New("lifetimes must be positive")
 		}
+	}
+	if err := checkRetryDelays(c.WebhookRetryDelays); err != nil {
+		return err
+	}
+	if c.WebhookTimeout <= 0 || c.WebhookTimeout > 5*time.Minute {
+		return errors.New("--webhook-timeout must be positive and at most 5m")
 	}
 	if c.ChallengeTTL > auth.MaxProtocolTTL || c.ActionTTL > auth.MaxProtocolTTL {
 		return fmt.Errorf("challenge and user action lifetimes are at most %v", auth.MaxProtocolTTL)
@@ -155,7 +170,22 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 			*p = v
 		}
 	}
-	for k, p := range map[string]*bool{"CUSTOS_TLS": &c.TLS, "CUSTOS_INSECURE": &c.Insecure, "CUSTOS_SQLITE_FULL_SYNC": &c.SQLiteFullSync} {
+	if v := getenv("CUSTOS_WEBHOOK_RETRY_DELAYS"); v != "" {
+		ds, err := ParseRetryDelays(v)
+		if err != nil {
+			return fmt.Errorf("CUSTOS_WEBHOOK_RETRY_DELAYS: %w", err)
+		}
+		c.WebhookRetryDelays = ds
+	}
+	if v := getenv("CUSTOS_WEBHOOK_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("CUSTOS_WEBHOOK_TIMEOUT: %w", err)
+		}
+		c.WebhookTimeout = d
+	}
+	for k, p := range map[string]*bool{"CUSTOS_TLS": &c.TLS, "CUSTOS_INSECURE": &c.Insecure,
+		"CUSTOS_SQLITE_FULL_SYNC": &c.SQLiteFullSync, "CUSTOS_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate} {
 		if v := getenv(k); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -207,4 +237,35 @@ func (c *Config) dbName() string {
 		return "the PostgreSQL database"
 	}
 	return "PostgreSQL database " + strings.TrimPrefix(u.Path, "/") + " on " + u.Host
+}
+
+// ParseRetryDelays parses --webhook-retry-delays: durations separated by
+// commas ("1m,12m,2h,24h"), or "none" for no retries.
+func ParseRetryDelays(v string) ([]time.Duration, error) {
+	if strings.TrimSpace(v) == "none" {
+		return []time.Duration{}, nil
+	}
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("retry delay %q: %w", f, err)
+		}
+		out = append(out, d)
+	}
+	return out, checkRetryDelays(out)
+}
+
+// checkRetryDelays refuses a schedule that is not positive and
+// non-decreasing (delays count from the first attempt), or too long.
+func checkRetryDelays(ds []time.Duration) error {
+	if len(ds) > 10 {
+		return errors.New("--webhook-retry-delays lists at most 10 retries")
+	}
+	for i, d := range ds {
+		if d <= 0 || d > 7*24*time.Hour || (i > 0 && d < ds[i-1]) {
+			return errors.New("--webhook-retry-delays must be positive, at most 168h, and non-decreasing (each counts from the first attempt)")
+		}
+	}
+	return nil
 }

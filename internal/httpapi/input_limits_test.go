@@ -219,9 +219,15 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		t.Fatal(err)
 	}
 	plc := str(do(sa, "POST", "/v2/policies", pol), "id")
+	hookBody := `{"url":"https://203.0.113.7/hook","events":["key.delegated"],"description":"d","status":"Enabled"}`
+	hook := str(do(sa, "POST", "/webhooks", []byte(hookBody)), "id")
 
 	return map[string]limitCase{
-		"POST /auth/login/init": {path: "/auth/login/init", body: `{"username":` + q(env.Admin.User.Username) + `,"orgId":` + q(env.Admin.OrgID) + `}`, valid: true},
+		"POST /webhooks":                  {path: "/webhooks", body: hookBody, valid: true},
+		"PUT /webhooks/{webhookId}":       {path: "/webhooks/" + hook, body: hookBody, valid: true},
+		"DELETE /webhooks/{webhookId}":    {path: "/webhooks/" + hook, body: `{}`, note: noStrings},
+		"POST /webhooks/{webhookId}/ping": {path: "/webhooks/" + hook + "/ping", body: `{}`, note: noStrings + " (a ping of an unroutable address would wait for its timeout)"},
+		"POST /auth/login/init":           {path: "/auth/login/init", body: `{"username":` + q(env.Admin.User.Username) + `,"orgId":` + q(env.Admin.OrgID) + `}`, valid: true},
 		"POST /auth/login": {path: "/auth/login", body: `{"challengeIdentifier":"ch-a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",` +
 			`"firstFactor":{"kind":"Key","credentialAssertion":{"credId":"c1","clientData":"eyJ9","signature":"00"}}}`},
 

@@ -89,6 +89,7 @@ func (s *Server) routes() {
 
 	s.keyRoutes()
 	s.policyRoutes()
+	s.webhookRoutes()
 
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error { return errNoRoute(r) }, public)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/custos-dev/custos/internal/permission"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/wallet"
+	"github.com/custos-dev/custos/internal/webhook"
 )
 
 // Deps are the services the HTTP layer serves.
@@ -25,6 +26,8 @@ type Deps struct {
 	Keys     *keys.Service
 	Wallets  *wallet.Service
 	Policies *policy.Service
+	// Webhooks serves /webhooks; nil leaves the routes out.
+	Webhooks *webhook.Service
 	Ready    func(context.Context) error
 	Logger   *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.

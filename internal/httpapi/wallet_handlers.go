@@ -75,12 +75,7 @@ func (s *Server) exportWallet(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	p := principal.From(r.Context())
-	wl, err := s.Wallets.Load(r.Context(), p, r.PathValue("walletId"))
-	if err != nil {
-		return err
-	}
-	v, err := s.Keys.Export(r.Context(), p, actionOf(r), wl.KeyID, &in)
+	v, err := s.Wallets.Export(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), &in)
 	return reply(w, v, err)
 }
 

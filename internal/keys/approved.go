@@ -45,6 +45,9 @@ func (r sigRunner) transition(ctx context.Context, org, sigID, status, reason st
 	if err == nil && !ok {
 		err = fmt.Errorf("signature request %s is no longer Pending", sigID)
 	}
+	if err == nil && status == SigRejected {
+		err = r.s.emit(ctx, org, outcomeEvent(req))
+	}
 	return err
 }
 
@@ -85,8 +88,15 @@ func (s *Service) signApproved(ctx context.Context, req *SignatureRequest) error
 			return failure
 		}
 	}
-	_, err = s.store.FinishSignatureRequest(context.WithoutCancel(ctx), req, SigExecuting)
-	return err
+	// The outcome and its event commit together; of two executions
+	// racing, only the one that stores its outcome records the event.
+	return s.store.Tx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		ok, err := s.store.FinishSignatureRequest(ctx, req, SigExecuting)
+		if err != nil || !ok {
+			return err
+		}
+		return s.emit(ctx, req.OrgID, outcomeEvent(req))
+	})
 }
 
 // Resume signs the approved requests a crash left Executing.

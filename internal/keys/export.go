@@ -77,6 +77,12 @@ func exportProtocol(k *Key, supported []ProtocolCurve) (string, bool) {
 // share encrypted to the caller's encryptionKey; the key is then marked
 // exported (with the consumption of act, when not nil). It can still sign.
 func (s *Service) Export(ctx context.Context, p *principal.Principal, act Action, keyID string, in *ExportInput) (ExportOutput, error) {
+	return s.ExportWith(ctx, p, act, keyID, in)
+}
+
+// ExportWith is Export recording extra events with the change (besides
+// key.exported).
+func (s *Service) ExportWith(ctx context.Context, p *principal.Principal, act Action, keyID string, in *ExportInput, extra ...Event) (ExportOutput, error) {
 	if err := in.check(); err != nil {
 		return ExportOutput{}, err
 	}
@@ -123,7 +129,12 @@ func (s *Service) Export(ctx context.Context, p *principal.Principal, act Action
 	}
 	out.EncryptedShares = out.EncryptedKeyShares
 	k.Exported, k.DateExported = true, s.now()
-	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateKey(ctx, k) }); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		if err := s.store.UpdateKey(ctx, k); err != nil {
+			return err
+		}
+		return s.emit(ctx, k.OrgID, append([]Event{keyEvent("key.exported", k)}, extra...)...)
+	}); err != nil {
 		return ExportOutput{}, err
 	}
 	return out, nil

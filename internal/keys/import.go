@@ -194,7 +194,12 @@ func (s *Service) Import(ctx context.Context, p *principal.Principal, act Action
 		return View{}, err
 	}
 	k.PublicKey, k.Material = pub.PublicKey, m
-	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateKey(ctx, k) }); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		if err := s.store.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		return s.emit(ctx, k.OrgID, keyEvent("key.created", k))
+	}); err != nil {
 		return View{}, err
 	}
 	return ViewOf(k), nil

@@ -13,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/custody"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/policy"
@@ -33,6 +34,7 @@ type Service struct {
 	backend custody.Backend
 	sealer  Sealer
 	policy  policy.Evaluator
+	events  event.Emitter
 	now     func() time.Time
 
 	// signersMu serialises the creation of an org's import signers.
@@ -44,7 +46,7 @@ func New(store Store, backend custody.Backend, sealer Sealer, pol policy.Evaluat
 	if pol == nil {
 		pol = policy.AllowAll{}
 	}
-	return &Service{store: store, backend: backend, sealer: sealer, policy: pol, now: nowMS}
+	return &Service{store: store, backend: backend, sealer: sealer, policy: pol, events: event.Nop{}, now: nowMS}
 }
 
 // CreateInput is the body of POST /keys. Exportable is a Custos extension.
@@ -125,7 +127,12 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act Action
 	if in.Name != nil {
 		k.Name = *in.Name
 	}
-	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateKey(ctx, k) }); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		if err := s.store.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		return s.emit(ctx, k.OrgID, keyEvent("key.created", k))
+	}); err != nil {
 		return View{}, err
 	}
 	return ViewOf(k), nil
@@ -203,7 +210,12 @@ func (s *Service) Delete(ctx context.Context, p *principal.Principal, act Action
 	}
 	if k.Status != StatusArchived {
 		k.Status, k.DateDeleted = StatusArchived, s.now()
-		if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.UpdateKey(ctx, k) }); err != nil {
+		if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
+			if err := s.store.UpdateKey(ctx, k); err != nil {
+				return err
+			}
+			return s.emit(ctx, k.OrgID, keyEvent("key.deleted", k))
+		}); err != nil {
 			return View{}, err
 		}
 	}

@@ -157,9 +157,11 @@ func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Acti
 		if d.Commit != nil {
 			// The evaluation (and the approval a Pending request waits
 			// for) is stored with the request.
-			return d.Commit(ctx, SignActivity(r))
+			if err := d.Commit(ctx, SignActivity(r)); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.emit(ctx, r.OrgID, signatureEvents(r)...)
 	}); err != nil {
 		if errors.Is(err, ErrDuplicateExternalID) {
 			// Lost a race with the same externalId: the first one stands.

@@ -9,6 +9,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/all"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
@@ -25,15 +26,16 @@ type Authorizer interface {
 
 // Service manages wallets.
 type Service struct {
-	store Store
-	keys  *keys.Service
-	auth  Authorizer
-	now   func() time.Time
+	store  Store
+	keys   *keys.Service
+	auth   Authorizer
+	events event.Emitter
+	now    func() time.Time
 }
 
 // New returns the wallet service.
 func New(store Store, ks *keys.Service, auth Authorizer) *Service {
-	return &Service{store: store, keys: ks, auth: auth, now: nowMS}
+	return &Service{store: store, keys: ks, auth: auth, events: event.Nop{}, now: nowMS}
 }
 
 // nowMS is the service clock: UTC, cut to the millisecond the store keeps,
@@ -193,7 +195,12 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 	if newKey {
 		created = k
 	}
-	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateWallet(ctx, w, created) }); err != nil {
+	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		if err := s.store.CreateWallet(ctx, w, created); err != nil {
+			return err
+		}
+		return s.emit(ctx, w.OrgID, walletEvent("wallet.created", w))
+	}); err != nil {
 		return View{}, err
 	}
 	return ViewOf(w), nil
@@ -314,15 +321,21 @@ func (s *Service) Tag(ctx context.Context, p *principal.Principal, act keys.Acti
 	if err := checkTags(in.Tags); err != nil {
 		return struct{}{}, err
 	}
-	if _, err := s.Load(ctx, p, walletID); err != nil {
+	w, err := s.Load(ctx, p, walletID)
+	if err != nil {
 		return struct{}{}, err
 	}
 	added, removed := dedupe(in.Tags), []string(nil)
 	if !add {
 		added, removed = nil, in.Tags
 	}
-	err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
-		return s.store.UpdateTags(ctx, p.OrgID, walletID, added, removed)
+	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
+		if err := s.store.UpdateTags(ctx, p.OrgID, walletID, added, removed); err != nil {
+			return err
+		}
+		after := *w
+		after.Tags = retagged(w.Tags, added, removed)
+		return s.emit(ctx, w.OrgID, walletEvent("wallet.tags.modified", &after))
 	})
 	return struct{}{}, err
 }

@@ -50,8 +50,9 @@ type server struct {
 var servingRE = regexp.MustCompile(`serving on (\S+)`)
 
 // startServer runs `custos serve` on dir (and db and the master key file
-// keyFile, if not "") on a free loopback port and waits until it is ready.
-func startServer(ctx context.Context, t *testing.T, bin, dir, db, keyFile string) (*server, error) {
+// keyFile, if not "") on a free loopback port, with the extra flags, and
+// waits until it is ready.
+func startServer(ctx context.Context, t *testing.T, bin, dir, db, keyFile string, extra ...string) (*server, error) {
 	t.Helper()
 	// The log sits next to the data directory, not in it.
 	logs := fmt.Sprintf("%s-serve-%d.log", dir, time.Now().UnixNano())
@@ -67,6 +68,7 @@ func startServer(ctx context.Context, t *testing.T, bin, dir, db, keyFile string
 	if keyFile != "" {
 		args = append(args, "--master-key-file", keyFile)
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = childEnv()
 	cmd.Stderr = lf

@@ -89,6 +89,8 @@ async function startServer(bin, name, tls, dbURL, extra = []) {
   const port = await freePort();
   // --price: the static price table the policy amount rules read (policies.test.mjs).
   const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--price', 'ETH=3000', ...extra];
+  // webhooks.test.mjs delivers to a receiver on loopback, and waits for retries.
+  args.push('--webhook-allow-private', '--webhook-retry-delays', '200ms,400ms');
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
   const log = createWriteStream(logPath);
