@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/custody"
+	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -36,7 +37,9 @@ type App struct {
 	Auth     *auth.Service
 	Perms    *permission.Service
 	Identity *identity.Service
-	Handler  http.Handler
+	// EVM moves funds of EVM wallets through the configured nodes.
+	EVM     *evmwallet.Service
+	Handler http.Handler
 
 	server   *http.Server
 	listener net.Listener
@@ -110,8 +113,13 @@ func (a *App) wire(ctx context.Context) error {
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
 	ws := wallet.New(a.DB, ks, a.Perms)
+	nodes, err := evmwallet.Dial(ctx, evmwallet.NodeConfig{RPC: a.Config.RPC, Confirmations: a.Config.Confirmations})
+	if err != nil {
+		return err
+	}
+	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, policy.AllowAll{}, nodes, a.Logger)
 	h := httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, EVM: a.EVM, Ready: a.DB.Ping, Logger: a.Logger,
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 
@@ -259,6 +267,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.control != nil {
 		g.Go("control", serveUntil(a.controlServer, a.control, 5*time.Second))
 	}
+	g.Go("evm-follower", a.EVM.Run)
 	g.Go("prune", func(ctx context.Context) error {
 		a.prune(ctx)
 		return nil
@@ -316,6 +325,9 @@ func (a *App) prune(ctx context.Context) {
 // Close closes the database and releases the data directory.
 func (a *App) Close() error {
 	a.closeControl()
+	if a.EVM != nil {
+		a.EVM.Close()
+	}
 	err := a.DB.Close()
 	if a.lock != nil {
 		a.lock.Close()

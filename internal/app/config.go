@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/evmwallet"
 )
 
 // Config is the whole configuration; defaults in code, then flags, then
@@ -56,6 +57,11 @@ type Config struct {
 	// RateLimitIP is the budget per client address per minute on the
 	// endpoints that need no bearer token.
 	RateLimitIP int
+	// RPC names the chain node of a network, NETWORK=URL each (--rpc,
+	// CUSTOS_RPC); Confirmations its depth, NETWORK=N each
+	// (--confirmations, CUSTOS_CONFIRMATIONS). See evmwallet.ParseNodes.
+	RPC           []string
+	Confirmations []string
 }
 
 // Defaults returns the default configuration.
@@ -101,6 +107,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return errors.New("lifetimes must be positive")
 		}
+	}
+	if _, _, err := evmwallet.ParseNodes(evmwallet.NodeConfig{RPC: c.RPC, Confirmations: c.Confirmations}); err != nil {
+		return err
 	}
 	if c.ChallengeTTL > auth.MaxProtocolTTL || c.ActionTTL > auth.MaxProtocolTTL {
 		return fmt.Errorf("challenge and user action lifetimes are at most %v", auth.MaxProtocolTTL)
@@ -156,6 +165,12 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	if v := getenv("CUSTOS_ORIGINS"); v != "" {
 		c.Origins = strings.Split(v, ",")
+	}
+	if v := getenv("CUSTOS_RPC"); v != "" {
+		c.RPC = append(c.RPC, v)
+	}
+	if v := getenv("CUSTOS_CONFIRMATIONS"); v != "" {
+		c.Confirmations = append(c.Confirmations, v)
 	}
 	if v := getenv("CUSTOS_CORS_ORIGINS"); v != "" {
 		c.CORSOrigins = strings.Split(v, ",")

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
@@ -23,8 +24,11 @@ type Deps struct {
 	Identity *identity.Service
 	Keys     *keys.Service
 	Wallets  *wallet.Service
-	Ready    func(context.Context) error
-	Logger   *slog.Logger
+	// EVM serves transfers, transactions, assets, history and fees of EVM
+	// wallets; nil answers 501.
+	EVM    *evmwallet.Service
+	Ready  func(context.Context) error
+	Logger *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.
 	MaxBody int64
 	// AllowedOrigins lists the browser origins CORS allows; empty allows

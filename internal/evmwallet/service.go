@@ -1,0 +1,446 @@
+package evmwallet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/identity"
+	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/wallet"
+)
+
+// Wallets loads wallets; *wallet.Service is one.
+type Wallets interface {
+	Load(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, error)
+}
+
+// WalletStore loads a wallet without a caller (the worker resumes
+// requests); wallet.Store is one.
+type WalletStore interface {
+	Wallet(ctx context.Context, org, id string) (*wallet.Wallet, error)
+}
+
+// Signers gives the signer of a wallet's key; *keys.Service is one.
+type Signers interface {
+	ChainSigner(ctx context.Context, org, keyID string) (chain.Key, chain.Signer, error)
+}
+
+// Service serves transfers, transactions, fees, assets and history of EVM
+// wallets, and runs the follower (Run).
+type Service struct {
+	store      Store
+	wallets    Wallets
+	walletRows WalletStore
+	signers    Signers
+	policy     policy.Evaluator
+	nodes      map[string]*Node
+	logger     *slog.Logger
+	now        func() time.Time
+	// poke wakes the worker after a broadcast.
+	poke   chan struct{}
+	tokens sync.Map // network+"/"+contract → *tokenMeta
+	holder string   // this server's lease holder id
+}
+
+// New returns the service. nodes maps networks to their nodes (Dial).
+func New(st Store, ws Wallets, rows WalletStore, signers Signers, pol policy.Evaluator, nodes map[string]*Node, logger *slog.Logger) *Service {
+	if pol == nil {
+		pol = policy.AllowAll{}
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Service{store: st, wallets: ws, walletRows: rows, signers: signers, policy: pol, nodes: nodes, logger: logger,
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }, poke: make(chan struct{}, 1),
+		holder: id.New("srv")}
+}
+
+// Networks lists the networks that have a node.
+func (s *Service) Networks() []string {
+	out := make([]string, 0, len(s.nodes))
+	for n := range s.nodes {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Close closes the node connections.
+func (s *Service) Close() { closeNodes(s.nodes) }
+
+// evmWallet loads walletID and its network's node: a 400 when the wallet
+// is not on an EVM network or its network has no node.
+func (s *Service) evmWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, *Node, error) {
+	w, err := s.wallets.Load(ctx, p, walletID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := evm.ChainID(w.Network); !ok {
+		return nil, nil, apierr.BadRequest("transfers, transactions and history on network %s are not supported yet", w.Network)
+	}
+	n := s.nodes[w.Network]
+	if n == nil {
+		return w, nil, noNode(w.Network)
+	}
+	return w, n, nil
+}
+
+// Transfer serves POST /wallets/{walletId}/transfers.
+func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (View, error) {
+	w, n, err := s.evmWallet(ctx, p, walletID)
+	if err != nil {
+		return View{}, err
+	}
+	pl, err := parseTransfer(body, common.HexToAddress(w.Address))
+	if err != nil {
+		return View{}, err
+	}
+	return s.submit(ctx, p, act, w, n, true, body, pl)
+}
+
+// Transaction serves POST /wallets/{walletId}/transactions.
+func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (View, error) {
+	w, n, err := s.evmWallet(ctx, p, walletID)
+	if err != nil {
+		return View{}, err
+	}
+	pl, err := parseTransaction(body, n.ChainID)
+	if err != nil {
+		return View{}, err
+	}
+	return s.submit(ctx, p, act, w, n, false, body, pl)
+}
+
+// submit runs a parsed request: externalId replay, fees, gas and funds,
+// the policy seam, then one unit of work that spends act, allocates the
+// nonce and stores the request with its unsigned transaction; then the
+// transaction is signed, stored signed, broadcast and marked Broadcasted
+// (execute). A request that fails after it is stored is answered with its
+// status; the worker finishes what a crash or a node outage interrupted.
+func (s *Service) submit(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
+	transfer bool, body []byte, pl *plan) (View, error) {
+	compact, err := compactJSON(body)
+	if err != nil {
+		return View{}, err
+	}
+	if pl.externalID != "" {
+		if v, done, err := s.replay(ctx, p, w.ID, transfer, pl.externalID, compact); done {
+			return v, err
+		}
+	}
+	sender := common.HexToAddress(w.Address)
+	if err := s.prepare(ctx, n, sender, pl); err != nil {
+		return View{}, err
+	}
+	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: w.KeyID,
+		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: pl.kind, Body: compact})
+	if err != nil {
+		return View{}, fmt.Errorf("evaluate policies: %w", err)
+	}
+	var floor uint64
+	if pl.nonce == nil {
+		// Transactions sent from the wallet outside Custos count too.
+		if floor, err = n.eth.NonceAt(ctx, sender, nil); err != nil {
+			return View{}, nodeError(n.Network, err)
+		}
+	}
+	now := s.now()
+	prefix := "tx"
+	if transfer {
+		prefix = "xfr"
+	}
+	r := &Request{ID: id.New(prefix), OrgID: p.OrgID, WalletID: w.ID, Network: w.Network, Transfer: transfer,
+		Requester: Requester{UserID: p.UserID, TokenID: p.TokenID, AppID: p.AppID}, Body: compact,
+		ExternalID: pl.externalID, Status: StatusExecuting, Sender: sender.Hex(), Nonce: -1, Decimals: -1,
+		Requested: now, PolicyResolved: now}
+	if transfer {
+		r.Symbol, r.Decimals = s.assetMeta(ctx, n, pl)
+	}
+	switch d.Outcome {
+	case policy.Pending:
+		r.Status, r.ApprovalID, r.PolicyResolved = StatusPending, d.ApprovalID, time.Time{}
+	case policy.Deny:
+		r.Status, r.Reason = StatusRejected, d.Reason
+	}
+	err = store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
+		if r.Status != StatusExecuting {
+			return s.store.CreateEVMRequest(ctx, r)
+		}
+		tx := pl.prebuilt
+		if pl.nonce != nil {
+			if err := s.store.UseEVMNonce(ctx, w.ID, *pl.nonce); err != nil {
+				return err
+			}
+		}
+		if tx == nil {
+			nonce := uint64(0)
+			if pl.nonce != nil {
+				nonce = *pl.nonce
+			} else if nonce, err = s.store.AllocateEVMNonce(ctx, w.ID, floor); err != nil {
+				return err
+			}
+			tx = types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(n.ChainID), Nonce: nonce, GasTipCap: pl.tip,
+				GasFeeCap: pl.feeCap, Gas: pl.gas, To: pl.to, Value: pl.value, Data: pl.data})
+		}
+		enc, err := tx.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("encode transaction: %w", err)
+		}
+		r.Nonce, r.Unsigned = int64(tx.Nonce()), hex0x(enc)
+		return s.store.CreateEVMRequest(ctx, r)
+	})
+	if errors.Is(err, ErrDuplicateExternalID) {
+		v, _, err := s.replay(ctx, p, w.ID, transfer, pl.externalID, compact)
+		return v, err
+	}
+	if err != nil {
+		return View{}, err
+	}
+	if r.Status == StatusExecuting {
+		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
+			// Stored and not lost: the worker retries it.
+			s.logger.Warn("evm request left for the worker", "request", r.ID, "error", err.Error())
+		}
+	}
+	return ViewOf(r), nil
+}
+
+// prepare fills gas and fees and checks that the wallet can pay: 400s name
+// the field at fault (amount for funds, to or contract for a call the node
+// says would fail).
+func (s *Service) prepare(ctx context.Context, n *Node, sender common.Address, pl *plan) error {
+	balance, err := n.eth.PendingBalanceAt(ctx, sender)
+	if err != nil {
+		return nodeError(n.Network, err)
+	}
+	if pl.value.Cmp(balance) > 0 {
+		return apierr.BadRequest("amount %s exceeds the wallet's balance of %s", pl.value, balance)
+	}
+	if pl.token != nil {
+		if err := s.checkToken(ctx, n, sender, pl); err != nil {
+			return err
+		}
+	}
+	if tx := pl.prebuilt; tx != nil {
+		if tx.Cost().Cmp(balance) > 0 {
+			return apierr.BadRequest("insufficient funds: the transaction may cost %s wei, the wallet holds %s", tx.Cost(), balance)
+		}
+		return nil
+	}
+	if pl.feeCap == nil {
+		f, err := n.estimateFees(ctx)
+		if err != nil {
+			return err
+		}
+		lv := f.level(pl.priority)
+		pl.tip, pl.feeCap = lv.Tip, lv.FeeCap
+	}
+	if pl.gas == 0 {
+		msg := callMsg(sender, pl)
+		gas, err := n.eth.EstimateGas(ctx, msg)
+		if err != nil {
+			if isNodeAnswer(err) {
+				return apierr.BadRequest("the node refuses the transaction: %s", clip(err.Error())).Wrap(err)
+			}
+			return nodeError(n.Network, err)
+		}
+		pl.gas = gas
+	}
+	cost := new(big.Int).Mul(new(big.Int).SetUint64(pl.gas), pl.feeCap)
+	cost.Add(cost, pl.value)
+	if cost.Cmp(balance) > 0 {
+		return apierr.BadRequest("insufficient funds: amount plus fees may cost %s wei, the wallet holds %s", cost, balance)
+	}
+	return nil
+}
+
+// execute signs r (unless its signed transaction is stored), stores the
+// signed transaction, broadcasts it and marks r Broadcasted. A node that
+// refuses the transaction fails r (and gives its nonce back when no later
+// one was allocated); a node that cannot be reached leaves r Executing for
+// the worker and returns the error.
+func (s *Service) execute(ctx context.Context, r *Request, keyID string) error {
+	n := s.nodes[r.Network]
+	if n == nil {
+		return noNode(r.Network)
+	}
+	if r.Signed == "" {
+		var tx types.Transaction
+		raw, err := hexBytes("unsigned_tx", r.Unsigned)
+		if err == nil {
+			err = tx.UnmarshalBinary(raw)
+		}
+		if err != nil {
+			return fmt.Errorf("request %s: decode unsigned transaction: %w", r.ID, err)
+		}
+		key, signer, err := s.signers.ChainSigner(ctx, r.OrgID, keyID)
+		if err != nil {
+			return s.fail(ctx, r, "the wallet's key cannot sign", err)
+		}
+		signed, err := evm.SignTx(ctx, key, signer, n.ChainID, &tx)
+		if err != nil {
+			return fmt.Errorf("request %s: sign: %w", r.ID, err)
+		}
+		enc, err := signed.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("request %s: encode signed transaction: %w", r.ID, err)
+		}
+		// The signed transaction is stored before it is sent: whatever
+		// happens next, it is the one sent (again) and looked for.
+		if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, hex0x(enc), signed.Hash().Hex()); err != nil {
+			return err
+		}
+	}
+	if err := s.send(ctx, n, r); err != nil {
+		return err
+	}
+	if r.Status == StatusExecuting {
+		at := s.now()
+		if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
+			return err
+		}
+		r.Status, r.Broadcasted = StatusBroadcasted, at
+	}
+	select {
+	case s.poke <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// send broadcasts r's signed transaction. Sending it again is harmless: a
+// node that already has it (pooled or mined) is not asked twice to accept
+// it, since its hash is looked up when the node answers with an error.
+func (s *Service) send(ctx context.Context, n *Node, r *Request) error {
+	var hash common.Hash
+	err := n.rpc.CallContext(ctx, &hash, "eth_sendRawTransaction", r.Signed)
+	if err == nil {
+		return nil
+	}
+	if !isNodeAnswer(err) {
+		return nodeError(n.Network, err)
+	}
+	// The node answered with an error: it may already have the
+	// transaction (sent before a crash, or by another replica).
+	if _, _, lerr := n.eth.TransactionByHash(ctx, common.HexToHash(r.TxHash)); lerr == nil {
+		return nil
+	}
+	if rec, rerr := n.eth.TransactionReceipt(ctx, common.HexToHash(r.TxHash)); rerr == nil && rec != nil {
+		return nil
+	}
+	return s.fail(ctx, r, "the node refused the transaction: "+clip(err.Error()), err)
+}
+
+// fail marks r Failed with reason, gives its nonce back if it is still the
+// wallet's last, and returns err.
+func (s *Service) fail(ctx context.Context, r *Request, reason string, err error) error {
+	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
+		if r.Nonce >= 0 {
+			if err := s.store.ReleaseEVMNonce(ctx, r.WalletID, uint64(r.Nonce)); err != nil {
+				return err
+			}
+		}
+		return s.store.MarkEVMFailed(ctx, r.ID, reason)
+	}); ferr != nil {
+		return ferr
+	}
+	r.Status, r.Reason = StatusFailed, reason
+	return fmt.Errorf("request %s failed: %w", r.ID, err)
+}
+
+// replay answers a request whose externalId the org already used for the
+// same kind: the same wallet and body get the stored request back,
+// anything else is a 409. done is false when ext is unused.
+func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (View, bool, error) {
+	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
+	var ae *apierr.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+		return View{}, false, nil
+	}
+	if err != nil {
+		return View{}, true, err
+	}
+	if prev.WalletID != walletID || !sameJSON(prev.Body, body) {
+		return View{}, true, apierr.Conflict("Conflicting request with same externalId").
+			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
+	}
+	return ViewOf(prev), true, nil
+}
+
+// Get serves GET …/transfers/{id} and …/transactions/{id}.
+func (s *Service) Get(ctx context.Context, p *principal.Principal, walletID, reqID string, transfer bool) (View, error) {
+	w, err := s.wallets.Load(ctx, p, walletID)
+	if err != nil {
+		return View{}, err
+	}
+	prefix := "tx"
+	if transfer {
+		prefix = "xfr"
+	}
+	if !id.Valid(prefix, reqID) {
+		return View{}, apierr.NotFound("%s %s not found", what(transfer), clip(reqID))
+	}
+	r, err := s.store.EVMRequest(ctx, p.OrgID, reqID)
+	if err != nil {
+		return View{}, err
+	}
+	if r.WalletID != w.ID || r.Transfer != transfer {
+		return View{}, apierr.NotFound("%s %s not found", what(transfer), clip(reqID))
+	}
+	return ViewOf(r), nil
+}
+
+// List serves GET …/transfers and …/transactions.
+func (s *Service) List(ctx context.Context, p *principal.Principal, walletID string, transfer bool, pg identity.Page) (ListView, error) {
+	w, err := s.wallets.Load(ctx, p, walletID)
+	if err != nil {
+		return ListView{}, err
+	}
+	rs, next, err := s.store.EVMRequests(ctx, p.OrgID, w.ID, transfer, pg)
+	if err != nil {
+		return ListView{}, err
+	}
+	out := ListView{WalletID: w.ID, Items: make([]View, 0, len(rs)), NextPageToken: next}
+	for _, r := range rs {
+		out.Items = append(out.Items, ViewOf(r))
+	}
+	return out, nil
+}
+
+func what(transfer bool) string {
+	if transfer {
+		return "transfer"
+	}
+	return "transaction"
+}
+
+// compactJSON is body without insignificant whitespace.
+func compactJSON(body []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, apierr.BadRequest("request body must be a JSON object")
+	}
+	return json.Marshal(v)
+}
+
+// sameJSON reports whether two bodies hold the same JSON value.
+func sameJSON(a, b []byte) bool {
+	ca, err1 := compactJSON(a)
+	cb, err2 := compactJSON(b)
+	return err1 == nil && err2 == nil && string(ca) == string(cb)
+}
