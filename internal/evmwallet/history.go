@@ -74,6 +74,9 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 	if err != nil {
 		return HistoryView{}, err
 	}
+	if _, err := s.node(w.Network); err != nil {
+		return HistoryView{}, err
+	}
 	switch f.Direction {
 	case "", "In", "Out":
 	default:
@@ -123,7 +126,11 @@ type AssetsView struct {
 // the balance of every ERC-20 token seen in the wallet's history, read
 // from the node.
 func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID string) (AssetsView, error) {
-	w, n, err := s.evmWallet(ctx, p, walletID)
+	w, _, err := s.evmWallet(ctx, p, walletID)
+	if err != nil {
+		return AssetsView{}, err
+	}
+	n, err := s.node(w.Network)
 	if err != nil {
 		return AssetsView{}, err
 	}

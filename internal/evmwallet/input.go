@@ -309,8 +309,15 @@ func nonceOf(raw json.RawMessage) (uint64, error) {
 	return n, nil
 }
 
+// maxData bounds call data: 64 KiB, above the largest contract creation
+// code EIP-3860 allows (49,152 bytes).
+const maxData = 64 << 10
+
 func hexBytes(field, s string) ([]byte, error) {
 	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if len(h) > 2*maxData {
+		return nil, apierr.BadRequest("%s is longer than %d bytes", field, maxData)
+	}
 	b, err := hex.DecodeString(h)
 	if err != nil {
 		return nil, apierr.BadRequest("%s must be 0x-prefixed hex", field)

@@ -83,30 +83,38 @@ func (s *Service) Networks() []string {
 // Close closes the node connections.
 func (s *Service) Close() { closeNodes(s.nodes) }
 
-// evmWallet loads walletID and its network's node: a 400 when the wallet
-// is not on an EVM network or its network has no node.
-func (s *Service) evmWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, *Node, error) {
+// evmWallet loads walletID: a 400 when it is not on an EVM network.
+func (s *Service) evmWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, int64, error) {
 	w, err := s.wallets.Load(ctx, p, walletID)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
-	if _, ok := evm.ChainID(w.Network); !ok {
-		return nil, nil, apierr.BadRequest("transfers, transactions and history on network %s are not supported yet", w.Network)
+	chainID, ok := evm.ChainID(w.Network)
+	if !ok {
+		return nil, 0, apierr.BadRequest("transfers, transactions and history on network %s are not supported yet", w.Network)
 	}
-	n := s.nodes[w.Network]
-	if n == nil {
-		return w, nil, noNode(w.Network)
+	return w, chainID, nil
+}
+
+// node returns the node of network, or the 400 naming the missing --rpc.
+func (s *Service) node(network string) (*Node, error) {
+	if n := s.nodes[network]; n != nil {
+		return n, nil
 	}
-	return w, n, nil
+	return nil, noNode(network)
 }
 
 // Transfer serves POST /wallets/{walletId}/transfers.
 func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (View, error) {
-	w, n, err := s.evmWallet(ctx, p, walletID)
+	w, _, err := s.evmWallet(ctx, p, walletID)
 	if err != nil {
 		return View{}, err
 	}
 	pl, err := parseTransfer(body, common.HexToAddress(w.Address))
+	if err != nil {
+		return View{}, err
+	}
+	n, err := s.node(w.Network)
 	if err != nil {
 		return View{}, err
 	}
@@ -115,11 +123,15 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 
 // Transaction serves POST /wallets/{walletId}/transactions.
 func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (View, error) {
-	w, n, err := s.evmWallet(ctx, p, walletID)
+	w, chainID, err := s.evmWallet(ctx, p, walletID)
 	if err != nil {
 		return View{}, err
 	}
-	pl, err := parseTransaction(body, n.ChainID)
+	pl, err := parseTransaction(body, chainID)
+	if err != nil {
+		return View{}, err
+	}
+	n, err := s.node(w.Network)
 	if err != nil {
 		return View{}, err
 	}

@@ -8,16 +8,21 @@ import solc from 'solc';
 import { DfnsApiClient, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
 
-const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
 export const anvilURL = process.env.ANVIL_URL;
 
-/** api is the SDK client of the bootstrap service account. */
-export const api = new DfnsApiClient({
-  baseUrl: process.env.CUSTOS_URL,
-  orgId: admin.orgId,
-  authToken: admin.serviceAccount.authToken,
-  signer: new AsymmetricKeySigner({ credId: admin.serviceAccount.credId, privateKey: admin.serviceAccount.privateKeyPem }),
-});
+/** clientFor is the SDK client of the bootstrap service account of a server. */
+export function clientFor(baseUrl, adminPath) {
+  const admin = JSON.parse(readFileSync(adminPath, 'utf8'));
+  return new DfnsApiClient({
+    baseUrl,
+    orgId: admin.orgId,
+    authToken: admin.serviceAccount.authToken,
+    signer: new AsymmetricKeySigner({ credId: admin.serviceAccount.credId, privateKey: admin.serviceAccount.privateKeyPem }),
+  });
+}
+
+/** api is the SDK client of the server run.mjs started. */
+export const api = clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN);
 
 let rpcId = 0;
 /** rpc calls anvil. */
@@ -104,11 +109,11 @@ export async function until(fn, what, timeoutMs = 60_000) {
 }
 
 /** settled polls a transfer (or transaction) until it is Confirmed or Failed. */
-export async function settled(walletId, id, transaction = false) {
+export async function settled(walletId, id, transaction = false, client = api) {
   return until(async () => {
     const t = transaction
-      ? await api.wallets.getTransaction({ walletId, transactionId: id })
-      : await api.wallets.getTransfer({ walletId, transferId: id });
+      ? await client.wallets.getTransaction({ walletId, transactionId: id })
+      : await client.wallets.getTransfer({ walletId, transferId: id });
     return t.status === 'Confirmed' || t.status === 'Failed' ? t : undefined;
   }, `${id} to settle`);
 }

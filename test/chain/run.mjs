@@ -143,7 +143,8 @@ async function main() {
   try {
     const srv = await waitFor(bin, args, /serving on (\S+)/, logPath);
     console.log(`# server ${srv.match[1]}`);
-    const env = { ...process.env, CUSTOS_URL: srv.match[1], CUSTOS_ADMIN: path.join(dataDir, 'admin.json'), ANVIL_URL: anvilURL };
+    const env = { ...process.env, CUSTOS_URL: srv.match[1], CUSTOS_ADMIN: path.join(dataDir, 'admin.json'), ANVIL_URL: anvilURL,
+      CUSTOS_BIN: bin, CUSTOS_TMP: tmp };
     code = await run(process.execPath, ['--test', '--test-reporter=tap', '--test-timeout=240000', ...files],
       { cwd: here, env }, SUITE_TIMEOUT_MS);
     srv.child.kill('SIGTERM');
