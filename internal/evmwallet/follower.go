@@ -123,7 +123,7 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*Request,
 	now := time.Now()
 	for _, r := range rs {
 		switch {
-		case r.Status == StatusExecuting && now.Sub(r.Requested) >= resumeAfter:
+		case r.Status == StatusExecuting && now.Sub(r.Requested) >= s.resumeAfter:
 			w, err := s.walletRows.Wallet(ctx, r.OrgID, r.WalletID)
 			if err != nil {
 				return nil, err

@@ -56,6 +56,9 @@ type Service struct {
 	poke   chan struct{}
 	tokens sync.Map // network+"/"+contract → *tokenMeta
 	holder string   // this server's lease holder id
+	// resumeAfter is how old an Executing request must be before the
+	// worker takes it over from the request that stored it.
+	resumeAfter time.Duration
 }
 
 // New returns the service. nodes maps networks to their nodes (Dial).
@@ -68,7 +71,7 @@ func New(st Store, ws Wallets, rows WalletStore, signers Signers, pol policy.Eva
 	}
 	return &Service{store: st, wallets: ws, walletRows: rows, signers: signers, policy: pol, nodes: nodes, logger: logger,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }, poke: make(chan struct{}, 1),
-		holder: id.New("srv")}
+		holder: id.New("srv"), resumeAfter: resumeAfter}
 }
 
 // Networks lists the networks that have a node.
