@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { serializeTransaction } from 'viem';
 import {
-  api, rpc, send, hex, word, addrWord, randomAddress, balance, tokenBalance, deployToken, until, settled, rejects,
+  api, rpc, send, hex, word, addrWord, randomAddress, balance, tokenBalance, deployToken, deployNft, until, settled, rejects,
 } from './lib.mjs';
 
 const ETH = 10n ** 18n;
@@ -60,6 +60,19 @@ test('EVM wallets move funds on a real node', async (t) => {
     assert.equal(await tokenBalance(token, wallet.address), 750000n);
     state.token = token;
     state.erc20Hash = done.txHash;
+  });
+
+  await t.test('Erc721 transfer of a token minted to the wallet', async () => {
+    const nft = await deployNft();
+    await send({ to: nft, data: '0x40c10f19' + addrWord(wallet.address) + word(42) });
+    const to = randomAddress();
+    const xfr = await api.wallets.transferAsset({ walletId, body: { kind: 'Erc721', contract: nft, to, tokenId: '42' } });
+    const done = await settled(walletId, xfr.id);
+    assert.equal(done.status, 'Confirmed');
+    const owner = await rpc('eth_call', [{ to: nft, data: '0x6352211e' + word(42) }, 'latest']);
+    assert.equal(owner.slice(-40), to.slice(2).toLowerCase());
+    state.nftHash = done.txHash;
+    await rejects(api.wallets.transferAsset({ walletId, body: { kind: 'Erc721', contract: nft, to, tokenId: '42' } }), 400, /refuses/);
   });
 
   await t.test('broadcastTransaction signs and sends an unsigned EIP-1559 transaction', async () => {
@@ -133,6 +146,9 @@ test('EVM wallets move funds on a real node', async (t) => {
     assert.equal(tokOut.kind, 'Erc20Transfer');
     assert.equal(tokOut.value, '250000');
     assert.ok(h.some((e) => e.kind === 'Erc20Transfer' && e.direction === 'In'));
+    const nftOut = h.find((e) => e.txHash === state.nftHash && e.direction === 'Out');
+    assert.equal(nftOut.kind, 'Erc721Transfer');
+    assert.equal(nftOut.tokenId, '42');
     const ins = await api.wallets.getWalletHistory({ walletId, query: { direction: 'In' } });
     assert.ok(ins.items.every((e) => e.direction === 'In'));
   });
@@ -154,5 +170,27 @@ test('EVM wallets move funds on a real node', async (t) => {
     assert.equal(await rpc('eth_getTransactionCount', [wallet.address, 'pending']), before, 'nothing broadcast');
     assert.equal((await api.wallets.listTransfers({ walletId, query: { limit: 1000 } })).items.length, count, 'nothing stored');
     assert.equal(await balance(to), 0n);
+  });
+
+  await t.test('a reorganisation is reflected: the orphaned block’s events go, its transfer is sent again', async () => {
+    const to = randomAddress();
+    const xfr = await api.wallets.transferAsset({ walletId, body: { kind: 'Native', to, amount: '4242' } });
+    const first = await settled(walletId, xfr.id);
+    assert.equal(first.status, 'Confirmed');
+    await until(async () => (await api.wallets.getWalletHistory({ walletId, query: { limit: 5 } })).items.some((e) => e.txHash === first.txHash), 'event');
+    // The block holding the transfer is replaced by an empty one, and a
+    // block on top lets the follower see the new chain.
+    await rpc('anvil_reorg', [1, []]);
+    assert.equal(await balance(to), 0n, 'the reorganisation dropped the transfer');
+    await rpc('evm_mine', []);
+    await until(async () => !(await api.wallets.getWalletHistory({ walletId, query: { limit: 5 } })).items.some((e) => e.txHash === first.txHash), 'the orphaned event to go');
+    // Custos sends the stored transaction again; it is mined once more.
+    const again = await until(async () => {
+      await rpc('evm_mine', []);
+      const x = await api.wallets.getTransfer({ walletId, transferId: xfr.id });
+      return x.status === 'Confirmed' && BigInt(await balance(to)) === 4242n ? x : undefined;
+    }, 'the transfer to be confirmed again', 90_000);
+    assert.equal(again.txHash, first.txHash, 'the same transaction, not a second one');
+    assert.equal(await balance(to), 4242n);
   });
 });

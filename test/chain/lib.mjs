@@ -83,19 +83,43 @@ contract TestToken {
   }
 }`;
 
-/** deployToken compiles and deploys the test ERC-20 with supply to the dev account. */
-export async function deployToken(supply) {
+const NFT_SOURCE = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.0;
+contract TestNft {
+  string public symbol = "TNFT";
+  mapping(uint256 => address) public ownerOf;
+  event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
+  function mint(address to, uint256 id) external {
+    require(ownerOf[id] == address(0), "minted");
+    ownerOf[id] = to;
+    emit Transfer(address(0), to, id);
+  }
+  function transferFrom(address from, address to, uint256 id) external {
+    require(ownerOf[id] == from && msg.sender == from, "not owner");
+    ownerOf[id] = to;
+    emit Transfer(from, to, id);
+  }
+}`;
+
+/** deploy compiles contract name of source and deploys it from the dev account with constructor arguments args (hex). */
+async function deploy(name, source, args = '') {
   const out = JSON.parse(solc.compile(JSON.stringify({
     language: 'Solidity',
-    sources: { 'T.sol': { content: TOKEN_SOURCE } },
+    sources: { 'T.sol': { content: source } },
     settings: { evmVersion: 'cancun', outputSelection: { '*': { '*': ['evm.bytecode.object'] } } },
   })));
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error');
   assert.equal(errors.length, 0, JSON.stringify(errors));
-  const code = out.contracts['T.sol'].TestToken.evm.bytecode.object;
-  const rec = await send({ data: '0x' + code + word(supply), gas: hex(2_000_000) });
+  const code = out.contracts['T.sol'][name].evm.bytecode.object;
+  const rec = await send({ data: '0x' + code + args, gas: hex(2_000_000) });
   return rec.contractAddress;
 }
+
+/** deployToken deploys the test ERC-20 (TST, 6 decimals) with supply to the dev account. */
+export const deployToken = (supply) => deploy('TestToken', TOKEN_SOURCE, word(supply));
+
+/** deployNft deploys the test ERC-721 (TNFT; mint(to, id) is open to all). */
+export const deployNft = () => deploy('TestNft', NFT_SOURCE);
 
 /** until polls fn (every 200 ms, at most timeoutMs) until it returns a truthy value. */
 export async function until(fn, what, timeoutMs = 60_000) {

@@ -145,7 +145,7 @@ async function main() {
     console.log(`# server ${srv.match[1]}`);
     const env = { ...process.env, CUSTOS_URL: srv.match[1], CUSTOS_ADMIN: path.join(dataDir, 'admin.json'), ANVIL_URL: anvilURL,
       CUSTOS_BIN: bin, CUSTOS_TMP: tmp };
-    code = await run(process.execPath, ['--test', '--test-reporter=tap', '--test-timeout=240000', ...files],
+    code = await run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', '--test-timeout=240000', ...files],
       { cwd: here, env }, SUITE_TIMEOUT_MS);
     srv.child.kill('SIGTERM');
     if (code !== 0) console.error(`run.mjs: suite failed; last server log lines:\n${tail(logPath, 40)}`);
