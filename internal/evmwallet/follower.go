@@ -197,6 +197,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 	at := time.Unix(int64(b.Timestamp), 0).UTC()
 	var events []*Event
 	var finals []Final
+	var settled []*Request // the requests of finals, in order
 	fees := map[common.Hash]string{}
 	receipt := func(h common.Hash) (*types.Receipt, error) {
 		rec, err := n.eth.TransactionReceipt(ctx, h)
@@ -223,6 +224,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 				fin.Status, fin.Reason = StatusFailed, "the transaction reverted on chain"
 			}
 			finals = append(finals, fin)
+			settled = append(settled, r)
 		}
 		value := (*big.Int)(tx.Value)
 		if value == nil || value.Sign() == 0 || tx.To == nil {
@@ -232,10 +234,10 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		base := Event{Network: n.Network, Kind: "NativeTransfer", Block: number, TxHash: tx.Hash.Hex(), LogIndex: -1,
 			From: tx.From.Hex(), To: tx.To.Hex(), Value: value.String(), Symbol: nativeSymbol(n.Network), Decimals: 18, Time: at}
 		if fromOurs {
-			events = append(events, event(base, from, "Out", fees[tx.Hash]))
+			events = append(events, eventOf(base, from, "Out", fees[tx.Hash]))
 		}
 		if toOurs {
-			events = append(events, event(base, to, "In", ""))
+			events = append(events, eventOf(base, to, "In", ""))
 		}
 	}
 	logs, err := n.eth.FilterLogs(ctx, ethereum.FilterQuery{BlockHash: &b.Hash, Topics: [][]common.Hash{{transferTopic}}})
@@ -261,17 +263,34 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 			base.Value = new(big.Int).SetBytes(l.Data).String()
 		}
 		if fromOurs {
-			events = append(events, event(base, from, "Out", fees[l.TxHash]))
+			events = append(events, eventOf(base, from, "Out", fees[l.TxHash]))
 		}
 		if toOurs {
-			events = append(events, event(base, to, "In", ""))
+			events = append(events, eventOf(base, to, "In", ""))
 		}
 	}
-	return s.store.AdvanceEVM(ctx, n.Network, number, b.Hash.Hex(), events, finals)
+	return s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.store.AdvanceEVM(ctx, n.Network, number, b.Hash.Hex(), events, finals); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", eventView(e)); err != nil {
+				return err
+			}
+		}
+		for i, fin := range finals {
+			r := *settled[i]
+			r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
+			if err := s.emit(ctx, &r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
-// event is base as seen by wallet w in direction dir.
-func event(base Event, w WalletRef, dir, fee string) *Event {
+// eventOf is base as seen by wallet w in direction dir.
+func eventOf(base Event, w WalletRef, dir, fee string) *Event {
 	e := base
 	e.ID, e.OrgID, e.WalletID, e.Direction, e.Fee = id.New("ev"), w.OrgID, w.WalletID, dir, fee
 	return &e

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/policy"
@@ -59,6 +61,29 @@ type Service struct {
 	// resumeAfter is how old an Executing request must be before the
 	// worker takes it over from the request that stored it.
 	resumeAfter time.Duration
+	events      event.Emitter
+}
+
+// SetEvents makes the service record its webhook events with e (the
+// default records none).
+func (s *Service) SetEvents(e event.Emitter) { s.events = e }
+
+// emit records the event of r's new status (wallet.transfer.* or
+// wallet.transaction.*) in the unit of work of ctx.
+func (s *Service) emit(ctx context.Context, r *Request) error {
+	kind := "wallet.transaction."
+	if r.Transfer {
+		kind = "wallet.transfer."
+	}
+	switch r.Status {
+	case StatusExecuting:
+		kind += "requested"
+	case StatusPending:
+		kind += "requested"
+	default:
+		kind += strings.ToLower(r.Status)
+	}
+	return s.events.Emit(ctx, r.OrgID, kind, ViewOf(r))
 }
 
 // New returns the service. nodes maps networks to their nodes (Dial).
@@ -71,7 +96,7 @@ func New(st Store, ws Wallets, rows WalletStore, signers Signers, pol policy.Eva
 	}
 	return &Service{store: st, wallets: ws, walletRows: rows, signers: signers, policy: pol, nodes: nodes, logger: logger,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }, poke: make(chan struct{}, 1),
-		holder: id.New("srv"), resumeAfter: resumeAfter}
+		holder: id.New("srv"), resumeAfter: resumeAfter, events: event.Nop{}}
 }
 
 // Networks lists the networks that have a node.
@@ -194,7 +219,10 @@ func (s *Service) submit(ctx context.Context, p *principal.Principal, act store.
 	}
 	err = store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
 		if r.Status != StatusExecuting {
-			return s.store.CreateEVMRequest(ctx, r)
+			if err := s.store.CreateEVMRequest(ctx, r); err != nil {
+				return err
+			}
+			return s.emit(ctx, r)
 		}
 		tx := pl.prebuilt
 		if pl.nonce != nil {
@@ -217,7 +245,10 @@ func (s *Service) submit(ctx context.Context, p *principal.Principal, act store.
 			return fmt.Errorf("encode transaction: %w", err)
 		}
 		r.Nonce, r.Unsigned = int64(tx.Nonce()), hex0x(enc)
-		return s.store.CreateEVMRequest(ctx, r)
+		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.emit(ctx, r)
 	})
 	if errors.Is(err, ErrDuplicateExternalID) {
 		v, _, err := s.replay(ctx, p, w.ID, transfer, pl.externalID, compact)
@@ -326,7 +357,14 @@ func (s *Service) execute(ctx context.Context, r *Request, keyID string) error {
 	}
 	if r.Status == StatusExecuting {
 		at := s.now()
-		if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
+		if err := s.store.Tx(ctx, func(ctx context.Context) error {
+			if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
+				return err
+			}
+			b := *r
+			b.Status, b.Broadcasted = StatusBroadcasted, at
+			return s.emit(ctx, &b)
+		}); err != nil {
 			return err
 		}
 		r.Status, r.Broadcasted = StatusBroadcasted, at
@@ -370,7 +408,12 @@ func (s *Service) fail(ctx context.Context, r *Request, reason string, err error
 				return err
 			}
 		}
-		return s.store.MarkEVMFailed(ctx, r.ID, reason)
+		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
+			return err
+		}
+		f := *r
+		f.Status, f.Reason = StatusFailed, reason
+		return s.emit(ctx, &f)
 	}); ferr != nil {
 		return ferr
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,6 +57,19 @@ type recorder struct {
 func (r *recorder) Evaluate(_ context.Context, a policy.Activity) (policy.Decision, error) {
 	r.seen = append(r.seen, a)
 	return r.decision, nil
+}
+
+// emitted records the kinds of the events a service emits.
+type emitted struct {
+	mu    sync.Mutex
+	kinds []string
+}
+
+func (e *emitted) Emit(_ context.Context, _, kind string, _ any) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.kinds = append(e.kinds, kind)
+	return nil
 }
 
 type walletsOf struct{ db *sqlstore.DB }
@@ -165,6 +179,8 @@ func TestDialRefusesAnotherChain(t *testing.T) {
 // wallet's key for the network's chain id and sent once.
 func TestTransferPassesPolicy(t *testing.T) {
 	e := newEnv(t)
+	events := &emitted{}
+	e.svc.SetEvents(events)
 	to := "0x00000000000000000000000000000000000000b2"
 	body := `{"kind":"Native","to":"` + to + `","amount":"12345"}`
 	e.policy.decision = policy.Decision{Outcome: policy.Deny, Reason: "blocked by test policy"}
@@ -197,6 +213,10 @@ func TestTransferPassesPolicy(t *testing.T) {
 	}
 	if tx.Hash().Hex() != v.TxHash {
 		t.Fatalf("txHash %s, sent %s", v.TxHash, tx.Hash().Hex())
+	}
+	want := []string{"wallet.transfer.rejected", "wallet.transfer.requested", "wallet.transfer.broadcasted"}
+	if strings.Join(events.kinds, ",") != strings.Join(want, ",") {
+		t.Fatalf("events %v, want %v", events.kinds, want)
 	}
 }
 
