@@ -147,7 +147,10 @@ type Store interface {
 	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
 	// MarkEVMFailed fails a request that is neither confirmed nor failed.
 	MarkEVMFailed(ctx context.Context, id, reason string) error
-	// Open lists the Executing and Broadcasted requests of network, oldest
+	// OpenEVMRequestByHash returns the Executing or Broadcasted request of
+	// network whose transaction has hash (NotFound when none).
+	OpenEVMRequestByHash(ctx context.Context, network, hash string) (*Request, error)
+	// OpenEVMRequests lists the Executing and Broadcasted requests of network, oldest
 	// first, at most limit.
 	OpenEVMRequests(ctx context.Context, network string, limit int) ([]*Request, error)
 

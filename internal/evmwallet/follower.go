@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"net/http"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 
+	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
 )
 
@@ -214,7 +216,17 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 				return err
 			}
 		}
-		if r := open[strings.ToLower(tx.Hash.Hex())]; r != nil {
+		r := open[strings.ToLower(tx.Hash.Hex())]
+		if r == nil && fromOurs {
+			// Stored after this step listed the open requests.
+			var err error
+			if r, err = s.store.OpenEVMRequestByHash(ctx, n.Network, tx.Hash.Hex()); isNotFound(err) {
+				r = nil
+			} else if err != nil {
+				return err
+			}
+		}
+		if r != nil {
 			rec, err := receipt(tx.Hash)
 			if err != nil {
 				return err
@@ -358,3 +370,9 @@ func (s *Service) rewind(ctx context.Context, f *follower, last int64) error {
 // keptBlocks is how far back a reorganisation is looked for (the store
 // keeps as many block hashes).
 const keptBlocks = 256
+
+// isNotFound reports whether err is a 404 API error.
+func isNotFound(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
@@ -390,11 +391,20 @@ func (s *Service) send(ctx context.Context, n *Node, r *Request) error {
 	}
 	// The node answered with an error: it may already have the
 	// transaction (sent before a crash, or by another replica).
-	if _, _, lerr := n.eth.TransactionByHash(ctx, common.HexToHash(r.TxHash)); lerr == nil {
+	h := common.HexToHash(r.TxHash)
+	_, _, lerr := n.eth.TransactionByHash(ctx, h)
+	if lerr == nil {
 		return nil
 	}
-	if rec, rerr := n.eth.TransactionReceipt(ctx, common.HexToHash(r.TxHash)); rerr == nil && rec != nil {
+	if !errors.Is(lerr, ethereum.NotFound) {
+		return nodeError(n.Network, lerr) // unknown: try again later
+	}
+	rec, rerr := n.eth.TransactionReceipt(ctx, h)
+	if rerr == nil && rec != nil {
 		return nil
+	}
+	if rerr != nil && !errors.Is(rerr, ethereum.NotFound) {
+		return nodeError(n.Network, rerr)
 	}
 	return s.fail(ctx, r, "the node refused the transaction: "+clip(err.Error()), err)
 }

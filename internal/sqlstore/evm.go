@@ -176,6 +176,12 @@ func (db *DB) MarkEVMFailed(ctx context.Context, id, reason string) error {
 	return nil
 }
 
+// OpenEVMRequestByHash returns the open request of network whose
+// transaction has hash.
+func (db *DB) OpenEVMRequestByHash(ctx context.Context, network, hash string) (*evmwallet.Request, error) {
+	return db.oneEVMRequest(ctx, `network = ? AND tx_hash = ? AND status IN ('Executing', 'Broadcasted')`, network, hash)
+}
+
 // Open lists the open requests of network, oldest first.
 func (db *DB) OpenEVMRequests(ctx context.Context, network string, limit int) ([]*evmwallet.Request, error) {
 	return queryAll(ctx, db, "open evm requests", `SELECT `+evmRequestCols+` FROM evm_requests
