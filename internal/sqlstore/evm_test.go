@@ -16,7 +16,7 @@ import (
 )
 
 // evmWallet stores a wallet wa-1 of or-1 on EthereumSepolia.
-func evmWallet(t *testing.T, db *DB) {
+func evmWallet(t testing.TB, db *DB) {
 	t.Helper()
 	ctx := context.Background()
 	k := &keys.Key{ID: "key-1", OrgID: "or-1", Scheme: "ECDSA", Curve: "secp256k1", Status: "Active", Custodial: true,
