@@ -91,6 +91,12 @@ func (s *Service) step(ctx context.Context, f *follower) error {
 	if target < 0 {
 		return nil
 	}
+	// Wallets are loaded after the head is read: a wallet's address is
+	// known only once it is created, so every wallet a block up to head
+	// can pay is in the map.
+	if err := s.loadWallets(ctx, f); err != nil {
+		return err
+	}
 	next, ok, err := s.store.EVMCursor(ctx, n.Network)
 	if err != nil {
 		return err
@@ -192,9 +198,6 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		if ok && prev != b.ParentHash.Hex() {
 			return s.rewind(ctx, f, number-1)
 		}
-	}
-	if err := s.loadWallets(ctx, f); err != nil {
-		return err
 	}
 	at := time.Unix(int64(b.Timestamp), 0).UTC()
 	var events []*Event

@@ -96,7 +96,9 @@ func (testSigner) SignSchnorr(context.Context, []byte, []byte) ([]byte, error) {
 	return nil, errors.New("no")
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"))
