@@ -174,4 +174,7 @@ type Store interface {
 	EVMEvents(ctx context.Context, org, walletID string, f HistoryFilter, p identity.Page) ([]*Event, string, error)
 	// Contracts lists the token contracts seen in the events of a wallet.
 	EVMContracts(ctx context.Context, org, walletID string) ([]string, error)
+	// EVMNftEvents lists the Erc721Transfer events of a wallet in chain
+	// order (block, then log index), the newest limit of them.
+	EVMNftEvents(ctx context.Context, org, walletID string, limit int) ([]*Event, error)
 }

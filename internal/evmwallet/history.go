@@ -176,3 +176,54 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	return FeesView{Kind: "Eip1559", Network: network, BlockNumber: f.Block, Slow: levelView(f.Slow), Standard: levelView(f.Std),
 		Fast: levelView(f.Fast), BaseFeePerGas: f.BaseFee.String()}, nil
 }
+
+// NftView is one wire Nft of an EVM wallet.
+type NftView struct {
+	Kind     string `json:"kind"`
+	Contract string `json:"contract"`
+	TokenID  string `json:"tokenId"`
+	Symbol   string `json:"symbol,omitempty"`
+}
+
+// NftsView is the wire GetWalletNftsResponse.
+type NftsView struct {
+	WalletID string    `json:"walletId"`
+	Network  string    `json:"network"`
+	Nfts     []NftView `json:"nfts"`
+}
+
+// maxNftEvents bounds the events GET …/nfts replays.
+const maxNftEvents = 10_000
+
+// Nfts serves GET /wallets/{walletId}/nfts: the ERC-721 tokens whose last
+// transfer the follower saw (among the wallet's newest 10,000) came in.
+func (s *Service) Nfts(ctx context.Context, p *principal.Principal, walletID string) (NftsView, error) {
+	w, _, err := s.evmWallet(ctx, p, walletID)
+	if err != nil {
+		return NftsView{}, err
+	}
+	if _, err := s.node(w.Network); err != nil {
+		return NftsView{}, err
+	}
+	es, err := s.store.EVMNftEvents(ctx, p.OrgID, w.ID, maxNftEvents)
+	if err != nil {
+		return NftsView{}, err
+	}
+	type key struct{ contract, id string }
+	held := map[key]*Event{}
+	var order []key
+	for _, e := range es {
+		k := key{e.Contract, e.TokenID}
+		if _, seen := held[k]; !seen {
+			order = append(order, k)
+		}
+		held[k] = e
+	}
+	out := NftsView{WalletID: w.ID, Network: w.Network, Nfts: []NftView{}}
+	for _, k := range order {
+		if e := held[k]; e.Direction == "In" {
+			out.Nfts = append(out.Nfts, NftView{Kind: "Erc721", Contract: e.Contract, TokenID: e.TokenID, Symbol: e.Symbol})
+		}
+	}
+	return out, nil
+}

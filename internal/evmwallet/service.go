@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum"
@@ -56,9 +57,10 @@ type Service struct {
 	logger     *slog.Logger
 	now        func() time.Time
 	// poke wakes the worker after a broadcast.
-	poke   chan struct{}
-	tokens sync.Map // network+"/"+contract → *tokenMeta
-	holder string   // this server's lease holder id
+	poke       chan struct{}
+	tokens     sync.Map // network+"/"+contract → tokenMeta
+	tokenCount atomic.Int64
+	holder     string // this server's lease holder id
 	// resumeAfter is how old an Executing request must be before the
 	// worker takes it over from the request that stored it.
 	resumeAfter time.Duration

@@ -112,9 +112,15 @@ func (s *Service) token(ctx context.Context, n *Node, contract common.Address) t
 	if out, err := n.eth.CallContract(ctx, ethereum.CallMsg{To: &contract, Data: selSymbol}, nil); err == nil {
 		m.Symbol = abiString(out)
 	}
-	s.tokens.Store(k, m)
+	if s.tokenCount.Add(1) <= maxTokens {
+		s.tokens.Store(k, m)
+	}
 	return m
 }
+
+// maxTokens bounds the token metadata kept in memory: a caller can name
+// any contract, so past this many, metadata is read again each time.
+const maxTokens = 10_000
 
 // abiString decodes an ABI-encoded string (or a bytes32 one), keeping
 // printable ASCII and at most 32 characters.

@@ -19,6 +19,7 @@ func (s *Server) evmRoutes() {
 	s.handle("GET /wallets/{walletId}/transactions/{transactionId}", s.getTransfer(false, "transactionId"), needs("Wallets:Transactions:Read"))
 	s.handle("GET /wallets/{walletId}/assets", s.walletAssets, needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/history", s.walletHistory, needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))
 	s.handle("GET /networks/fees", s.networkFees)
 }
 
@@ -112,5 +113,14 @@ func (s *Server) networkFees(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := e.Fees(r.Context(), r.URL.Query().Get("network"))
+	return reply(w, v, err)
+}
+
+func (s *Server) walletNfts(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	v, err := e.Nfts(r.Context(), principal.From(r.Context()), r.PathValue("walletId"))
 	return reply(w, v, err)
 }

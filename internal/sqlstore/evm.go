@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -339,6 +340,16 @@ func (db *DB) EVMEvents(ctx context.Context, org, walletID string, f evmwallet.H
 	}
 	return queryPage(ctx, db, "evm events", q+` ORDER BY id DESC`, args, p, scanEVMEvent,
 		func(e *evmwallet.Event) string { return e.ID })
+}
+
+// EVMNftEvents lists a wallet's newest Erc721Transfer events in chain order.
+func (db *DB) EVMNftEvents(ctx context.Context, org, walletID string, limit int) ([]*evmwallet.Event, error) {
+	es, err := queryAll(ctx, db, "nft events", `SELECT id, org_id, wallet_id, network, kind, direction, block_number, tx_hash,
+		log_index, from_addr, to_addr, value, token_id, contract, symbol, decimals, fee, ts FROM evm_events
+		WHERE org_id = ? AND wallet_id = ? AND kind = 'Erc721Transfer' ORDER BY block_number DESC, log_index DESC LIMIT ?`,
+		[]any{org, walletID, limit}, scanEVMEvent)
+	slices.Reverse(es)
+	return es, err
 }
 
 // Contracts lists the ERC-20 contracts in a wallet's events.

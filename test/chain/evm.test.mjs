@@ -72,6 +72,14 @@ test('EVM wallets move funds on a real node', async (t) => {
     const owner = await rpc('eth_call', [{ to: nft, data: '0x6352211e' + word(42) }, 'latest']);
     assert.equal(owner.slice(-40), to.slice(2).toLowerCase());
     state.nftHash = done.txHash;
+    await send({ to: nft, data: '0x40c10f19' + addrWord(wallet.address) + word(43) });
+    const nfts = await until(async () => {
+      const n = await api.wallets.getWalletNfts({ walletId });
+      return n.nfts.length === 1 && !n.nfts.some((x) => x.tokenId === '42') ? n : undefined;
+    }, 'the wallet to hold token 43 only');
+    assert.equal(nfts.nfts[0].tokenId, '43');
+    assert.equal(nfts.nfts[0].contract.toLowerCase(), nft.toLowerCase());
+    assert.equal(nfts.nfts[0].symbol, 'TNFT');
     await rejects(api.wallets.transferAsset({ walletId, body: { kind: 'Erc721', contract: nft, to, tokenId: '42' } }), 400, /refuses/);
   });
 
