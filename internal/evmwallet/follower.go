@@ -37,12 +37,17 @@ type follower struct {
 	wallets  map[string]WalletRef // lower-case address → wallet
 	loadedAt time.Time
 	sent     map[string]time.Time // request id → last broadcast by this server
+	// failures counts the steps that failed in a row; the next step waits
+	// until retryAt.
+	failures int
+	retryAt  time.Time
 }
 
 // Run follows every network that has a node until ctx ends: it finishes
 // the requests a crash or an outage left Executing, sends again those not
 // mined, reads each new block once (for all wallets) to confirm requests
-// and record the wallets' events. Each network's follower holds a lease
+// and record the wallets' events; a network whose steps fail is retried
+// with a growing delay. Each network's follower holds a lease
 // row, so that one server follows it at a time; the cursor only moves
 // from the block read, so two never record a block twice. Errors are
 // logged and retried; Run returns nil when ctx ends.
@@ -58,8 +63,16 @@ func (s *Service) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		for _, f := range fs {
+			if time.Now().Before(f.retryAt) {
+				continue
+			}
 			if err := s.step(ctx, f); err != nil && ctx.Err() == nil {
-				s.logger.Warn("evm follower step failed", "network", f.node.Network, "error", err.Error())
+				// Back off from a failing node: 2 s, 4 s, … up to a minute.
+				f.failures++
+				f.retryAt = time.Now().Add(min(time.Second<<min(f.failures, 6), time.Minute))
+				s.logger.Warn("evm follower step failed", "network", f.node.Network, "failures", f.failures, "error", err.Error())
+			} else {
+				f.failures, f.retryAt = 0, time.Time{}
 			}
 		}
 		select {
