@@ -66,10 +66,19 @@ test('kill -9 with transfers in flight: each stored transfer is sent exactly onc
     // Mining stops, so the first transfers are in the node's pool, not
     // mined, when the server dies; others are still being sent.
     await rpc('evm_setAutomine', [false]);
+    // The server dies (SIGKILL) the moment a fourth transfer is answered,
+    // with others in flight.
+    let answers = 0;
+    const dead = new Promise((resolve) => srv.child.once('exit', resolve));
     const inflight = Array.from({ length: 12 }, (_, i) =>
-      api.wallets.transferAsset({ walletId: wallet.id, body: { kind: 'Native', to, amount: String(1000 + i) } }).catch(() => undefined));
-    await Promise.race(inflight);
-    await kill9(srv.child);
+      api.wallets.transferAsset({ walletId: wallet.id, body: { kind: 'Native', to, amount: String(1000 + i) } })
+        .then((x) => {
+          if (++answers === 4) srv.child.kill('SIGKILL');
+          return x;
+        }, () => undefined));
+    await Promise.all(inflight);
+    srv.child.kill('SIGKILL');
+    await dead;
     const answered = (await Promise.all(inflight)).filter(Boolean);
     await rpc('evm_setAutomine', [true]);
     await rpc('evm_mine', []);
