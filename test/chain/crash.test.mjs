@@ -22,9 +22,15 @@ function freePort() {
 }
 
 /** serve starts custos on dataDir and resolves with the child and its URL. */
-function serve(dataDir, port, node = anvilURL) {
-  const child = spawn(process.env.CUSTOS_BIN, ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--rate-limit', '0',
-    '--rpc', `EthereumSepolia=${node}`, '--confirmations', 'EthereumSepolia=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+// crashDBs are the PostgreSQL databases of the two tests' servers when the
+// suite runs on PostgreSQL (run.mjs makes them); SQLite otherwise.
+const crashDBs = (process.env.CUSTOS_CRASH_DBS ?? '').split(',').filter(Boolean);
+
+function serve(dataDir, port, node = anvilURL, db = undefined) {
+  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--rate-limit', '0',
+    '--rpc', `EthereumSepolia=${node}`, '--confirmations', 'EthereumSepolia=1'];
+  if (db) args.push('--db', db);
+  const child = spawn(process.env.CUSTOS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(path.join(dataDir + '.log'), { flags: 'a' });
   child.stderr.pipe(log, { end: false });
   return new Promise((resolve, reject) => {
@@ -57,7 +63,7 @@ function kill9(child) {
 test('kill -9 with transfers in flight: each stored transfer is sent exactly once after restart', { skip: !process.env.CUSTOS_BIN }, async () => {
   const dataDir = path.join(mkdtempSync(path.join(process.env.CUSTOS_TMP, 'crash-')), 'data');
   const port = await freePort();
-  let srv = await serve(dataDir, port);
+  let srv = await serve(dataDir, port, anvilURL, crashDBs[0]);
   try {
     let api = clientFor(srv.url, path.join(dataDir, 'admin.json'));
     const wallet = await api.wallets.createWallet({ body: { network: 'EthereumSepolia' } });
@@ -83,7 +89,7 @@ test('kill -9 with transfers in flight: each stored transfer is sent exactly onc
     await rpc('evm_setAutomine', [true]);
     await rpc('evm_mine', []);
 
-    srv = await serve(dataDir, port);
+    srv = await serve(dataDir, port, anvilURL, crashDBs[0]);
     api = clientFor(srv.url, path.join(dataDir, 'admin.json'));
     const stored = (await api.wallets.listTransfers({ walletId: wallet.id, query: { limit: 100 } })).items;
     assert.ok(stored.length >= answered.length && answered.length >= 1, `${stored.length} stored, ${answered.length} answered`);
@@ -129,7 +135,7 @@ test('stored, signed, not sent (node outage), then kill -9: sent once after rest
   const dataDir = path.join(mkdtempSync(path.join(process.env.CUSTOS_TMP, 'outage-')), 'data');
   const proxy = await dropSends();
   const port = await freePort();
-  let srv = await serve(dataDir, port, proxy.url);
+  let srv = await serve(dataDir, port, proxy.url, crashDBs[1]);
   try {
     let api = clientFor(srv.url, path.join(dataDir, 'admin.json'));
     const wallet = await api.wallets.createWallet({ body: { network: 'EthereumSepolia' } });
@@ -145,7 +151,7 @@ test('stored, signed, not sent (node outage), then kill -9: sent once after rest
     assert.equal(await balance(to), 0n);
     await kill9(srv.child);
     proxy.state.on = false;
-    srv = await serve(dataDir, port, proxy.url);
+    srv = await serve(dataDir, port, proxy.url, crashDBs[1]);
     api = clientFor(srv.url, path.join(dataDir, 'admin.json'));
     const done = await Promise.all(xfrs.map((x) => settled(wallet.id, x.id, false, api)));
     assert.deepEqual(done.map((d) => d.status), ['Confirmed', 'Confirmed', 'Confirmed']);

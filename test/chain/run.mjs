@@ -126,17 +126,24 @@ async function main() {
   console.log(`# anvil ${anvilURL}`);
 
   const pgBase = process.env.CUSTOS_TEST_DIALECT === 'postgres' ? process.env.CUSTOS_TEST_POSTGRES : undefined;
-  let db;
   const port = await freePort();
   const dataDir = path.join(tmp, 'data');
   const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--rate-limit', '0',
     '--rpc', `EthereumSepolia=${anvilURL}`, '--confirmations', 'EthereumSepolia=1'];
-  if (pgBase) {
-    db = `custos_chain_${process.pid}`;
-    psql(pgBase, `CREATE DATABASE ${db}`);
+  // On PostgreSQL: a database for the server, and one for each server the
+  // crash tests start.
+  const dbs = [];
+  const dbURL = (name) => {
+    psql(pgBase, `CREATE DATABASE ${name}`);
+    dbs.push(name);
     const u = new URL(pgBase);
-    u.pathname = `/${db}`;
-    args.push('--db', u.toString());
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  let crashDBs = '';
+  if (pgBase) {
+    args.push('--db', dbURL(`custos_chain_${process.pid}`));
+    crashDBs = [1, 2].map((i) => dbURL(`custos_chain_${process.pid}_crash${i}`)).join(',');
   }
   const logPath = path.join(tmp, 'server.log');
   let code = 1;
@@ -144,14 +151,14 @@ async function main() {
     const srv = await waitFor(bin, args, /serving on (\S+)/, logPath);
     console.log(`# server ${srv.match[1]}`);
     const env = { ...process.env, CUSTOS_URL: srv.match[1], CUSTOS_ADMIN: path.join(dataDir, 'admin.json'), ANVIL_URL: anvilURL,
-      CUSTOS_BIN: bin, CUSTOS_TMP: tmp };
+      CUSTOS_BIN: bin, CUSTOS_TMP: tmp, CUSTOS_CRASH_DBS: crashDBs };
     code = await run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', '--test-timeout=240000', ...files],
       { cwd: here, env }, SUITE_TIMEOUT_MS);
     srv.child.kill('SIGTERM');
     if (code !== 0) console.error(`run.mjs: suite failed; last server log lines:\n${tail(logPath, 40)}`);
   } finally {
     anvil.child.kill('SIGKILL');
-    if (db) {
+    for (const db of dbs) {
       try {
         psql(pgBase, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
       } catch (err) {
