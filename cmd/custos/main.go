@@ -102,6 +102,14 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 		cfg.CORSOrigins = append(cfg.CORSOrigins, v)
 		return nil
 	})
+	fs.Func("rpc", "chain node of a network, NETWORK=URL, repeatable (CUSTOS_RPC, comma-separated)", func(v string) error {
+		cfg.RPC = append(cfg.RPC, v)
+		return nil
+	})
+	fs.Func("confirmations", "blocks before a network's transfers count as confirmed, NETWORK=N, repeatable (CUSTOS_CONFIRMATIONS)", func(v string) error {
+		cfg.Confirmations = append(cfg.Confirmations, v)
+		return nil
+	})
 	fs.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per minute per organisation; 0 turns every rate limit off (CUSTOS_RATE_LIMIT)")
 	fs.IntVar(&cfg.RateLimitIdentity, "rate-limit-identity", cfg.RateLimitIdentity, "requests per minute per identity; 0 means the organisation's limit (CUSTOS_RATE_LIMIT_IDENTITY)")
 	fs.Func("webhook-retry-delays", "delays from the first attempt of the retries of a failed webhook delivery, e.g. 1m,12m,2h,24h (the default), or none (CUSTOS_WEBHOOK_RETRY_DELAYS)", func(v string) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/custody"
 	"github.com/custos-dev/custos/internal/event"
+	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -39,7 +40,9 @@ type App struct {
 	Perms    *permission.Service
 	Identity *identity.Service
 	Policies *policy.Service
-	Handler  http.Handler
+	// EVM moves funds of EVM wallets through the configured nodes.
+	EVM     *evmwallet.Service
+	Handler http.Handler
 	// Webhooks manages webhooks; Events records events in the unit of
 	// work of each change (webhooks.go).
 	Webhooks *webhook.Service
@@ -145,8 +148,14 @@ func (a *App) wire(ctx context.Context) error {
 	ws := wallet.New(a.DB, ks, a.Perms)
 	ks.SetEvents(a.Events)
 	ws.SetEvents(a.Events)
+	nodes, err := evmwallet.Dial(ctx, evmwallet.NodeConfig{RPC: a.Config.RPC, Confirmations: a.Config.Confirmations})
+	if err != nil {
+		return err
+	}
+	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, a.Policies, nodes, a.Logger)
+	a.EVM.SetEvents(a.Events)
 	h := httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM,
 		Ready: a.DB.Ping, Logger: a.Logger,
 		Webhooks:   a.Webhooks,
 		WriteStats: a.DB.WriteStats,
@@ -310,6 +319,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go("cache-generation", a.DB.WatchCacheGeneration)
 	g.Go("webhooks", a.webhooks.Run)
+	g.Go("evm-follower", a.EVM.Run)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	g.Go("policy", periodic(a.DB, a.Logger, "policy-sweep", a.replicaID, a.policySweepEvery(), a.sweepPolicies))
 	return g.Wait()
@@ -360,6 +370,9 @@ func (a *App) pruner() func(ctx context.Context, now time.Time) error {
 // Close closes the database and releases the data directory.
 func (a *App) Close() error {
 	a.closeControl()
+	if a.EVM != nil {
+		a.EVM.Close()
+	}
 	err := a.DB.Close()
 	if a.lock != nil {
 		a.lock.Close()

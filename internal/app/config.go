@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/evmwallet"
 )
 
 // Config is the whole configuration; defaults in code, then flags, then
@@ -75,6 +76,11 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks reach loopback and private
 	// addresses (link-local and metadata addresses stay refused).
 	WebhookAllowPrivate bool
+	// RPC names the chain node of a network, NETWORK=URL each (--rpc,
+	// CUSTOS_RPC); Confirmations its depth, NETWORK=N each
+	// (--confirmations, CUSTOS_CONFIRMATIONS). See evmwallet.ParseNodes.
+	RPC           []string
+	Confirmations []string
 }
 
 // Defaults returns the default configuration.
@@ -126,6 +132,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookTimeout <= 0 || c.WebhookTimeout > 5*time.Minute {
 		return errors.New("--webhook-timeout must be positive and at most 5m")
+	}
+	if _, _, err := evmwallet.ParseNodes(evmwallet.NodeConfig{RPC: c.RPC, Confirmations: c.Confirmations}); err != nil {
+		return err
 	}
 	if c.ChallengeTTL > auth.MaxProtocolTTL || c.ActionTTL > auth.MaxProtocolTTL {
 		return fmt.Errorf("challenge and user action lifetimes are at most %v", auth.MaxProtocolTTL)
@@ -199,6 +208,12 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	if v := getenv("CUSTOS_PRICES"); v != "" {
 		c.Prices = strings.Split(v, ",")
+	}
+	if v := getenv("CUSTOS_RPC"); v != "" {
+		c.RPC = append(c.RPC, v)
+	}
+	if v := getenv("CUSTOS_CONFIRMATIONS"); v != "" {
+		c.Confirmations = append(c.Confirmations, v)
 	}
 	if v := getenv("CUSTOS_CORS_ORIGINS"); v != "" {
 		c.CORSOrigins = strings.Split(v, ",")

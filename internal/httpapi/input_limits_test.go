@@ -286,6 +286,12 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /wallets/{walletId}/delegate":          {path: "/wallets/" + wal + "/delegate", body: `{}`, note: noStrings + " (delegation is not supported: the body is not read)"},
 		"POST /wallets/{walletId}/export":            {path: "/wallets/" + wal + "/export", body: export},
 		"POST /wallets/{walletId}/signatures":        {path: "/wallets/" + wal + "/signatures", body: `{"kind":"Hash","hash":` + hash + `,"network":"EthereumSepolia","externalId":"s-2"}`, valid: true},
+		"POST /wallets/{walletId}/transfers": {path: "/wallets/" + wal + "/transfers",
+			body: `{"kind":"Erc20","contract":"0x00000000000000000000000000000000000000c1","to":"0x00000000000000000000000000000000000000b2","amount":"1","priority":"Fast","externalId":"t-1"}`,
+			note: "the server has no node: the base body is refused with a 400 naming --rpc"},
+		"POST /wallets/{walletId}/transactions": {path: "/wallets/" + wal + "/transactions",
+			body: `{"kind":"Eip1559","to":"0x00000000000000000000000000000000000000b2","value":"1","data":"0x","gasLimit":"21000","maxFeePerGas":"2","maxPriorityFeePerGas":"1","externalId":"t-2"}`,
+			note: "the server has no node: the base body is refused with a 400 naming --rpc"},
 
 		"POST /v2/policies":                                {path: "/v2/policies", body: policy, valid: true},
 		"PUT /v2/policies/{policyId}":                      {path: "/v2/policies/" + plc, body: policy, valid: true},

@@ -87,6 +87,7 @@ func (s *Server) routes() {
 	s.handle("/networks/{network}/validators", s.notProvided("Canton validators"))
 	s.handle("/networks/{network}/validators/", s.notProvided("Canton validators"))
 
+	s.evmRoutes()
 	s.keyRoutes()
 	s.policyRoutes()
 	s.webhookRoutes()

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
@@ -28,8 +29,11 @@ type Deps struct {
 	Policies *policy.Service
 	// Webhooks serves /webhooks; nil leaves the routes out.
 	Webhooks *webhook.Service
-	Ready    func(context.Context) error
-	Logger   *slog.Logger
+	// EVM serves transfers, transactions, assets, history and fees of EVM
+	// wallets; nil answers 501.
+	EVM    *evmwallet.Service
+	Ready  func(context.Context) error
+	Logger *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.
 	MaxBody int64
 	// AllowedOrigins lists the browser origins CORS allows; empty allows

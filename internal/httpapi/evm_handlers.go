@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// evmRoutes registers transfers, sign-and-broadcast transactions, assets,
+// history and fees (docs/protocol/evm-transfers.md).
+func (s *Server) evmRoutes() {
+	s.handle("POST /wallets/{walletId}/transfers", s.createTransfer, signed, needs("Wallets:Transfers:Create"))
+	s.handle("GET /wallets/{walletId}/transfers", s.listTransfers(true), needs("Wallets:Transfers:Read"))
+	s.handle("GET /wallets/{walletId}/transfers/{transferId}", s.getTransfer(true, "transferId"), needs("Wallets:Transfers:Read"))
+	s.handle("POST /wallets/{walletId}/transactions", s.createTransaction, signed, needs("Wallets:Transactions:Create"))
+	s.handle("GET /wallets/{walletId}/transactions", s.listTransfers(false), needs("Wallets:Transactions:Read"))
+	s.handle("GET /wallets/{walletId}/transactions/{transactionId}", s.getTransfer(false, "transactionId"), needs("Wallets:Transactions:Read"))
+	s.handle("GET /wallets/{walletId}/assets", s.walletAssets, needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/history", s.walletHistory, needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))
+	s.handle("GET /networks/fees", s.networkFees)
+}
+
+// evm returns the EVM service, or a 501 when the server runs without one.
+func (s *Server) evm() (*evmwallet.Service, error) {
+	if s.EVM == nil {
+		return nil, apierr.NotImplemented("transfers are not available on this server")
+	}
+	return s.EVM, nil
+}
+
+func (s *Server) createTransfer(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	body, err := rawBody(r)
+	if err != nil {
+		return err
+	}
+	v, err := e.Transfer(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), body)
+	return reply(w, v, err)
+}
+
+func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	body, err := rawBody(r)
+	if err != nil {
+		return err
+	}
+	v, err := e.Transaction(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), body)
+	return reply(w, v, err)
+}
+
+func (s *Server) listTransfers(transfer bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		e, err := s.evm()
+		if err != nil {
+			return err
+		}
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		v, err := e.List(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), transfer, pg)
+		return reply(w, v, err)
+	}
+}
+
+func (s *Server) getTransfer(transfer bool, param string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		e, err := s.evm()
+		if err != nil {
+			return err
+		}
+		v, err := e.Get(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), r.PathValue(param), transfer)
+		return reply(w, v, err)
+	}
+}
+
+func (s *Server) walletAssets(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	v, err := e.Assets(r.Context(), principal.From(r.Context()), r.PathValue("walletId"))
+	return reply(w, v, err)
+}
+
+func (s *Server) walletHistory(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := evmwallet.HistoryFilter{Kind: q.Get("kind"), Direction: q.Get("direction"), Contract: q.Get("contract")}
+	v, err := e.History(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), f, pg)
+	return reply(w, v, err)
+}
+
+func (s *Server) networkFees(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	v, err := e.Fees(r.Context(), r.URL.Query().Get("network"))
+	return reply(w, v, err)
+}
+
+func (s *Server) walletNfts(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.evm()
+	if err != nil {
+		return err
+	}
+	v, err := e.Nfts(r.Context(), principal.From(r.Context()), r.PathValue("walletId"))
+	return reply(w, v, err)
+}
