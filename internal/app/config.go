@@ -102,6 +102,11 @@ func (c *Config) Validate() error {
 			return errors.New("lifetimes must be positive")
 		}
 	}
+	for _, o := range c.Origins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("--origin %q must be a scheme://host[:port] origin", o)
+		}
+	}
 	if c.ChallengeTTL > auth.MaxProtocolTTL || c.ActionTTL > auth.MaxProtocolTTL {
 		return fmt.Errorf("challenge and user action lifetimes are at most %v", auth.MaxProtocolTTL)
 	}

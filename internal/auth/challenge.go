@@ -73,7 +73,8 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 		case credential.KindKey:
 			out.AllowCredentials.Key = append(out.AllowCredentials.Key, AllowedCredential{Type: "public-key", ID: cr.CredID})
 		case credential.KindFido2:
-			out.AllowCredentials.Webauthn = append(out.AllowCredentials.Webauthn, AllowedCredential{Type: "public-key", ID: cr.CredID})
+			out.AllowCredentials.Webauthn = append(out.AllowCredentials.Webauthn,
+				AllowedCredential{Type: "public-key", ID: cr.CredID, Transports: cr.WebAuthn.Transports})
 			out.RP = &RelyingParty{ID: s.rpID(cr), Name: "Custos"}
 		case credential.KindPasswordProtectedKey:
 			if !revealPPK {

@@ -46,6 +46,31 @@ type CredentialChallenge struct {
 	Attestation                  string              `json:"attestation"`
 	PubKeyCredParams             []PubKeyCredParam   `json:"pubKeyCredParams"`
 	ExcludeCredentials           []AllowedCredential `json:"excludeCredentials"`
+	// AuthenticatorSelection is sent for Fido2 (docs/protocol/passkeys.md).
+	AuthenticatorSelection *AuthenticatorSelection `json:"authenticatorSelection,omitempty"`
+}
+
+// AuthenticatorSelection is what a WebAuthn registration asks of the
+// authenticator: a discoverable credential and user verification.
+type AuthenticatorSelection struct {
+	AuthenticatorAttachment string `json:"authenticatorAttachment,omitempty"`
+	ResidentKey             string `json:"residentKey"`
+	RequireResidentKey      bool   `json:"requireResidentKey"`
+	UserVerification        string `json:"userVerification"`
+}
+
+// passkeySelection asks for a discoverable, user-verified passkey.
+func passkeySelection() *AuthenticatorSelection {
+	return &AuthenticatorSelection{ResidentKey: "required", RequireResidentKey: true, UserVerification: "required"}
+}
+
+// pubKeyCredParams lists the algorithms a passkey may use.
+func pubKeyCredParams() []PubKeyCredParam {
+	out := make([]PubKeyCredParam, 0, len(credential.Fido2Algorithms))
+	for _, a := range credential.Fido2Algorithms {
+		out = append(out, PubKeyCredParam{Type: "public-key", Alg: a})
+	}
+	return out
 }
 
 // ChallengeUser names the user a registration-type challenge is for.
@@ -88,15 +113,25 @@ func (s *Service) CredentialInit(ctx context.Context, p *principal.Principal, ki
 		Kind: string(k), User: ChallengeUser{ID: p.UserID, DisplayName: p.Username, Name: p.Username},
 		ChallengeIdentifier: ident, TemporaryAuthenticationToken: ident, Challenge: c.Challenge,
 		RP: RelyingParty{ID: s.cfg.RPID, Name: "Custos"}, Attestation: "none",
-		PubKeyCredParams:   []PubKeyCredParam{{"public-key", -7}, {"public-key", -257}, {"public-key", -8}},
-		ExcludeCredentials: []AllowedCredential{},
+		PubKeyCredParams:   pubKeyCredParams(),
+		ExcludeCredentials: excludeCredentials(existing),
 	}
-	for _, e := range existing {
-		if e.Kind == credential.KindFido2 {
-			out.ExcludeCredentials = append(out.ExcludeCredentials, AllowedCredential{Type: "public-key", ID: e.CredID})
-		}
+	if k == credential.KindFido2 {
+		out.AuthenticatorSelection = passkeySelection()
 	}
 	return out, nil
+}
+
+// excludeCredentials lists the passkeys among creds, which a new passkey
+// must not duplicate on the same authenticator.
+func excludeCredentials(creds []*credential.Credential) []AllowedCredential {
+	out := []AllowedCredential{}
+	for _, e := range creds {
+		if e.Kind == credential.KindFido2 {
+			out = append(out, AllowedCredential{Type: "public-key", ID: e.CredID, Transports: e.WebAuthn.Transports})
+		}
+	}
+	return out
 }
 
 // CreateCredentialInput is the body of POST /auth/credentials.

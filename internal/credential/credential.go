@@ -56,6 +56,20 @@ type Credential struct {
 	SignCount           uint32
 	IsActive            bool
 	DateCreated         time.Time
+	// WebAuthn holds what a Fido2 credential needs besides PublicKey.
+	WebAuthn WebAuthnData
+}
+
+// WebAuthnData is the stored part of a Fido2 credential
+// (docs/protocol/passkeys.md): the COSE public key the signatures are
+// checked with, and the facts its authenticator reported at registration.
+type WebAuthnData struct {
+	COSEKey           []byte
+	AAGUID            string // canonical UUID text; all zero for attestation none
+	Transports        []string
+	BackupEligible    bool
+	BackupState       bool
+	AttestationFormat string
 }
 
 // Assertion is a signed challenge as the SDKs send it in firstFactor,
@@ -122,9 +136,9 @@ type Verifier interface {
 }
 
 // verifiers lists every credential kind this server can register and verify.
-// Fido2 (passkeys, go-webauthn), Password and Totp are not provided yet, so
-// For reports false for them.
+// Password and Totp are not provided yet, so For reports false for them.
 var verifiers = registry(
+	fido2Verifier{},
 	keyVerifier{kind: KindKey},
 	keyVerifier{kind: KindPasswordProtectedKey},
 	keyVerifier{kind: KindRecoveryKey},

@@ -1,0 +1,14 @@
+-- People: what a passkey (Fido2 credential) needs besides its public key
+-- (docs/protocol/passkeys.md), and the registration codes of invited users
+-- (docs/protocol/registration.md).
+
+-- cose_key is the credential public key as the authenticator sent it (COSE,
+-- base64url); public_key keeps its PEM for the wire. transports is a
+-- comma-separated list; backup_* are the BE and BS flags seen at
+-- registration; attestation_fmt is the attestation statement format.
+ALTER TABLE credentials ADD COLUMN cose_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE credentials ADD COLUMN aaguid TEXT NOT NULL DEFAULT '';
+ALTER TABLE credentials ADD COLUMN transports TEXT NOT NULL DEFAULT '';
+ALTER TABLE credentials ADD COLUMN backup_eligible INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credentials ADD COLUMN backup_state INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credentials ADD COLUMN attestation_fmt TEXT NOT NULL DEFAULT '';
