@@ -2,15 +2,19 @@ package client
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"sync"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
@@ -33,11 +37,14 @@ const (
 // (docs/protocol/passkeys.md): the challenge string's UTF-8 bytes are the
 // WebAuthn challenge (so clientData carries their base64url), user.id is the
 // UTF-8 bytes of the user id, and every binary field is unpadded base64url.
-// It holds one ES256 (P-256) credential. The fields after Origin let tests
-// make it misbehave.
+// It holds one credential, ES256 (P-256) unless Alg says RS256 or EdDSA.
+// The fields after Alg let tests make it misbehave.
 type Passkey struct {
 	// Origin is the page origin written into clientData.
 	Origin string
+	// Alg is the COSE algorithm of the credential Create makes: -7 ES256
+	// (default), -257 RS256 (RSA-2048) or -8 EdDSA (Ed25519).
+	Alg int
 
 	// RPID, when set, is hashed into the authenticator data instead of the
 	// challenge's rp.id.
@@ -52,7 +59,7 @@ type Passkey struct {
 	Format string
 
 	mu         sync.Mutex
-	key        *ecdsa.PrivateKey
+	key        crypto.Signer
 	credID     []byte
 	userHandle []byte
 	counter    uint32
@@ -86,21 +93,12 @@ func (p *Passkey) Create(ch *RegistrationChallenge) (*credential.CredentialInfo,
 	if ch == nil || ch.Challenge == "" || ch.RP == nil {
 		return nil, errors.New("passkey: challenge without challenge or rp")
 	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, cose, err := newCOSEKey(p.Alg)
 	if err != nil {
 		return nil, err
 	}
 	id := make([]byte, 32)
 	if _, err := rand.Read(id); err != nil {
-		return nil, err
-	}
-	ecdh, err := k.PublicKey.ECDH()
-	if err != nil {
-		return nil, err
-	}
-	pt := ecdh.Bytes() // 0x04 ‖ X ‖ Y
-	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: pt[1:33], -3: pt[33:65]})
-	if err != nil {
 		return nil, err
 	}
 	p.mu.Lock()
@@ -128,7 +126,7 @@ func (p *Passkey) Create(ch *RegistrationChallenge) (*credential.CredentialInfo,
 		if err != nil {
 			return nil, err
 		}
-		stmt = map[string]any{"alg": -7, "sig": sig}
+		stmt = map[string]any{"alg": p.alg(), "sig": sig}
 	}
 	att, err := webauthncbor.Marshal(map[string]any{"fmt": format, "attStmt": stmt, "authData": authData})
 	if err != nil {
@@ -207,8 +205,54 @@ func (p *Passkey) authData(rpID string, flags byte, counter uint32) []byte {
 	return binary.BigEndian.AppendUint32(out, counter)
 }
 
-// sign is ES256: ECDSA P-256 over SHA-256, ASN.1 DER.
+func (p *Passkey) alg() int {
+	if p.Alg == 0 {
+		return -7
+	}
+	return p.Alg
+}
+
+// newCOSEKey makes a key pair of COSE algorithm alg (0 for ES256) and
+// returns it with its COSE_Key encoding (RFC 9053).
+func newCOSEKey(alg int) (crypto.Signer, []byte, error) {
+	switch alg {
+	case 0, -7:
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		ecdh, err := k.PublicKey.ECDH()
+		if err != nil {
+			return nil, nil, err
+		}
+		pt := ecdh.Bytes() // 0x04 ‖ X ‖ Y
+		cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: pt[1:33], -3: pt[33:65]})
+		return k, cose, err
+	case -257:
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, nil, err
+		}
+		e := big.NewInt(int64(k.E)).Bytes()
+		cose, err := webauthncbor.Marshal(map[int]any{1: 3, 3: -257, -1: k.N.Bytes(), -2: e})
+		return k, cose, err
+	case -8:
+		pub, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		cose, err := webauthncbor.Marshal(map[int]any{1: 1, 3: -8, -1: 6, -2: []byte(pub)})
+		return k, cose, err
+	}
+	return nil, nil, fmt.Errorf("passkey: unsupported algorithm %d", alg)
+}
+
+// sign signs msg as the credential's algorithm does: ES256 (ECDSA P-256,
+// SHA-256, DER), RS256 (PKCS#1 v1.5, SHA-256) or EdDSA (pure Ed25519).
 func (p *Passkey) sign(msg []byte) ([]byte, error) {
+	if _, ok := p.key.(ed25519.PrivateKey); ok {
+		return p.key.Sign(rand.Reader, msg, crypto.Hash(0))
+	}
 	h := sha256.Sum256(msg)
-	return ecdsa.SignASN1(rand.Reader, p.key, h[:])
+	return p.key.Sign(rand.Reader, h[:], crypto.SHA256)
 }

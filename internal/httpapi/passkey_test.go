@@ -247,6 +247,31 @@ func TestPasskeyAssertionRefused(t *testing.T) {
 	})
 }
 
+// TestPasskeyAlgorithms: RS256 and EdDSA passkeys register, log in and
+// sign like ES256 ones.
+func TestPasskeyAlgorithms(t *testing.T) {
+	env := passkeyEnv(t)
+	root := env.Root(t)
+	for _, alg := range []int{-7, -257, -8} {
+		t.Run(fmt.Sprint(alg), func(t *testing.T) {
+			pk := client.NewPasskey(testOrigin)
+			pk.Alg = alg
+			if _, err := addPasskey(t, root, pk, nil); err != nil {
+				t.Fatalf("register: %v", err)
+			}
+			tok, err := client.Login(context.Background(), env.HTTP, env.URL, env.Admin.OrgID, env.Admin.User.Username, pk)
+			if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			c := client.New(env.URL, tok, pk)
+			c.HTTP = env.HTTP
+			if err := c.Do(context.Background(), "POST", "/auth/users", map[string]any{"email": fmt.Sprintf("alg%d@example.com", -alg), "kind": "CustomerEmployee"}, nil); err != nil {
+				t.Fatalf("sign: %v", err)
+			}
+		})
+	}
+}
+
 // TestPasskeyZeroCounter: an authenticator that always reports 0 (synced
 // passkeys) is accepted every time.
 func TestPasskeyZeroCounter(t *testing.T) {
