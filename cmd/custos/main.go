@@ -91,6 +91,8 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 		cfg.Origins = append(cfg.Origins, v)
 		return nil
 	})
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "SMTP server for emails, smtp://[user:pass@]host:port[?starttls=required|off]; none by default (CUSTOS_SMTP_URL)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "sender address of emails (CUSTOS_SMTP_FROM)")
 	fs.DurationVar(&cfg.LoginTTL, "login-ttl", cfg.LoginTTL, "login token lifetime")
 	fs.DurationVar(&cfg.ActionTTL, "action-ttl", cfg.ActionTTL, "user action token lifetime")
 	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")

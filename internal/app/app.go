@@ -108,12 +108,18 @@ func (a *App) wire(ctx context.Context) error {
 	a.Auth = auth.New(acfg, a.DB, tokens)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
+	mailer, err := a.mailer()
+	if err != nil {
+		return err
+	}
+	registration := auth.NewRegistration(a.Auth, a.DB, mailer)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
-		WriteStats: a.DB.WriteStats,
-		Limits:     a.limits(),
+		Registration: registration,
+		WriteStats:   a.DB.WriteStats,
+		Limits:       a.limits(),
 
 		// Browsers get only the configured origins; /metrics moves to its
 		// own listener when one is configured.

@@ -217,6 +217,11 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /auth/login": {path: "/auth/login", body: `{"challengeIdentifier":"ch-a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",` +
 			`"firstFactor":{"kind":"Key","credentialAssertion":{"credId":"c1","clientData":"eyJ9","signature":"00"}}}`},
 
+		"POST /auth/registration/init": {path: "/auth/registration/init", body: `{"username":"limits@example.com","orgId":` +
+			q(env.Admin.OrgID) + `,"registrationCode":"1234-1234-1234-1234"}`},
+		"POST /auth/registration": {path: "/auth/registration", body: `{"firstFactorCredential":{"credentialKind":"Fido2",` +
+			`"credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}},"recoveryCredential":{` +
+			`"credentialKind":"RecoveryKey","encryptedPrivateKey":"x","credentialInfo":{"credId":"c2","clientData":"eyJ9","attestationData":"eyJ9"}}}`},
 		"POST /auth/credentials": {path: "/auth/credentials", body: `{"challengeIdentifier":"ch-a.bbbbbbbb","credentialKind":"Key",` +
 			`"credentialName":"laptop","credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}}`},
 		"PUT /auth/credentials/activate":   {path: "/auth/credentials/activate", body: cred},

@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	s.handle("/networks/{network}/validators/", s.notProvided("Canton validators"))
 
 	s.keyRoutes()
+	s.peopleRoutes()
 
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error { return errNoRoute(r) }, public)
 }

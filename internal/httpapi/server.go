@@ -23,8 +23,10 @@ type Deps struct {
 	Identity *identity.Service
 	Keys     *keys.Service
 	Wallets  *wallet.Service
-	Ready    func(context.Context) error
-	Logger   *slog.Logger
+	// Registration serves invited users' registration; nil answers 501.
+	Registration *auth.Registration
+	Ready        func(context.Context) error
+	Logger       *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.
 	MaxBody int64
 	// AllowedOrigins lists the browser origins CORS allows; empty allows

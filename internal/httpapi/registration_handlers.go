@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/auth"
+)
+
+// peopleRoutes registers the routes of invited users' registration
+// (docs/protocol/registration.md).
+func (s *Server) peopleRoutes() {
+	s.handle("POST /auth/registration/init", s.registrationInit, public)
+	// The bearer of POST /auth/registration is the temporary token of a
+	// registration challenge, which only this handler accepts.
+	s.handle("POST /auth/registration", s.register, public)
+	s.handle("PUT /auth/registration/code", s.resendRegistrationCode, public)
+}
+
+var errNoRegistration = apierr.NotImplemented("registration of invited users is not enabled on this server")
+
+func (s *Server) registrationInit(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.RegistrationInitInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	ch, err := s.Registration.Init(auth.WithClient(r.Context(), r.RemoteAddr), &in)
+	if err != nil {
+		s.countBackoff("registration_backoff", err)
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ch)
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return apierr.Unauthorized("Not Authorized.")
+	}
+	var in auth.RegistrationInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	out, err := s.Registration.Register(r.Context(), tok, &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) resendRegistrationCode(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.ResendCodeInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.Registration.ResendCode(r.Context(), &in); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})
+}
