@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSmtpSink } from './lib/smtpsink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -86,6 +87,10 @@ async function startServer(bin, name, tls, dbURL) {
   const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`];
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
+  // Emails (registration codes) go to a sink whose files the tests read.
+  const mailDir = path.join(tmp, `mail-${name}`);
+  const sink = await startSmtpSink(mailDir);
+  args.push('--smtp-url', sink.url, '--smtp-from', 'custos@localhost');
   const log = createWriteStream(logPath);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
@@ -110,9 +115,10 @@ async function startServer(bin, name, tls, dbURL) {
       child.once('error', reject);
       child.once('exit', (code, signal) => reject(new Error(`server exited before listening (code ${code}, signal ${signal})`)));
     });
-    return { child, url, dataDir, logPath };
+    return { child, url, dataDir, logPath, sink, mailDir };
   } catch (err) {
     await stopServer(child);
+    await sink.close();
     console.error(tail(logPath, 30));
     throw err;
   } finally {
@@ -211,6 +217,7 @@ async function suite(bin, files, name, tls) {
     CUSTOS_URL: srv.url,
     CUSTOS_ADMIN: path.join(srv.dataDir, 'admin.json'),
     CUSTOS_DATA: srv.dataDir,
+    CUSTOS_MAIL_DIR: srv.mailDir,
   };
   delete env.NODE_EXTRA_CA_CERTS;
   if (tls) env.NODE_EXTRA_CA_CERTS = path.join(srv.dataDir, 'tls', 'cert.pem');
@@ -224,6 +231,7 @@ async function suite(bin, files, name, tls) {
     );
   } finally {
     await stopServer(srv.child);
+    await srv.sink.close();
     if (pg) dropDatabase(pg.db);
   }
   if (code !== 0) {
