@@ -25,6 +25,7 @@ import (
 	"github.com/custos-dev/custos/internal/ratelimit"
 	"github.com/custos-dev/custos/internal/sqlstore"
 	"github.com/custos-dev/custos/internal/wallet"
+	"github.com/custos-dev/custos/internal/webapp"
 )
 
 // App is one running Custos: storage, services and the HTTP server.
@@ -117,9 +118,9 @@ func (a *App) wire(ctx context.Context) error {
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
-		Registration: registration,
-		WriteStats:   a.DB.WriteStats,
-		Limits:       a.limits(),
+		Registration: registration, Page: webapp.Handler("/app/", webapp.Config{RPID: a.Config.RPID}),
+		WriteStats: a.DB.WriteStats,
+		Limits:     a.limits(),
 
 		// Browsers get only the configured origins; /metrics moves to its
 		// own listener when one is configured.

@@ -16,6 +16,13 @@ func (s *Server) peopleRoutes() {
 	// registration challenge, which only this handler accepts.
 	s.handle("POST /auth/registration", s.register, public)
 	s.handle("PUT /auth/registration/code", s.resendRegistrationCode, public)
+	if s.Page != nil {
+		// The people's page (internal/webapp): static files and its config.
+		s.handle("GET /app/", func(w http.ResponseWriter, r *http.Request) error {
+			s.Page.ServeHTTP(w, r)
+			return nil
+		}, public)
+	}
 }
 
 var errNoRegistration = apierr.NotImplemented("registration of invited users is not enabled on this server")

@@ -25,8 +25,10 @@ type Deps struct {
 	Wallets  *wallet.Service
 	// Registration serves invited users' registration; nil answers 501.
 	Registration *auth.Registration
-	Ready        func(context.Context) error
-	Logger       *slog.Logger
+	// Page serves the people's page at /app/ (internal/webapp); nil: none.
+	Page   http.Handler
+	Ready  func(context.Context) error
+	Logger *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.
 	MaxBody int64
 	// AllowedOrigins lists the browser origins CORS allows; empty allows
