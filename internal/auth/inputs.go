@@ -101,9 +101,12 @@ func checkAttestation(prefix string, a *credential.Attestation) error {
 }
 
 // check bounds a registration body.
-func (in *RegistrationInput) check() error {
+func (in *RegistrationInput) check() error { return in.checkAt("") }
+
+// checkAt bounds registration credentials found at prefix of a body.
+func (in *RegistrationInput) checkAt(prefix string) error {
 	if in.FirstFactorCredential == nil {
-		return apierr.BadRequest("firstFactorCredential is required")
+		return apierr.BadRequest("%sfirstFactorCredential is required", prefix)
 	}
 	for _, f := range []struct {
 		name string
@@ -113,7 +116,7 @@ func (in *RegistrationInput) check() error {
 		if f.a == nil {
 			continue
 		}
-		if err := checkAttestation(f.name+".", f.a); err != nil {
+		if err := checkAttestation(prefix+f.name+".", f.a); err != nil {
 			return err
 		}
 	}

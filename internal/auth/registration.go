@@ -15,7 +15,6 @@ import (
 	"github.com/custos-dev/custos/internal/ratelimit"
 	"github.com/custos-dev/custos/internal/regcode"
 	"github.com/custos-dev/custos/internal/store"
-	"github.com/custos-dev/custos/internal/validate"
 )
 
 // PurposeRegistration marks the challenge of a registration; its handle is
@@ -37,12 +36,20 @@ type RegistrationStore interface {
 	MarkRegistered(ctx context.Context, org, userID, credUUID string) (bool, error)
 }
 
+// PeopleStore is what registration and recovery need of storage.
+type PeopleStore interface {
+	RegistrationStore
+	RecoveryStore
+}
+
 // Registration serves the registration of invited users
-// (docs/protocol/registration.md).
+// (docs/protocol/registration.md) and the recovery of registered ones
+// (docs/protocol/recovery.md).
 type Registration struct {
-	auth   *Service
-	store  RegistrationStore
-	mailer mail.Sender // nil: email is not configured
+	auth     *Service
+	store    RegistrationStore
+	recovery RecoveryStore
+	mailer   mail.Sender // nil: email is not configured
 	// guesses backs off wrong registration codes per (org and username,
 	// client address); resends bounds the emails per user.
 	guesses *ratelimit.Lockout
@@ -50,8 +57,8 @@ type Registration struct {
 }
 
 // NewRegistration returns the registration service; mailer may be nil.
-func NewRegistration(a *Service, st RegistrationStore, mailer mail.Sender) *Registration {
-	return &Registration{auth: a, store: st, mailer: mailer,
+func NewRegistration(a *Service, st PeopleStore, mailer mail.Sender) *Registration {
+	return &Registration{auth: a, store: st, recovery: st, mailer: mailer,
 		guesses: ratelimit.NewLockout(ratelimit.DefaultLockout()),
 		resends: ratelimit.NewMemory(resendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
 }
@@ -147,17 +154,24 @@ func (r *Registration) Init(ctx context.Context, in *RegistrationInitInput) (*Re
 		return nil, err
 	}
 	r.guesses.Succeed(subject, ratelimit.ClientKey(client))
-	return &RegistrationChallenge{
+	ch := r.registrationChallenge(u, ident, c.Challenge)
+	return &ch, nil
+}
+
+// registrationChallenge is the wire challenge of u's registration or
+// recovery with handle ident.
+func (r *Registration) registrationChallenge(u *identity.User, ident, challenge string) RegistrationChallenge {
+	return RegistrationChallenge{
 		User:                         ChallengeUser{ID: u.ID, DisplayName: u.Username, Name: u.Username},
 		TemporaryAuthenticationToken: ident,
-		Challenge:                    c.Challenge,
+		Challenge:                    challenge,
 		RP:                           RelyingParty{ID: r.auth.cfg.RPID, Name: "Custos"},
 		SupportedCredentialKinds:     RegistrationKinds{FirstFactor: firstFactorKinds, SecondFactor: secondFactorKinds},
 		AuthenticatorSelection:       passkeySelection(),
 		Attestation:                  "none",
 		PubKeyCredParams:             pubKeyCredParams(),
 		ExcludeCredentials:           []AllowedCredential{},
-	}, nil
+	}
 }
 
 // RegistrationInput is the body of POST /auth/registration.
@@ -205,7 +219,45 @@ func (r *Registration) Register(ctx context.Context, tempToken string, in *Regis
 	if u.IsRegistered {
 		return nil, apierr.Unauthorized("User already exists.")
 	}
-	exp := credential.Expect{Challenge: c.Challenge, RPID: a.cfg.RPID, Origins: a.cfg.Origins}
+	creds, err := r.attestAll(u, in, c.Challenge)
+	if err != nil {
+		return nil, err
+	}
+	err = r.store.Tx(ctx, func(ctx context.Context) error {
+		if _, err := a.store.TakeChallenge(ctx, cid, secretHash, PurposeRegistration, a.now()); err != nil {
+			return err
+		}
+		for _, cr := range creds {
+			if err := a.store.CreateCredential(ctx, cr, ""); err != nil {
+				return err
+			}
+		}
+		ok, err := r.store.MarkRegistered(ctx, u.OrgID, u.ID, creds[0].UUID)
+		if err == nil && !ok {
+			err = apierr.Unauthorized("User already exists.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return result(u, creds[0]), nil
+}
+
+// result is the answer of a registration or recovery whose first factor
+// is first.
+func result(u *identity.User, first *credential.Credential) *RegistrationResult {
+	out := &RegistrationResult{}
+	out.Credential.UUID, out.Credential.Kind, out.Credential.Name = first.UUID, string(first.Kind), first.Name
+	out.User.ID, out.User.Username, out.User.OrgID = u.ID, u.Username, u.OrgID
+	return out
+}
+
+// attestAll verifies the attestations of in over challenge and returns the
+// credentials of u to store, the first factor first.
+func (r *Registration) attestAll(u *identity.User, in *RegistrationInput, challenge string) ([]*credential.Credential, error) {
+	a := r.auth
+	exp := credential.Expect{Challenge: challenge, RPID: a.cfg.RPID, Origins: a.cfg.Origins}
 	var creds []*credential.Credential
 	for _, f := range []struct {
 		field string
@@ -230,28 +282,7 @@ func (r *Registration) Register(ctx context.Context, tempToken string, in *Regis
 		}
 		creds = append(creds, cred)
 	}
-	err = r.store.Tx(ctx, func(ctx context.Context) error {
-		if _, err := a.store.TakeChallenge(ctx, cid, secretHash, PurposeRegistration, a.now()); err != nil {
-			return err
-		}
-		for _, cr := range creds {
-			if err := a.store.CreateCredential(ctx, cr, ""); err != nil {
-				return err
-			}
-		}
-		ok, err := r.store.MarkRegistered(ctx, u.OrgID, u.ID, creds[0].UUID)
-		if err == nil && !ok {
-			err = apierr.Unauthorized("User already exists.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := &RegistrationResult{}
-	out.Credential.UUID, out.Credential.Kind, out.Credential.Name = creds[0].UUID, string(creds[0].Kind), creds[0].Name
-	out.User.ID, out.User.Username, out.User.OrgID = u.ID, u.Username, u.OrgID
-	return out, nil
+	return creds, nil
 }
 
 // registerFactor verifies one attestation of a registration, of one of
@@ -290,17 +321,11 @@ type ResendCodeInput struct {
 // previous code stops working. It answers the same whether the user exists
 // or not, and sends at most resendsPerHour emails per user.
 func (r *Registration) ResendCode(ctx context.Context, in *ResendCodeInput) error {
+	if err := checkUserRef(in.OrgID, in.Username); err != nil {
+		return err
+	}
 	if r.mailer == nil {
 		return mail.ErrNotConfigured
-	}
-	if in.Username == "" {
-		return apierr.BadRequest("username is required")
-	}
-	if err := validate.Text("username", in.Username, validate.MaxEmail); err != nil {
-		return err
-	}
-	if err := validate.OptID("orgId", in.OrgID); err != nil {
-		return err
 	}
 	org, err := r.auth.resolveOrg(ctx, in.OrgID)
 	if err != nil {

@@ -222,6 +222,13 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /auth/registration": {path: "/auth/registration", body: `{"firstFactorCredential":{"credentialKind":"Fido2",` +
 			`"credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}},"recoveryCredential":{` +
 			`"credentialKind":"RecoveryKey","encryptedPrivateKey":"x","credentialInfo":{"credId":"c2","clientData":"eyJ9","attestationData":"eyJ9"}}}`},
+		"POST /auth/recover/user/code": {path: "/auth/recover/user/code", body: `{"username":"limits@example.com","orgId":` + q(env.Admin.OrgID) + `}`},
+		"POST /auth/recover/user/init": {path: "/auth/recover/user/init", body: `{"username":"limits@example.com","orgId":` +
+			q(env.Admin.OrgID) + `,"verificationCode":"1234","credentialId":"c1"}`},
+		"POST /auth/recover/user/delegated": {path: "/auth/recover/user/delegated", body: `{"username":"limits@example.com","credentialId":"c1"}`},
+		"POST /auth/recover/user": {path: "/auth/recover/user", body: `{"recovery":{"kind":"RecoveryKey","credentialAssertion":` +
+			`{"credId":"c1","clientData":"eyJ9","signature":"00"}},"newCredentials":{"firstFactorCredential":{"credentialKind":"Key",` +
+			`"credentialInfo":{"credId":"c2","clientData":"eyJ9","attestationData":"eyJ9"}}}}`},
 		"POST /auth/credentials": {path: "/auth/credentials", body: `{"challengeIdentifier":"ch-a.bbbbbbbb","credentialKind":"Key",` +
 			`"credentialName":"laptop","credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}}`},
 		"PUT /auth/credentials/activate":   {path: "/auth/credentials/activate", body: cred},

@@ -16,12 +16,10 @@ func (s *Server) peopleRoutes() {
 	// registration challenge, which only this handler accepts.
 	s.handle("POST /auth/registration", s.register, public)
 	s.handle("PUT /auth/registration/code", s.resendRegistrationCode, public)
+	s.recoveryRoutes()
 	if s.Page != nil {
 		// The people's page (internal/webapp): static files and its config.
-		s.handle("GET /app/", func(w http.ResponseWriter, r *http.Request) error {
-			s.Page.ServeHTTP(w, r)
-			return nil
-		}, public)
+		s.handle("GET /app/", s.page, public)
 	}
 }
 
@@ -74,4 +72,15 @@ func (s *Server) resendRegistrationCode(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})
+}
+
+// page serves the files of the people's page; any other path under /app/
+// is a 404 in the Dfns error shape.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
+	switch strings.TrimPrefix(r.URL.Path, "/app/") {
+	case "", "app.js", "config.json":
+		s.Page.ServeHTTP(w, r)
+		return nil
+	}
+	return errNoRoute(r)
 }

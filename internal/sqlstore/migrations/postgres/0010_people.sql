@@ -1,6 +1,6 @@
 -- People: what a passkey (Fido2 credential) needs besides its public key
 -- (docs/protocol/passkeys.md), and the registration codes of invited users
--- (docs/protocol/registration.md).
+-- (docs/protocol/registration.md), and the recovery codes of registered users.
 
 -- cose_key is the credential public key as the authenticator sent it (COSE,
 -- base64url); public_key keeps its PEM for the wire. transports is a
@@ -12,3 +12,8 @@ ALTER TABLE credentials ADD COLUMN transports TEXT COLLATE "C" NOT NULL DEFAULT 
 ALTER TABLE credentials ADD COLUMN backup_eligible INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE credentials ADD COLUMN backup_state INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE credentials ADD COLUMN attestation_fmt TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+-- The pending recovery code of a registered user (a salted hash) and when it
+-- expires (docs/protocol/recovery.md).
+ALTER TABLE users ADD COLUMN recovery_code TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN recovery_expiry BIGINT NOT NULL DEFAULT 0;

@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/principal"
+)
+
+// recoveryRoutes registers the recovery of registered users
+// (docs/protocol/recovery.md).
+func (s *Server) recoveryRoutes() {
+	s.handle("POST /auth/recover/user/code", s.sendRecoveryCode, public)
+	s.handle("POST /auth/recover/user/init", s.recoveryInit, public)
+	s.handle("POST /auth/recover/user/delegated", s.delegatedRecoveryInit, signed, needs("Auth:Recover:Delegated"))
+	// The bearer of POST /auth/recover/user is the temporary token of a
+	// recovery challenge, which only this handler accepts.
+	s.handle("POST /auth/recover/user", s.recoverUser, public)
+}
+
+func (s *Server) sendRecoveryCode(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.RecoveryCodeInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.Registration.SendRecoveryCode(r.Context(), &in); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})
+}
+
+func (s *Server) recoveryInit(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.RecoveryInitInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	ch, err := s.Registration.RecoveryInit(auth.WithClient(r.Context(), r.RemoteAddr), &in)
+	if err != nil {
+		s.countBackoff("recovery_backoff", err)
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ch)
+}
+
+func (s *Server) delegatedRecoveryInit(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.DelegatedRecoveryInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	ch, err := s.Registration.DelegatedRecoveryInit(r.Context(), principal.From(r.Context()), actionOf(r), &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ch)
+}
+
+func (s *Server) recoverUser(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.RecoverInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return apierr.Unauthorized("Not Authorized.")
+	}
+	out, err := s.Registration.Recover(r.Context(), tok, &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
