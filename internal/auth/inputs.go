@@ -142,3 +142,17 @@ func (in *RegistrationInitInput) check() error {
 	}
 	return nil
 }
+
+// checkCodeInit bounds a credential code challenge request.
+func checkCodeInit(in *CredentialCodeInitInput) error {
+	if err := validate.Word("credentialKind", in.CredentialKind); err != nil {
+		return err
+	}
+	if err := validate.Printable("code", in.Code, maxCode); err != nil {
+		return err
+	}
+	if in.Code == "" {
+		return apierr.BadRequest("code is required")
+	}
+	return nil
+}

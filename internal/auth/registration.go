@@ -40,6 +40,7 @@ type RegistrationStore interface {
 type PeopleStore interface {
 	RegistrationStore
 	RecoveryStore
+	CodeStore
 }
 
 // Registration serves the registration of invited users
@@ -49,6 +50,7 @@ type Registration struct {
 	auth     *Service
 	store    RegistrationStore
 	recovery RecoveryStore
+	codes    CodeStore
 	mailer   mail.Sender // nil: email is not configured
 	// guesses backs off wrong registration codes per (org and username,
 	// client address); resends bounds the emails per user.
@@ -58,7 +60,7 @@ type Registration struct {
 
 // NewRegistration returns the registration service; mailer may be nil.
 func NewRegistration(a *Service, st PeopleStore, mailer mail.Sender) *Registration {
-	return &Registration{auth: a, store: st, recovery: st, mailer: mailer,
+	return &Registration{auth: a, store: st, recovery: st, codes: st, mailer: mailer,
 		guesses: ratelimit.NewLockout(ratelimit.DefaultLockout()),
 		resends: ratelimit.NewMemory(resendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
 }

@@ -18,6 +18,50 @@ func (s *Server) recoveryRoutes() {
 	// The bearer of POST /auth/recover/user is the temporary token of a
 	// recovery challenge, which only this handler accepts.
 	s.handle("POST /auth/recover/user", s.recoverUser, public)
+
+	// Credential codes (docs/protocol/credential-codes.md).
+	s.handle("POST /auth/credentials/code", s.createCredentialCode, signed)
+	s.handle("POST /auth/credentials/code/init", s.credentialCodeInit, public)
+	s.handle("POST /auth/credentials/code/verify", s.createCredentialWithCode, public)
+}
+
+func (s *Server) createCredentialCode(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.CredentialCodeInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	out, err := s.Registration.CreateCredentialCode(r.Context(), principal.From(r.Context()), actionOf(r), &in)
+	return reply(w, out, err)
+}
+
+func (s *Server) credentialCodeInit(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.CredentialCodeInitInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	out, err := s.Registration.CredentialCodeInit(r.Context(), &in)
+	return reply(w, out, err)
+}
+
+func (s *Server) createCredentialWithCode(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.CreateCredentialInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Registration.CreateCredentialWithCode(r.Context(), &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, auth.ViewCredential(c))
 }
 
 func (s *Server) sendRecoveryCode(w http.ResponseWriter, r *http.Request) error {
