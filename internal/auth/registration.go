@@ -100,7 +100,7 @@ type RegistrationKinds struct {
 
 // The kinds a user may register with.
 var (
-	firstFactorKinds  = []credential.Kind{credential.KindFido2, credential.KindKey}
+	firstFactorKinds  = []credential.Kind{credential.KindFido2, credential.KindKey, credential.KindPassword}
 	secondFactorKinds = []credential.Kind{credential.KindFido2, credential.KindKey}
 )
 

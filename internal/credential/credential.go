@@ -51,6 +51,7 @@ type Credential struct {
 	PublicKey           string // PEM exactly as received
 	Algorithm           string // attestationData.algorithm, may be ""
 	EncryptedPrivateKey string // PasswordProtectedKey and RecoveryKey only; opaque
+	SecretHash          string // Password only: the Argon2id hash (PHC string); never shown
 	RelyingPartyID      string
 	Origin              string
 	SignCount           uint32
@@ -136,9 +137,10 @@ type Verifier interface {
 }
 
 // verifiers lists every credential kind this server can register and verify.
-// Password and Totp are not provided yet, so For reports false for them.
+// Totp is not provided yet, so For reports false for it.
 var verifiers = registry(
 	fido2Verifier{},
+	passwordVerifier{},
 	keyVerifier{kind: KindKey},
 	keyVerifier{kind: KindPasswordProtectedKey},
 	keyVerifier{kind: KindRecoveryKey},

@@ -270,6 +270,21 @@ func TestRegistrationRefusals(t *testing.T) {
 			t.Fatalf("register after a refused attempt: %v", err)
 		}
 	})
+	t.Run("password as first factor", func(t *testing.T) {
+		email := "password.first@example.com"
+		_, code := e.invite(t, email)
+		ch, err := e.regInit(email, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		att := map[string]any{"credentialKind": "Password", "credentialInfo": map[string]string{"password": "registered with a password"}}
+		if _, err := e.register(ch.TemporaryAuthenticationToken, map[string]any{"firstFactorCredential": att}); err != nil {
+			t.Fatalf("register with a password: %v", err)
+		}
+		if _, err := client.Login(ctx, e.HTTP, e.URL, e.Admin.OrgID, email, passwordSigner("registered with a password")); err != nil {
+			t.Fatalf("login with the password: %v", err)
+		}
+	})
 	t.Run("recovery key as first factor", func(t *testing.T) {
 		email := "recovery.first@example.com"
 		_, code := e.invite(t, email)

@@ -144,7 +144,8 @@ func (db *DB) CreateActionFor(ctx context.Context, id string, a *auth.UserAction
 }
 
 const credCols = `uuid, org_id, user_id, cred_id, kind, name, public_key, algorithm, encrypted_private_key, rp_id,
-	origin, sign_count, is_active, created_at, cose_key, aaguid, transports, backup_eligible, backup_state, attestation_fmt`
+	origin, sign_count, is_active, created_at, cose_key, aaguid, transports, backup_eligible, backup_state, attestation_fmt,
+	secret_hash`
 
 func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error) {
 	var c credential.Credential
@@ -155,7 +156,7 @@ func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error
 	w := &c.WebAuthn
 	if err := sc.Scan(&c.UUID, &c.OrgID, &c.UserID, &c.CredID, &kind, &c.Name, &c.PublicKey, &c.Algorithm,
 		&c.EncryptedPrivateKey, &c.RelyingPartyID, &c.Origin, &count, &act, &created,
-		&cose, &w.AAGUID, &transports, &be, &bs, &w.AttestationFormat); err != nil {
+		&cose, &w.AAGUID, &transports, &be, &bs, &w.AttestationFormat, &c.SecretHash); err != nil {
 		return nil, err
 	}
 	c.Kind, c.SignCount, c.IsActive, c.DateCreated = credential.Kind(kind), uint32(count), act == 1, fromMS(created)
@@ -177,11 +178,11 @@ func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error
 func (db *DB) CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error {
 	w := &c.WebAuthn
 	_, err := db.exec(ctx, `INSERT INTO credentials (`+credCols+`, token_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.UUID, c.OrgID, c.UserID, c.CredID, string(c.Kind), c.Name, c.PublicKey, c.Algorithm, c.EncryptedPrivateKey,
 		c.RelyingPartyID, c.Origin, int64(c.SignCount), b2i(c.IsActive), ms(c.DateCreated),
 		base64.RawURLEncoding.EncodeToString(w.COSEKey), w.AAGUID, strings.Join(w.Transports, ","),
-		b2i(w.BackupEligible), b2i(w.BackupState), w.AttestationFormat, tokenID)
+		b2i(w.BackupEligible), b2i(w.BackupState), w.AttestationFormat, c.SecretHash, tokenID)
 	if isUnique(err) {
 		return apierr.Conflict("a credential with this credId already exists")
 	}

@@ -13,6 +13,8 @@ ALTER TABLE credentials ADD COLUMN transports TEXT NOT NULL DEFAULT '';
 ALTER TABLE credentials ADD COLUMN backup_eligible INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE credentials ADD COLUMN backup_state INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE credentials ADD COLUMN attestation_fmt TEXT NOT NULL DEFAULT '';
+-- secret_hash is the Argon2id hash of a Password credential (docs/protocol/passwords.md).
+ALTER TABLE credentials ADD COLUMN secret_hash TEXT NOT NULL DEFAULT '';
 
 -- The pending recovery code of a registered user (a salted hash) and when it
 -- expires (docs/protocol/recovery.md).
