@@ -79,7 +79,7 @@ func (r *Registration) SendRecoveryCode(ctx context.Context, in *RecoveryCodeInp
 	}
 	text := "Hello " + u.Username + ",\n\nSomeone asked to recover your Custos account. If it was you, use this code:\n\n" +
 		"Recovery code: " + code + "\n\nIt can be used once, until " + expires.UTC().Format("2006-01-02 15:04 MST") + ".\n"
-	if err := r.mailer.Send(context.WithoutCancel(ctx), mail.Message{To: u.Name, Subject: "Your Custos recovery code", Text: text}); err != nil {
+	if err := r.mailer.Send(context.WithoutCancel(ctx), mail.Message{To: mailbox(u), Subject: "Your Custos recovery code", Text: text}); err != nil {
 		return (&apierr.Error{Status: http.StatusServiceUnavailable,
 			Message: "the recovery email could not be sent; retry later"}).Wrap(err)
 	}

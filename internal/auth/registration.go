@@ -41,6 +41,7 @@ type PeopleStore interface {
 	RegistrationStore
 	RecoveryStore
 	CodeStore
+	LoginCodeStore
 }
 
 // Registration serves the registration of invited users
@@ -59,7 +60,10 @@ type Registration struct {
 }
 
 // NewRegistration returns the registration service; mailer may be nil.
+// It also gives a the login codes that release PasswordProtectedKey
+// material at login (login_codes.go).
 func NewRegistration(a *Service, st PeopleStore, mailer mail.Sender) *Registration {
+	a.codes = loginCodes{store: st, guesses: ratelimit.NewLockout(ratelimit.DefaultLockout())}
 	return &Registration{auth: a, store: st, recovery: st, codes: st, mailer: mailer,
 		guesses: ratelimit.NewLockout(ratelimit.DefaultLockout()),
 		resends: ratelimit.NewMemory(resendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
@@ -354,7 +358,7 @@ func (r *Registration) ResendCode(ctx context.Context, in *ResendCodeInput) erro
 		return err
 	}
 	subject, text := regcode.Mail(u.Username, code, expires)
-	if err := r.mailer.Send(context.WithoutCancel(ctx), mail.Message{To: u.Name, Subject: subject, Text: text}); err != nil {
+	if err := r.mailer.Send(context.WithoutCancel(ctx), mail.Message{To: mailbox(u), Subject: subject, Text: text}); err != nil {
 		return (&apierr.Error{Status: http.StatusServiceUnavailable,
 			Message: "the registration email could not be sent; retry later"}).Wrap(err)
 	}

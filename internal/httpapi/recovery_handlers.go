@@ -19,6 +19,9 @@ func (s *Server) recoveryRoutes() {
 	// recovery challenge, which only this handler accepts.
 	s.handle("POST /auth/recover/user", s.recoverUser, public)
 
+	// Login codes release PasswordProtectedKey material (docs/protocol/passwords.md).
+	s.handle("POST /auth/login/code", s.sendLoginCode, public)
+
 	// Credential codes (docs/protocol/credential-codes.md).
 	s.handle("POST /auth/credentials/code", s.createCredentialCode, signed)
 	s.handle("POST /auth/credentials/code/init", s.credentialCodeInit, public)
@@ -126,4 +129,18 @@ func (s *Server) recoverUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) sendLoginCode(w http.ResponseWriter, r *http.Request) error {
+	if s.Registration == nil {
+		return errNoRegistration
+	}
+	var in auth.ResendCodeInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.Registration.SendLoginCode(r.Context(), &in); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})
 }

@@ -73,3 +73,41 @@ func (db *DB) ResetCredentials(ctx context.Context, org, userID, credUUID string
 	}
 	return nil
 }
+
+// LoginCode returns the hash of the pending login code of user userID and
+// when it expires ("" when there is none).
+func (db *DB) LoginCode(ctx context.Context, org, userID string) (string, time.Time, error) {
+	var hash string
+	var exp int64
+	err := db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT login_code, login_code_expiry FROM users
+		WHERE org_id = ? AND id = ?`), org, userID).Scan(&hash, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, apierr.NotFound("user %s not found", userID)
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("select login code: %w", err)
+	}
+	return hash, fromMS(exp), nil
+}
+
+// SetLoginCode replaces the pending login code of user userID.
+func (db *DB) SetLoginCode(ctx context.Context, org, userID, hash string, expires time.Time) error {
+	if _, err := db.exec(ctx, `UPDATE users SET login_code = ?, login_code_expiry = ? WHERE org_id = ? AND id = ?`,
+		hash, ms(expires), org, userID); err != nil {
+		return fmt.Errorf("set login code: %w", err)
+	}
+	return nil
+}
+
+// ConsumeLoginCode clears the pending login code of user userID if its
+// hash is hash and it is valid at now, and reports whether it did.
+func (db *DB) ConsumeLoginCode(ctx context.Context, org, userID, hash string, now time.Time) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE users SET login_code = '', login_code_expiry = 0
+		WHERE org_id = ? AND id = ? AND login_code = ? AND login_code <> '' AND login_code_expiry > ?`,
+		org, userID, hash, ms(now))
+	if err != nil {
+		return false, fmt.Errorf("consume login code: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -34,3 +34,8 @@ CREATE TABLE credential_codes (
 );
 CREATE INDEX credential_codes_user ON credential_codes (user_id, expires_at);
 CREATE INDEX credential_codes_expiry ON credential_codes (expires_at);
+
+-- The pending login code of a user (a salted hash), which releases its
+-- PasswordProtectedKey material at login (docs/protocol/passwords.md).
+ALTER TABLE users ADD COLUMN login_code TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN login_code_expiry BIGINT NOT NULL DEFAULT 0;
