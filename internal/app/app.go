@@ -113,12 +113,12 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	registration := auth.NewRegistration(a.Auth, a.DB, mailer)
+	people := auth.NewPeople(a.Auth, a.DB, mailer)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Ready: a.DB.Ping, Logger: a.Logger,
-		Registration: registration, Page: webapp.Handler("/app/", webapp.Config{RPID: a.Config.RPID}),
+		People: people, Page: webapp.Handler("/app/", webapp.Config{RPID: a.Config.RPID}),
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 

@@ -174,16 +174,16 @@ func (s *Service) CreateCredentialWithCode(ctx context.Context, in *CreateCreden
 }
 
 // CreateCredentialCode serves POST /auth/credentials/code.
-func (r *Registration) CreateCredentialCode(ctx context.Context, p *principal.Principal, act store.Consumer, in *CredentialCodeInput) (*CredentialCodeView, error) {
+func (r *People) CreateCredentialCode(ctx context.Context, p *principal.Principal, act store.Consumer, in *CredentialCodeInput) (*CredentialCodeView, error) {
 	return r.auth.CreateCredentialCode(ctx, r.codes, p, act, in)
 }
 
 // CredentialCodeInit serves POST /auth/credentials/code/init.
-func (r *Registration) CredentialCodeInit(ctx context.Context, in *CredentialCodeInitInput) (*CredentialChallenge, error) {
+func (r *People) CredentialCodeInit(ctx context.Context, in *CredentialCodeInitInput) (*CredentialChallenge, error) {
 	return r.auth.CredentialCodeInit(ctx, r.codes, in)
 }
 
 // CreateCredentialWithCode serves POST /auth/credentials/code/verify.
-func (r *Registration) CreateCredentialWithCode(ctx context.Context, in *CreateCredentialInput) (*credential.Credential, error) {
+func (r *People) CreateCredentialWithCode(ctx context.Context, in *CreateCredentialInput) (*credential.Credential, error) {
 	return r.auth.CreateCredentialWithCode(ctx, in)
 }

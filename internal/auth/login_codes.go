@@ -25,7 +25,7 @@ type LoginCodeStore interface {
 // loginCodeTTL is how long a login code stays valid.
 const loginCodeTTL = 15 * time.Minute
 
-// loginCodes is set by NewRegistration: without it (no people store),
+// loginCodes is set by NewPeople: without it (no people store),
 // loginCode is refused.
 type loginCodes struct {
 	store   LoginCodeStore
@@ -37,7 +37,7 @@ var invalidLoginCode = apierr.Forbidden("Invalid code.")
 // SendLoginCode emails a login code to a user who has a
 // PasswordProtectedKey. It answers the same whether the user exists or
 // not, and sends at most resendsPerHour emails per user.
-func (r *Registration) SendLoginCode(ctx context.Context, in *ResendCodeInput) error {
+func (r *People) SendLoginCode(ctx context.Context, in *ResendCodeInput) error {
 	if err := checkUserRef(in.OrgID, in.Username); err != nil {
 		return err
 	}

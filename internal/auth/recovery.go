@@ -57,7 +57,7 @@ type RecoveryCodeInput = ResendCodeInput
 // SendRecoveryCode emails a recovery code to a registered user. It answers
 // the same whether the user exists or not, and sends at most
 // resendsPerHour emails per user.
-func (r *Registration) SendRecoveryCode(ctx context.Context, in *RecoveryCodeInput) error {
+func (r *People) SendRecoveryCode(ctx context.Context, in *RecoveryCodeInput) error {
 	if err := checkUserRef(in.OrgID, in.Username); err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ const recoveryTTL = 15 * time.Minute
 
 // lookup returns the user named username of org orgID ("" for the only
 // one), or nil when there is none.
-func (r *Registration) lookup(ctx context.Context, orgID, username string) (*identity.User, error) {
+func (r *People) lookup(ctx context.Context, orgID, username string) (*identity.User, error) {
 	if err := checkUserRef(orgID, username); err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ type RecoveryInitInput struct {
 // RecoveryInit checks an emailed recovery code (used up, guesses backed
 // off as registration codes are) and returns the recovery challenge for the
 // user's recovery key credentialId.
-func (r *Registration) RecoveryInit(ctx context.Context, in *RecoveryInitInput) (*RecoveryChallenge, error) {
+func (r *People) RecoveryInit(ctx context.Context, in *RecoveryInitInput) (*RecoveryChallenge, error) {
 	if err := validate.Printable("verificationCode", in.VerificationCode, maxCode); err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ type DelegatedRecoveryInput struct {
 // DelegatedRecoveryInit returns the recovery challenge of a user of the
 // caller's organisation without a code (a service account acting for its
 // end user; the route needs Auth:Recover:Delegated and a user action).
-func (r *Registration) DelegatedRecoveryInit(ctx context.Context, p *principal.Principal, act store.Consumer, in *DelegatedRecoveryInput) (*RecoveryChallenge, error) {
+func (r *People) DelegatedRecoveryInit(ctx context.Context, p *principal.Principal, act store.Consumer, in *DelegatedRecoveryInput) (*RecoveryChallenge, error) {
 	if err := validate.Printable("credentialId", in.CredentialID, validate.MaxData); err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (r *Registration) DelegatedRecoveryInit(ctx context.Context, p *principal.P
 // recoveryChallenge issues the recovery challenge of u for its recovery
 // key credID, using up the recovery code whose hash is codeHash if any and
 // consuming act if not nil, in one unit of work.
-func (r *Registration) recoveryChallenge(ctx context.Context, u *identity.User, credID, codeHash string, act store.Consumer) (*RecoveryChallenge, error) {
+func (r *People) recoveryChallenge(ctx context.Context, u *identity.User, credID, codeHash string, act store.Consumer) (*RecoveryChallenge, error) {
 	if !u.IsActive || u.IsArchived || !u.IsRegistered {
 		return nil, apierr.BadRequest("User account cannot be recovered.")
 	}
@@ -234,7 +234,7 @@ type RecoverInput struct {
 // sent; every new credential attests over the challenge. Then every
 // previous credential is archived, the PATs revoked, the sessions ended and
 // the new credentials stored, together.
-func (r *Registration) Recover(ctx context.Context, tempToken string, in *RecoverInput) (*RegistrationResult, error) {
+func (r *People) Recover(ctx context.Context, tempToken string, in *RecoverInput) (*RegistrationResult, error) {
 	if in.Recovery == nil || len(in.NewCredentials) == 0 {
 		return nil, apierr.BadRequest("recovery and newCredentials are required")
 	}
@@ -291,7 +291,7 @@ func (r *Registration) Recover(ctx context.Context, tempToken string, in *Recove
 // verifyRecoverySignature checks the recovery assertion: made by a
 // recovery key the challenge allows, over the challenge itself or over the
 // newCredentials object of the request (docs/protocol/recovery.md).
-func (r *Registration) verifyRecoverySignature(ctx context.Context, c *Challenge, in *RecoverInput) error {
+func (r *People) verifyRecoverySignature(ctx context.Context, c *Challenge, in *RecoverInput) error {
 	ca := in.Recovery.CredentialAssertion
 	if ca == nil || in.Recovery.Kind != string(credential.KindRecoveryKey) {
 		return apierr.BadRequest("recovery must be a RecoveryKey assertion")

@@ -44,10 +44,11 @@ type PeopleStore interface {
 	LoginCodeStore
 }
 
-// Registration serves the registration of invited users
-// (docs/protocol/registration.md) and the recovery of registered ones
-// (docs/protocol/recovery.md).
-type Registration struct {
+// People serves what people do without a session or for their own
+// credentials beyond the basics: the registration of invited users
+// (docs/protocol/registration.md), recovery (recovery.md), credential codes
+// (credential-codes.md) and login codes (passwords.md).
+type People struct {
 	auth     *Service
 	store    RegistrationStore
 	recovery RecoveryStore
@@ -59,12 +60,12 @@ type Registration struct {
 	resends ratelimit.Limiter
 }
 
-// NewRegistration returns the registration service; mailer may be nil.
+// NewPeople returns the people service; mailer may be nil (no email).
 // It also gives a the login codes that release PasswordProtectedKey
 // material at login (login_codes.go).
-func NewRegistration(a *Service, st PeopleStore, mailer mail.Sender) *Registration {
+func NewPeople(a *Service, st PeopleStore, mailer mail.Sender) *People {
 	a.codes = loginCodes{store: st, guesses: ratelimit.NewLockout(ratelimit.DefaultLockout())}
-	return &Registration{auth: a, store: st, recovery: st, codes: st, mailer: mailer,
+	return &People{auth: a, store: st, recovery: st, codes: st, mailer: mailer,
 		guesses: ratelimit.NewLockout(ratelimit.DefaultLockout()),
 		resends: ratelimit.NewMemory(resendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
 }
@@ -113,7 +114,7 @@ var badCode = apierr.Unauthorized("Invalid registration code.")
 // Init checks a registration code and returns the registration challenge;
 // the code is used up. Wrong codes are refused the same way whether the
 // user exists or not, and back off per user and client address.
-func (r *Registration) Init(ctx context.Context, in *RegistrationInitInput) (*RegistrationChallenge, error) {
+func (r *People) Init(ctx context.Context, in *RegistrationInitInput) (*RegistrationChallenge, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func (r *Registration) Init(ctx context.Context, in *RegistrationInitInput) (*Re
 
 // registrationChallenge is the wire challenge of u's registration or
 // recovery with handle ident.
-func (r *Registration) registrationChallenge(u *identity.User, ident, challenge string) RegistrationChallenge {
+func (r *People) registrationChallenge(u *identity.User, ident, challenge string) RegistrationChallenge {
 	return RegistrationChallenge{
 		User:                         ChallengeUser{ID: u.ID, DisplayName: u.Username, Name: u.Username},
 		TemporaryAuthenticationToken: ident,
@@ -205,7 +206,7 @@ type RegistrationResult struct {
 // temporaryAuthenticationToken, and every credential of in must attest
 // over its challenge. The credentials, the user's registration and the use
 // of the challenge commit together.
-func (r *Registration) Register(ctx context.Context, tempToken string, in *RegistrationInput) (*RegistrationResult, error) {
+func (r *People) Register(ctx context.Context, tempToken string, in *RegistrationInput) (*RegistrationResult, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
@@ -261,7 +262,7 @@ func result(u *identity.User, first *credential.Credential) *RegistrationResult 
 
 // attestAll verifies the attestations of in over challenge and returns the
 // credentials of u to store, the first factor first.
-func (r *Registration) attestAll(u *identity.User, in *RegistrationInput, challenge string) ([]*credential.Credential, error) {
+func (r *People) attestAll(u *identity.User, in *RegistrationInput, challenge string) ([]*credential.Credential, error) {
 	a := r.auth
 	exp := credential.Expect{Challenge: challenge, RPID: a.cfg.RPID, Origins: a.cfg.Origins}
 	var creds []*credential.Credential
@@ -326,7 +327,7 @@ type ResendCodeInput struct {
 // ResendCode emails a new registration code to an unregistered user; the
 // previous code stops working. It answers the same whether the user exists
 // or not, and sends at most resendsPerHour emails per user.
-func (r *Registration) ResendCode(ctx context.Context, in *ResendCodeInput) error {
+func (r *People) ResendCode(ctx context.Context, in *ResendCodeInput) error {
 	if err := checkUserRef(in.OrgID, in.Username); err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ type Service struct {
 	tokens *Tokens
 	now    func() time.Time
 	guard  guard      // login and action signature backoff (backoff.go)
-	codes  loginCodes // login codes (login_codes.go), set by NewRegistration
+	codes  loginCodes // login codes (login_codes.go), set by NewPeople
 }
 
 // New returns the auth service.

@@ -29,38 +29,38 @@ func (s *Server) recoveryRoutes() {
 }
 
 func (s *Server) createCredentialCode(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.CredentialCodeInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	out, err := s.Registration.CreateCredentialCode(r.Context(), principal.From(r.Context()), actionOf(r), &in)
+	out, err := s.People.CreateCredentialCode(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	return reply(w, out, err)
 }
 
 func (s *Server) credentialCodeInit(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.CredentialCodeInitInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	out, err := s.Registration.CredentialCodeInit(r.Context(), &in)
+	out, err := s.People.CredentialCodeInit(r.Context(), &in)
 	return reply(w, out, err)
 }
 
 func (s *Server) createCredentialWithCode(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.CreateCredentialInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Registration.CreateCredentialWithCode(r.Context(), &in)
+	c, err := s.People.CreateCredentialWithCode(r.Context(), &in)
 	if err != nil {
 		return err
 	}
@@ -68,28 +68,28 @@ func (s *Server) createCredentialWithCode(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) sendRecoveryCode(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.RecoveryCodeInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Registration.SendRecoveryCode(r.Context(), &in); err != nil {
+	if err := s.People.SendRecoveryCode(r.Context(), &in); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})
 }
 
 func (s *Server) recoveryInit(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.RecoveryInitInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.Registration.RecoveryInit(auth.WithClient(r.Context(), r.RemoteAddr), &in)
+	ch, err := s.People.RecoveryInit(auth.WithClient(r.Context(), r.RemoteAddr), &in)
 	if err != nil {
 		s.countBackoff("recovery_backoff", err)
 		return err
@@ -98,14 +98,14 @@ func (s *Server) recoveryInit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) delegatedRecoveryInit(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.DelegatedRecoveryInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.Registration.DelegatedRecoveryInit(r.Context(), principal.From(r.Context()), actionOf(r), &in)
+	ch, err := s.People.DelegatedRecoveryInit(r.Context(), principal.From(r.Context()), actionOf(r), &in)
 	if err != nil {
 		return err
 	}
@@ -113,8 +113,8 @@ func (s *Server) delegatedRecoveryInit(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) recoverUser(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.RecoverInput
 	if err := readJSON(r, &in); err != nil {
@@ -124,7 +124,7 @@ func (s *Server) recoverUser(w http.ResponseWriter, r *http.Request) error {
 	if !ok || tok == "" {
 		return apierr.Unauthorized("Not Authorized.")
 	}
-	out, err := s.Registration.Recover(r.Context(), tok, &in)
+	out, err := s.People.Recover(r.Context(), tok, &in)
 	if err != nil {
 		return err
 	}
@@ -132,14 +132,14 @@ func (s *Server) recoverUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) sendLoginCode(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.ResendCodeInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Registration.SendLoginCode(r.Context(), &in); err != nil {
+	if err := s.People.SendLoginCode(r.Context(), &in); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})

@@ -23,17 +23,17 @@ func (s *Server) peopleRoutes() {
 	}
 }
 
-var errNoRegistration = apierr.NotImplemented("registration of invited users is not enabled on this server")
+var errNoPeople = apierr.NotImplemented("registration of invited users is not enabled on this server")
 
 func (s *Server) registrationInit(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.RegistrationInitInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.Registration.Init(auth.WithClient(r.Context(), r.RemoteAddr), &in)
+	ch, err := s.People.Init(auth.WithClient(r.Context(), r.RemoteAddr), &in)
 	if err != nil {
 		s.countBackoff("registration_backoff", err)
 		return err
@@ -42,8 +42,8 @@ func (s *Server) registrationInit(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
@@ -53,7 +53,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	out, err := s.Registration.Register(r.Context(), tok, &in)
+	out, err := s.People.Register(r.Context(), tok, &in)
 	if err != nil {
 		return err
 	}
@@ -61,14 +61,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) resendRegistrationCode(w http.ResponseWriter, r *http.Request) error {
-	if s.Registration == nil {
-		return errNoRegistration
+	if s.People == nil {
+		return errNoPeople
 	}
 	var in auth.ResendCodeInput
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Registration.ResendCode(r.Context(), &in); err != nil {
+	if err := s.People.ResendCode(r.Context(), &in); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"message": "success"})

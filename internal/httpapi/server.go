@@ -23,8 +23,8 @@ type Deps struct {
 	Identity *identity.Service
 	Keys     *keys.Service
 	Wallets  *wallet.Service
-	// Registration serves invited users' registration; nil answers 501.
-	Registration *auth.Registration
+	// People serves registration, recovery, credential and login codes; nil answers 501.
+	People *auth.People
 	// Page serves the people's page at /app/ (internal/webapp); nil: none.
 	Page   http.Handler
 	Ready  func(context.Context) error
