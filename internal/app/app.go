@@ -114,6 +114,12 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	people := auth.NewPeople(a.Auth, a.DB, mailer)
+	if a.DB.SharesLimits() {
+		// Replicas on one PostgreSQL share the code backoff and email budget.
+		people.SetShared(ratelimit.NewSharedLockout(a.DB, "codes", ratelimit.DefaultLockout()),
+			ratelimit.NewSharedLockout(a.DB, "logincode", ratelimit.DefaultLockout()),
+			ratelimit.NewShared(a.DB, "emails", auth.ResendsPerHour, time.Hour))
+	}
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, policy.AllowAll{})
 	ws := wallet.New(a.DB, ks, a.Perms)
 	h := httpapi.New(httpapi.Deps{

@@ -29,14 +29,14 @@ const loginCodeTTL = 15 * time.Minute
 // loginCode is refused.
 type loginCodes struct {
 	store   LoginCodeStore
-	guesses *ratelimit.Lockout
+	guesses ratelimit.Backoff
 }
 
 var invalidLoginCode = apierr.Forbidden("Invalid code.")
 
 // SendLoginCode emails a login code to a user who has a
 // PasswordProtectedKey. It answers the same whether the user exists or
-// not, and sends at most resendsPerHour emails per user.
+// not, and sends at most ResendsPerHour emails per user.
 func (r *People) SendLoginCode(ctx context.Context, in *ResendCodeInput) error {
 	if err := checkUserRef(in.OrgID, in.Username); err != nil {
 		return err

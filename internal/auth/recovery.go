@@ -56,7 +56,7 @@ type RecoveryCodeInput = ResendCodeInput
 
 // SendRecoveryCode emails a recovery code to a registered user. It answers
 // the same whether the user exists or not, and sends at most
-// resendsPerHour emails per user.
+// ResendsPerHour emails per user.
 func (r *People) SendRecoveryCode(ctx context.Context, in *RecoveryCodeInput) error {
 	if err := checkUserRef(in.OrgID, in.Username); err != nil {
 		return err

@@ -56,8 +56,17 @@ type People struct {
 	mailer   mail.Sender // nil: email is not configured
 	// guesses backs off wrong registration codes per (org and username,
 	// client address); resends bounds the emails per user.
-	guesses *ratelimit.Lockout
+	guesses ratelimit.Backoff
 	resends ratelimit.Limiter
+}
+
+// SetShared replaces the in-memory backoff of wrong codes (registration,
+// recovery; and login codes) and the email budget with ones kept in the
+// database, which replicas on one PostgreSQL share. It must be called
+// before the service is used.
+func (r *People) SetShared(codes, loginCodes ratelimit.Backoff, emails ratelimit.Limiter) {
+	r.guesses, r.resends = codes, emails
+	r.auth.codes.guesses = loginCodes
 }
 
 // NewPeople returns the people service; mailer may be nil (no email).
@@ -67,11 +76,11 @@ func NewPeople(a *Service, st PeopleStore, mailer mail.Sender) *People {
 	a.codes = loginCodes{store: st, guesses: ratelimit.NewLockout(ratelimit.DefaultLockout())}
 	return &People{auth: a, store: st, recovery: st, codes: st, mailer: mailer,
 		guesses: ratelimit.NewLockout(ratelimit.DefaultLockout()),
-		resends: ratelimit.NewMemory(resendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
+		resends: ratelimit.NewMemory(ResendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
 }
 
-// resendsPerHour bounds the registration emails one user can be sent.
-const resendsPerHour = 5
+// ResendsPerHour bounds the emails of each kind one user can be sent.
+const ResendsPerHour = 5
 
 // RegistrationInitInput is the body of POST /auth/registration/init.
 type RegistrationInitInput struct {
@@ -326,7 +335,7 @@ type ResendCodeInput struct {
 
 // ResendCode emails a new registration code to an unregistered user; the
 // previous code stops working. It answers the same whether the user exists
-// or not, and sends at most resendsPerHour emails per user.
+// or not, and sends at most ResendsPerHour emails per user.
 func (r *People) ResendCode(ctx context.Context, in *ResendCodeInput) error {
 	if err := checkUserRef(in.OrgID, in.Username); err != nil {
 		return err
