@@ -42,6 +42,7 @@ type PeopleStore interface {
 	RecoveryStore
 	CodeStore
 	LoginCodeStore
+	UserCreator
 }
 
 // People serves what people do without a session or for their own
@@ -53,6 +54,7 @@ type People struct {
 	store    RegistrationStore
 	recovery RecoveryStore
 	codes    CodeStore
+	users    UserCreator
 	mailer   mail.Sender // nil: email is not configured
 	// guesses backs off wrong registration codes per (org and username,
 	// client address); resends bounds the emails per user.
@@ -74,7 +76,7 @@ func (r *People) SetShared(codes, loginCodes ratelimit.Backoff, emails ratelimit
 // material at login (login_codes.go).
 func NewPeople(a *Service, st PeopleStore, mailer mail.Sender) *People {
 	a.codes = loginCodes{store: st, guesses: ratelimit.NewLockout(ratelimit.DefaultLockout())}
-	return &People{auth: a, store: st, recovery: st, codes: st, mailer: mailer,
+	return &People{auth: a, store: st, recovery: st, codes: st, users: st, mailer: mailer,
 		guesses: ratelimit.NewLockout(ratelimit.DefaultLockout()),
 		resends: ratelimit.NewMemory(ResendsPerHour, time.Hour, ratelimit.DefaultMaxKeys)}
 }

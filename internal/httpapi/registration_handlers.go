@@ -6,6 +6,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/principal"
 )
 
 // peopleRoutes registers the routes of invited users' registration
@@ -16,6 +17,9 @@ func (s *Server) peopleRoutes() {
 	// registration challenge, which only this handler accepts.
 	s.handle("POST /auth/registration", s.register, public)
 	s.handle("PUT /auth/registration/code", s.resendRegistrationCode, public)
+	// Delegated registration and login of end users (docs/protocol/delegated.md).
+	s.handle("POST /auth/registration/delegated", s.delegatedRegistration, signed, needs("Auth:Register:Delegated"))
+	s.handle("POST /auth/login/delegated", s.delegatedLogin, signed, needs("Auth:Login:Delegated"))
 	s.recoveryRoutes()
 	if s.Page != nil {
 		// The people's page (internal/webapp): static files and its config.
@@ -83,4 +87,31 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return errNoRoute(r)
+}
+
+func (s *Server) delegatedRegistration(w http.ResponseWriter, r *http.Request) error {
+	if s.People == nil {
+		return errNoPeople
+	}
+	var in auth.DelegatedRegistrationInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	ch, err := s.People.DelegatedRegistration(r.Context(), principal.From(r.Context()), actionOf(r), &in)
+	return reply(w, ch, err)
+}
+
+func (s *Server) delegatedLogin(w http.ResponseWriter, r *http.Request) error {
+	if s.People == nil {
+		return errNoPeople
+	}
+	var in auth.DelegatedLoginInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	tok, err := s.People.DelegatedLogin(r.Context(), principal.From(r.Context()), actionOf(r), &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"token": tok})
 }
