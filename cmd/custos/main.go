@@ -89,6 +89,12 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", cfg.MasterKeyFile, "key-encryption key file; default DIR/master.key (CUSTOS_MASTER_KEY_FILE; or CUSTOS_MASTER_KEY=hex)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (CUSTOS_LOG_LEVEL)")
 	fs.StringVar(&cfg.RPID, "rp-id", cfg.RPID, "WebAuthn relying party id (CUSTOS_RP_ID)")
+	fs.Func("origin", "origin passkeys may be used from, repeatable; default https://<rp-id> (CUSTOS_ORIGINS, comma-separated)", func(v string) error {
+		cfg.Origins = append(cfg.Origins, v)
+		return nil
+	})
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "SMTP server for emails, smtp://[user:pass@]host:port[?starttls=required|off]; none by default (CUSTOS_SMTP_URL)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "sender address of emails (CUSTOS_SMTP_FROM)")
 	fs.DurationVar(&cfg.LoginTTL, "login-ttl", cfg.LoginTTL, "login token lifetime")
 	fs.DurationVar(&cfg.ActionTTL, "action-ttl", cfg.ActionTTL, "user action token lifetime")
 	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")

@@ -27,6 +27,7 @@ import (
 	"github.com/custos-dev/custos/internal/ratelimit"
 	"github.com/custos-dev/custos/internal/sqlstore"
 	"github.com/custos-dev/custos/internal/wallet"
+	"github.com/custos-dev/custos/internal/webapp"
 	"github.com/custos-dev/custos/internal/webhook"
 )
 
@@ -132,6 +133,17 @@ func (a *App) wire(ctx context.Context) error {
 	a.Auth = auth.New(acfg, a.DB, tokens)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
+	mailer, err := a.mailer()
+	if err != nil {
+		return err
+	}
+	people := auth.NewPeople(a.Auth, a.DB, mailer)
+	if a.DB.SharesLimits() {
+		// Replicas on one PostgreSQL share the code backoff and email budget.
+		people.SetShared(ratelimit.NewSharedLockout(a.DB, "codes", ratelimit.DefaultLockout()),
+			ratelimit.NewSharedLockout(a.DB, "logincode", ratelimit.DefaultLockout()),
+			ratelimit.NewShared(a.DB, "emails", auth.ResendsPerHour, time.Hour))
+	}
 	prices, err := policy.ParsePrices(a.Config.Prices)
 	if err != nil {
 		return err
@@ -157,7 +169,8 @@ func (a *App) wire(ctx context.Context) error {
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM,
 		Ready: a.DB.Ping, Logger: a.Logger,
-		Webhooks:   a.Webhooks,
+		Webhooks: a.Webhooks,
+		People:   people, Page: webapp.Handler("/app/", webapp.Config{RPID: a.Config.RPID}),
 		WriteStats: a.DB.WriteStats,
 		Limits:     a.limits(),
 

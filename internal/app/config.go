@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/auth"
 	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/mail"
 )
 
 // Config is the whole configuration; defaults in code, then flags, then
@@ -45,6 +46,11 @@ type Config struct {
 	LoginTTL      time.Duration
 	RPID          string
 	Origins       []string
+	// SMTPURL (smtp://[user:pass@]host:port[?starttls=required|off]) and
+	// SMTPFrom configure the server's email (registration codes); without
+	// them no email is sent.
+	SMTPURL  string
+	SMTPFrom string
 	// DebugAddr serves pprof profiles on a loopback address when set.
 	DebugAddr string
 	// CORSOrigins are the browser origins allowed by CORS; none by default.
@@ -136,6 +142,19 @@ func (c *Config) Validate() error {
 	if _, _, err := evmwallet.ParseNodes(evmwallet.NodeConfig{RPC: c.RPC, Confirmations: c.Confirmations}); err != nil {
 		return err
 	}
+	for _, o := range c.Origins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("--origin %q must be a scheme://host[:port] origin", o)
+		}
+	}
+	if c.SMTPURL != "" {
+		if c.SMTPFrom == "" {
+			c.SMTPFrom = "custos@localhost"
+		}
+		if _, err := mail.NewSMTP(c.SMTPURL, c.SMTPFrom, nil); err != nil {
+			return err
+		}
+	}
 	if c.ChallengeTTL > auth.MaxProtocolTTL || c.ActionTTL > auth.MaxProtocolTTL {
 		return fmt.Errorf("challenge and user action lifetimes are at most %v", auth.MaxProtocolTTL)
 	}
@@ -173,6 +192,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		"CUSTOS_TLS_CERT": &c.TLSCert, "CUSTOS_TLS_KEY": &c.TLSKey, "CUSTOS_MASTER_KEY": &c.MasterKeyHex,
 		"CUSTOS_MASTER_KEY_FILE": &c.MasterKeyFile, "CUSTOS_LOG_LEVEL": &c.LogLevel, "CUSTOS_RP_ID": &c.RPID, "CUSTOS_DEBUG_ADDR": &c.DebugAddr,
 		"CUSTOS_METRICS_ADDR": &c.MetricsAddr, "CUSTOS_DB": &c.DB,
+		"CUSTOS_SMTP_URL": &c.SMTPURL, "CUSTOS_SMTP_FROM": &c.SMTPFrom,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {

@@ -96,9 +96,12 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 		_, _ = s.store.TakeChallenge(ctx, cid, secretHash, PurposeAction, s.now())
 		return "", err
 	}
+	ca := in.FirstFactor.CredentialAssertion
+	if ca == nil { // only signing kinds get here, and they all carry one
+		return "", apierr.BadRequest("firstFactor.credentialAssertion is required")
+	}
 	token, actionID, tokenHash := handleFor(actionIDFor(cid))
 	now := s.now()
-	ca := in.FirstFactor.CredentialAssertion
 	a := &UserAction{
 		ID: actionID, TokenHash: tokenHash, OrgID: c.OrgID, UserID: c.UserID, Username: p.Username,
 		TokenID: c.TokenID, SessionID: c.SessionID, CredUUID: cred.UUID,

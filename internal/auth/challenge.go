@@ -54,6 +54,18 @@ type RelyingParty struct {
 // signingKinds are the credential kinds that can answer a signing challenge.
 var signingKinds = []credential.Kind{credential.KindKey, credential.KindFido2, credential.KindPasswordProtectedKey}
 
+// loginKinds add to them the Password, a login first factor that cannot
+// sign user actions (docs/protocol/passwords.md).
+var loginKinds = []credential.Kind{credential.KindKey, credential.KindFido2, credential.KindPasswordProtectedKey, credential.KindPassword}
+
+// kindsFor returns the kinds that may answer a challenge of purpose.
+func kindsFor(purpose string) []credential.Kind {
+	if purpose == PurposeLogin {
+		return loginKinds
+	}
+	return signingKinds
+}
+
 // issueSigningChallenge stores c (filling its id, challenge and expiry) with
 // creds as the allowed credentials and returns the wire challenge.
 // revealPPK says whether PasswordProtectedKey material may be returned.
@@ -65,15 +77,17 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 		Attestation:              "none",
 	}
 	kinds := map[credential.Kind]bool{}
+	allowedKinds := kindsFor(c.Purpose)
 	for _, cr := range creds {
-		if !cr.IsActive || !slices.Contains(signingKinds, cr.Kind) {
+		if !cr.IsActive || !slices.Contains(allowedKinds, cr.Kind) {
 			continue
 		}
 		switch cr.Kind {
 		case credential.KindKey:
 			out.AllowCredentials.Key = append(out.AllowCredentials.Key, AllowedCredential{Type: "public-key", ID: cr.CredID})
 		case credential.KindFido2:
-			out.AllowCredentials.Webauthn = append(out.AllowCredentials.Webauthn, AllowedCredential{Type: "public-key", ID: cr.CredID})
+			out.AllowCredentials.Webauthn = append(out.AllowCredentials.Webauthn,
+				AllowedCredential{Type: "public-key", ID: cr.CredID, Transports: cr.WebAuthn.Transports})
 			out.RP = &RelyingParty{ID: s.rpID(cr), Name: "Custos"}
 		case credential.KindPasswordProtectedKey:
 			if !revealPPK {
@@ -88,7 +102,7 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 	if len(c.Allowed) == 0 {
 		return nil, apierr.Unauthorized("User does not have a credential that can be used for the application.")
 	}
-	for _, k := range signingKinds {
+	for _, k := range allowedKinds {
 		if kinds[k] {
 			factor := "first"
 			if k == credential.KindFido2 {
@@ -123,17 +137,26 @@ func (s *Service) rpID(cr *credential.Credential) string {
 // signature must verify (docs/protocol/auth.md §3.3 steps 4–6).
 func (s *Service) verifyFactor(ctx context.Context, c *Challenge, a *credential.Assertion) (*credential.Credential, error) {
 	noCred := apierr.Unauthorized("User does not have a credential that can be used for the application.")
-	if a == nil || a.CredentialAssertion == nil {
-		return nil, apierr.BadRequest("firstFactor.credentialAssertion is required")
+	if a == nil {
+		return nil, apierr.BadRequest("firstFactor is required")
 	}
 	kind, err := credential.ParseKind(a.Kind)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(signingKinds, kind) {
+	if !slices.Contains(kindsFor(c.Purpose), kind) {
 		return nil, noCred
 	}
-	cred, err := s.store.CredentialByCredID(ctx, c.OrgID, a.CredentialAssertion.CredID)
+	var cred *credential.Credential
+	if kind == credential.KindPassword {
+		// A password names no credential: it is the user's.
+		cred, err = s.allowedPassword(ctx, c)
+	} else {
+		if a.CredentialAssertion == nil {
+			return nil, apierr.BadRequest("firstFactor.credentialAssertion is required")
+		}
+		cred, err = s.store.CredentialByCredID(ctx, c.OrgID, a.CredentialAssertion.CredID)
+	}
 	if err != nil {
 		// The cause rides along: a database outage is a 503 (httpapi).
 		return nil, noCred.Wrap(err)
@@ -158,4 +181,19 @@ func (s *Service) verifyFactor(ctx context.Context, c *Challenge, a *credential.
 		}
 	}
 	return cred, nil
+}
+
+// allowedPassword returns the Password credential among those challenge c
+// allows.
+func (s *Service) allowedPassword(ctx context.Context, c *Challenge) (*credential.Credential, error) {
+	for _, uuid := range c.Allowed {
+		cr, err := s.store.Credential(ctx, c.OrgID, uuid)
+		if err != nil {
+			return nil, err
+		}
+		if cr.Kind == credential.KindPassword {
+			return cr, nil
+		}
+	}
+	return nil, apierr.NotFound("no password credential")
 }

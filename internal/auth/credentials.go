@@ -46,6 +46,31 @@ type CredentialChallenge struct {
 	Attestation                  string              `json:"attestation"`
 	PubKeyCredParams             []PubKeyCredParam   `json:"pubKeyCredParams"`
 	ExcludeCredentials           []AllowedCredential `json:"excludeCredentials"`
+	// AuthenticatorSelection is sent for Fido2 (docs/protocol/passkeys.md).
+	AuthenticatorSelection *AuthenticatorSelection `json:"authenticatorSelection,omitempty"`
+}
+
+// AuthenticatorSelection is what a WebAuthn registration asks of the
+// authenticator: a discoverable credential and user verification.
+type AuthenticatorSelection struct {
+	AuthenticatorAttachment string `json:"authenticatorAttachment,omitempty"`
+	ResidentKey             string `json:"residentKey"`
+	RequireResidentKey      bool   `json:"requireResidentKey"`
+	UserVerification        string `json:"userVerification"`
+}
+
+// passkeySelection asks for a discoverable, user-verified passkey.
+func passkeySelection() *AuthenticatorSelection {
+	return &AuthenticatorSelection{ResidentKey: "required", RequireResidentKey: true, UserVerification: "required"}
+}
+
+// pubKeyCredParams lists the algorithms a passkey may use.
+func pubKeyCredParams() []PubKeyCredParam {
+	out := make([]PubKeyCredParam, 0, len(credential.Fido2Algorithms))
+	for _, a := range credential.Fido2Algorithms {
+		out = append(out, PubKeyCredParam{Type: "public-key", Alg: a})
+	}
+	return out
 }
 
 // ChallengeUser names the user a registration-type challenge is for.
@@ -64,6 +89,14 @@ type PubKeyCredParam struct {
 // CredentialInit issues a challenge to register a new credential of kind for
 // the caller.
 func (s *Service) CredentialInit(ctx context.Context, p *principal.Principal, kind string) (*CredentialChallenge, error) {
+	c := &Challenge{OrgID: p.OrgID, Purpose: PurposeCredential, UserID: p.UserID, TokenID: p.TokenID, SessionID: p.SessionID}
+	return s.credentialChallenge(ctx, c, p.Username, kind)
+}
+
+// credentialChallenge fills and stores c, a challenge to register a
+// credential of kind for c's user (named username), and returns it for the
+// wire.
+func (s *Service) credentialChallenge(ctx context.Context, c *Challenge, username, kind string) (*CredentialChallenge, error) {
 	k, err := credential.ParseKind(kind)
 	if err != nil {
 		return nil, err
@@ -71,32 +104,40 @@ func (s *Service) CredentialInit(ctx context.Context, p *principal.Principal, ki
 	if _, ok := credential.For(k); !ok {
 		return nil, apierr.BadRequest("credential kind %s is not supported by this server yet", k)
 	}
-	existing, err := s.store.UserCredentials(ctx, p.OrgID, p.UserID)
+	existing, err := s.store.UserCredentials(ctx, c.OrgID, c.UserID)
 	if err != nil {
 		return nil, err
 	}
 	ident, rowID, secretHash := newHandle("ch")
 	now := s.now()
-	c := &Challenge{
-		ID: rowID, SecretHash: secretHash, OrgID: p.OrgID, Purpose: PurposeCredential, UserID: p.UserID, TokenID: p.TokenID,
-		SessionID: p.SessionID, Challenge: id.Secret(32), Kind: string(k), Created: now, ExpiresAt: now.Add(s.cfg.ChallengeTTL),
-	}
+	c.ID, c.SecretHash, c.Challenge, c.Kind = rowID, secretHash, id.Secret(32), string(k)
+	c.Created, c.ExpiresAt = now, now.Add(s.cfg.ChallengeTTL)
 	if err := s.store.CreateChallenge(ctx, c); err != nil {
 		return nil, err
 	}
 	out := &CredentialChallenge{
-		Kind: string(k), User: ChallengeUser{ID: p.UserID, DisplayName: p.Username, Name: p.Username},
+		Kind: string(k), User: ChallengeUser{ID: c.UserID, DisplayName: username, Name: username},
 		ChallengeIdentifier: ident, TemporaryAuthenticationToken: ident, Challenge: c.Challenge,
 		RP: RelyingParty{ID: s.cfg.RPID, Name: "Custos"}, Attestation: "none",
-		PubKeyCredParams:   []PubKeyCredParam{{"public-key", -7}, {"public-key", -257}, {"public-key", -8}},
-		ExcludeCredentials: []AllowedCredential{},
+		PubKeyCredParams:   pubKeyCredParams(),
+		ExcludeCredentials: excludeCredentials(existing),
 	}
-	for _, e := range existing {
-		if e.Kind == credential.KindFido2 {
-			out.ExcludeCredentials = append(out.ExcludeCredentials, AllowedCredential{Type: "public-key", ID: e.CredID})
-		}
+	if k == credential.KindFido2 {
+		out.AuthenticatorSelection = passkeySelection()
 	}
 	return out, nil
+}
+
+// excludeCredentials lists the passkeys among creds, which a new passkey
+// must not duplicate on the same authenticator.
+func excludeCredentials(creds []*credential.Credential) []AllowedCredential {
+	out := []AllowedCredential{}
+	for _, e := range creds {
+		if e.Kind == credential.KindFido2 {
+			out = append(out, AllowedCredential{Type: "public-key", ID: e.CredID, Transports: e.WebAuthn.Transports})
+		}
+	}
+	return out
 }
 
 // CreateCredentialInput is the body of POST /auth/credentials.
@@ -109,6 +150,13 @@ type CreateCredentialInput struct {
 // challenge and stores the new credential, with the consumption of act
 // when not nil.
 func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, act store.Consumer, in *CreateCredentialInput) (*credential.Credential, error) {
+	return s.createCredential(ctx, p, act, in, PurposeCredential)
+}
+
+// createCredential verifies in against a taken challenge of purpose: a
+// credential challenge of p (regular flow), or, with p nil, a challenge
+// opened with a credential code (code flow, credential_codes.go).
+func (s *Service) createCredential(ctx context.Context, p *principal.Principal, act store.Consumer, in *CreateCredentialInput, purpose string) (*credential.Credential, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
@@ -116,11 +164,11 @@ func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, 
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.takeChallenge(ctx, in.ChallengeIdentifier, PurposeCredential)
+	c, err := s.takeChallenge(ctx, in.ChallengeIdentifier, purpose)
 	if err != nil {
 		return nil, err
 	}
-	if c.OrgID != p.OrgID || c.UserID != p.UserID {
+	if p != nil && (c.OrgID != p.OrgID || c.UserID != p.UserID) {
 		return nil, apierr.BadRequest("Challenge token is not valid.")
 	}
 	if c.Kind != string(k) {
@@ -134,7 +182,7 @@ func (s *Service) CreateCredential(ctx context.Context, p *principal.Principal, 
 	if err != nil {
 		return nil, err
 	}
-	cred.UUID, cred.OrgID, cred.UserID = id.New("cr"), p.OrgID, p.UserID
+	cred.UUID, cred.OrgID, cred.UserID = id.New("cr"), c.OrgID, c.UserID
 	cred.IsActive, cred.DateCreated = true, s.now()
 	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error { return s.store.CreateCredential(ctx, cred, "") }); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/credential"
 	"github.com/custos-dev/custos/internal/validate"
 )
@@ -73,22 +74,85 @@ func (in *CreateCredentialInput) check() error {
 	if err := validate.ID("challengeIdentifier", in.ChallengeIdentifier); err != nil {
 		return err
 	}
-	if err := validate.Word("credentialKind", in.CredentialKind); err != nil {
+	return checkAttestation("", &in.Attestation)
+}
+
+// checkAttestation bounds a credential attestation; prefix ("" or
+// "field.") names where it sits in the body.
+func checkAttestation(prefix string, a *credential.Attestation) error {
+	if err := validate.Word(prefix+"credentialKind", a.CredentialKind); err != nil {
 		return err
 	}
-	if err := validate.Text("credentialName", in.CredentialName, validate.MaxName); err != nil {
+	if err := validate.Text(prefix+"credentialName", a.CredentialName, validate.MaxName); err != nil {
 		return err
 	}
-	if err := validate.Printable("encryptedPrivateKey", in.EncryptedPrivateKey, validate.MaxData); err != nil {
+	if err := validate.Printable(prefix+"encryptedPrivateKey", a.EncryptedPrivateKey, validate.MaxData); err != nil {
 		return err
 	}
-	ci := in.CredentialInfo
+	ci := a.CredentialInfo
 	for _, f := range []struct{ name, v string }{{"credentialInfo.credId", ci.CredID},
 		{"credentialInfo.clientData", ci.ClientData}, {"credentialInfo.attestationData", ci.AttestationData},
 		{"credentialInfo.otpCode", ci.OtpCode}} {
-		if err := validate.Printable(f.name, f.v, validate.MaxData); err != nil {
+		if err := validate.Printable(prefix+f.name, f.v, validate.MaxData); err != nil {
 			return err
 		}
 	}
-	return validate.Text("credentialInfo.password", ci.Password, maxPassword)
+	return validate.Text(prefix+"credentialInfo.password", ci.Password, maxPassword)
+}
+
+// check bounds a registration body.
+func (in *RegistrationInput) check() error { return in.checkAt("") }
+
+// checkAt bounds registration credentials found at prefix of a body.
+func (in *RegistrationInput) checkAt(prefix string) error {
+	if in.FirstFactorCredential == nil {
+		return apierr.BadRequest("%sfirstFactorCredential is required", prefix)
+	}
+	for _, f := range []struct {
+		name string
+		a    *credential.Attestation
+	}{{"firstFactorCredential", in.FirstFactorCredential}, {"secondFactorCredential", in.SecondFactorCredential},
+		{"recoveryCredential", in.RecoveryCredential}} {
+		if f.a == nil {
+			continue
+		}
+		if err := checkAttestation(prefix+f.name+".", f.a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check bounds a registration challenge request.
+func (in *RegistrationInitInput) check() error {
+	if err := validate.Text("username", in.Username, validate.MaxEmail); err != nil {
+		return err
+	}
+	if err := validate.Printable("registrationCode", in.RegistrationCode, maxCode); err != nil {
+		return err
+	}
+	if err := validate.OptID("orgId", in.OrgID); err != nil {
+		return err
+	}
+	if err := validate.OptID("tenantId", in.TenantID); err != nil {
+		return err
+	}
+	if in.Username == "" || in.RegistrationCode == "" {
+		return apierr.BadRequest("username and registrationCode are required")
+	}
+	return nil
+}
+
+// checkCodeInit bounds a credential code challenge request.
+func checkCodeInit(in *CredentialCodeInitInput) error {
+	if err := validate.Word("credentialKind", in.CredentialKind); err != nil {
+		return err
+	}
+	if err := validate.Printable("code", in.Code, maxCode); err != nil {
+		return err
+	}
+	if in.Code == "" {
+		return apierr.BadRequest("code is required")
+	}
+	return nil
 }

@@ -61,9 +61,16 @@ func (s *Service) LoginInit(ctx context.Context, in *LoginInitInput) (*SigningCh
 		return nil, err
 	}
 	c := &Challenge{OrgID: org, Purpose: PurposeLogin, UserID: u.ID}
-	// PasswordProtectedKey material needs a login code, which this server
-	// does not send yet.
-	return s.issueSigningChallenge(ctx, c, creds, false)
+	// PasswordProtectedKey material is released only with a valid login
+	// code, emailed by POST /auth/login/code (login_codes.go).
+	reveal := false
+	if in.LoginCode != "" {
+		if err := s.useLoginCode(ctx, u, in.LoginCode); err != nil {
+			return nil, err
+		}
+		reveal = true
+	}
+	return s.issueSigningChallenge(ctx, c, creds, reveal)
 }
 
 // Login verifies a signed login challenge and returns a login token.

@@ -46,7 +46,8 @@ type Service struct {
 	store  Store
 	tokens *Tokens
 	now    func() time.Time
-	guard  guard // login and action signature backoff (backoff.go)
+	guard  guard      // login and action signature backoff (backoff.go)
+	codes  loginCodes // login codes (login_codes.go), set by NewPeople
 }
 
 // New returns the auth service.

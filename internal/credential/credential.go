@@ -51,11 +51,26 @@ type Credential struct {
 	PublicKey           string // PEM exactly as received
 	Algorithm           string // attestationData.algorithm, may be ""
 	EncryptedPrivateKey string // PasswordProtectedKey and RecoveryKey only; opaque
+	SecretHash          string // Password only: the Argon2id hash (PHC string); never shown
 	RelyingPartyID      string
 	Origin              string
 	SignCount           uint32
 	IsActive            bool
 	DateCreated         time.Time
+	// WebAuthn holds what a Fido2 credential needs besides PublicKey.
+	WebAuthn WebAuthnData
+}
+
+// WebAuthnData is the stored part of a Fido2 credential
+// (docs/protocol/passkeys.md): the COSE public key the signatures are
+// checked with, and the facts its authenticator reported at registration.
+type WebAuthnData struct {
+	COSEKey           []byte
+	AAGUID            string // canonical UUID text; all zero for attestation none
+	Transports        []string
+	BackupEligible    bool
+	BackupState       bool
+	AttestationFormat string
 }
 
 // Assertion is a signed challenge as the SDKs send it in firstFactor,
@@ -122,9 +137,10 @@ type Verifier interface {
 }
 
 // verifiers lists every credential kind this server can register and verify.
-// Fido2 (passkeys, go-webauthn), Password and Totp are not provided yet, so
-// For reports false for them.
+// Totp is not provided yet, so For reports false for it.
 var verifiers = registry(
+	fido2Verifier{},
+	passwordVerifier{},
 	keyVerifier{kind: KindKey},
 	keyVerifier{kind: KindPasswordProtectedKey},
 	keyVerifier{kind: KindRecoveryKey},

@@ -14,7 +14,7 @@ func (s *Server) loginInit(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.Auth.LoginInit(r.Context(), &in)
+	ch, err := s.Auth.LoginInit(auth.WithClient(r.Context(), r.RemoteAddr), &in)
 	if err != nil {
 		return err
 	}

@@ -231,6 +231,25 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /auth/login": {path: "/auth/login", body: `{"challengeIdentifier":"ch-a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",` +
 			`"firstFactor":{"kind":"Key","credentialAssertion":{"credId":"c1","clientData":"eyJ9","signature":"00"}}}`},
 
+		"POST /auth/registration/init": {path: "/auth/registration/init", body: `{"username":"limits@example.com","orgId":` +
+			q(env.Admin.OrgID) + `,"registrationCode":"1234-1234-1234-1234"}`},
+		"POST /auth/registration": {path: "/auth/registration", body: `{"firstFactorCredential":{"credentialKind":"Fido2",` +
+			`"credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}},"recoveryCredential":{` +
+			`"credentialKind":"RecoveryKey","encryptedPrivateKey":"x","credentialInfo":{"credId":"c2","clientData":"eyJ9","attestationData":"eyJ9"}}}`},
+		"POST /auth/recover/user/code": {path: "/auth/recover/user/code", body: `{"username":"limits@example.com","orgId":` + q(env.Admin.OrgID) + `}`},
+		"POST /auth/recover/user/init": {path: "/auth/recover/user/init", body: `{"username":"limits@example.com","orgId":` +
+			q(env.Admin.OrgID) + `,"verificationCode":"1234","credentialId":"c1"}`},
+		"POST /auth/recover/user/delegated": {path: "/auth/recover/user/delegated", body: `{"username":"limits@example.com","credentialId":"c1"}`},
+		"POST /auth/recover/user": {path: "/auth/recover/user", body: `{"recovery":{"kind":"RecoveryKey","credentialAssertion":` +
+			`{"credId":"c1","clientData":"eyJ9","signature":"00"}},"newCredentials":{"firstFactorCredential":{"credentialKind":"Key",` +
+			`"credentialInfo":{"credId":"c2","clientData":"eyJ9","attestationData":"eyJ9"}}}}`},
+		"POST /auth/registration/delegated": {path: "/auth/registration/delegated", body: `{"email":"limits.end@example.com","kind":"EndUser","externalId":"x1"}`},
+		"POST /auth/login/delegated":        {path: "/auth/login/delegated", body: `{"username":"limits@example.com"}`},
+		"POST /auth/login/code":             {path: "/auth/login/code", body: `{"username":"limits@example.com","orgId":` + q(env.Admin.OrgID) + `}`},
+		"POST /auth/credentials/code":       {path: "/auth/credentials/code", body: `{"expiration":"2030-01-01T00:00:00Z"}`, root: true},
+		"POST /auth/credentials/code/init":  {path: "/auth/credentials/code/init", body: `{"credentialKind":"Fido2","code":"ABC-DEF-GHJ"}`},
+		"POST /auth/credentials/code/verify": {path: "/auth/credentials/code/verify", body: `{"challengeIdentifier":"ch-a.bbbbbbbb",` +
+			`"credentialKind":"Fido2","credentialName":"phone","credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}}`},
 		"POST /auth/credentials": {path: "/auth/credentials", body: `{"challengeIdentifier":"ch-a.bbbbbbbb","credentialKind":"Key",` +
 			`"credentialName":"laptop","credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}}`},
 		"PUT /auth/credentials/activate":   {path: "/auth/credentials/activate", body: cred},

@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	s.keyRoutes()
 	s.policyRoutes()
 	s.webhookRoutes()
+	s.peopleRoutes()
 
 	s.handle("/", func(w http.ResponseWriter, r *http.Request) error { return errNoRoute(r) }, public)
 }

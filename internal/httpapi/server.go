@@ -31,7 +31,11 @@ type Deps struct {
 	Webhooks *webhook.Service
 	// EVM serves transfers, transactions, assets, history and fees of EVM
 	// wallets; nil answers 501.
-	EVM    *evmwallet.Service
+	EVM *evmwallet.Service
+	// People serves registration, recovery, credential and login codes; nil answers 501.
+	People *auth.People
+	// Page serves the people's page at /app/ (internal/webapp); nil: none.
+	Page   http.Handler
 	Ready  func(context.Context) error
 	Logger *slog.Logger
 	// MaxBody limits request bodies (bytes); 0 means 1 MiB.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/credential"
+	"github.com/custos-dev/custos/internal/mail"
 	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/wire"
 )
@@ -53,6 +54,7 @@ type Service struct {
 	keys   Keys
 	grants Grants
 	now    func() time.Time
+	mailer mail.Sender // nil: no email, no registration codes (invite.go)
 }
 
 // NewService returns the identity service.

@@ -63,6 +63,7 @@ func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, act st
 		}
 		u.CredentialUUID, u.IsRegistered = cred.UUID, true
 	}
+	code := s.invite(u)
 	err = store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := s.store.CreateUser(ctx, u); err != nil || cred == nil {
 			return err
@@ -72,6 +73,7 @@ func (s *Service) CreateUser(ctx context.Context, p *principal.Principal, act st
 	if err != nil {
 		return UserView{}, err
 	}
+	s.sendInvite(ctx, u, code)
 	return s.viewUser(ctx, u)
 }
 

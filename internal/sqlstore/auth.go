@@ -3,9 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/apierr"
@@ -142,26 +144,45 @@ func (db *DB) CreateActionFor(ctx context.Context, id string, a *auth.UserAction
 }
 
 const credCols = `uuid, org_id, user_id, cred_id, kind, name, public_key, algorithm, encrypted_private_key, rp_id,
-	origin, sign_count, is_active, created_at`
+	origin, sign_count, is_active, created_at, cose_key, aaguid, transports, backup_eligible, backup_state, attestation_fmt,
+	secret_hash`
 
 func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error) {
 	var c credential.Credential
 	var kind string
 	var count, created int64
-	var act int
+	var act, be, bs int
+	var cose, transports string
+	w := &c.WebAuthn
 	if err := sc.Scan(&c.UUID, &c.OrgID, &c.UserID, &c.CredID, &kind, &c.Name, &c.PublicKey, &c.Algorithm,
-		&c.EncryptedPrivateKey, &c.RelyingPartyID, &c.Origin, &count, &act, &created); err != nil {
+		&c.EncryptedPrivateKey, &c.RelyingPartyID, &c.Origin, &count, &act, &created,
+		&cose, &w.AAGUID, &transports, &be, &bs, &w.AttestationFormat, &c.SecretHash); err != nil {
 		return nil, err
 	}
 	c.Kind, c.SignCount, c.IsActive, c.DateCreated = credential.Kind(kind), uint32(count), act == 1, fromMS(created)
+	if cose != "" {
+		k, err := base64.RawURLEncoding.DecodeString(cose)
+		if err != nil {
+			return nil, fmt.Errorf("stored COSE key of credential %s: %w", c.UUID, err)
+		}
+		w.COSEKey = k
+	}
+	if transports != "" {
+		w.Transports = strings.Split(transports, ",")
+	}
+	w.BackupEligible, w.BackupState = be == 1, bs == 1
 	return &c, nil
 }
 
 // CreateCredential inserts c, bound to tokenID when not empty.
 func (db *DB) CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error {
-	_, err := db.exec(ctx, `INSERT INTO credentials (`+credCols+`, token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	w := &c.WebAuthn
+	_, err := db.exec(ctx, `INSERT INTO credentials (`+credCols+`, token_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.UUID, c.OrgID, c.UserID, c.CredID, string(c.Kind), c.Name, c.PublicKey, c.Algorithm, c.EncryptedPrivateKey,
-		c.RelyingPartyID, c.Origin, int64(c.SignCount), b2i(c.IsActive), ms(c.DateCreated), tokenID)
+		c.RelyingPartyID, c.Origin, int64(c.SignCount), b2i(c.IsActive), ms(c.DateCreated),
+		base64.RawURLEncoding.EncodeToString(w.COSEKey), w.AAGUID, strings.Join(w.Transports, ","),
+		b2i(w.BackupEligible), b2i(w.BackupState), w.AttestationFormat, c.SecretHash, tokenID)
 	if isUnique(err) {
 		return apierr.Conflict("a credential with this credId already exists")
 	}
@@ -231,11 +252,17 @@ func (db *DB) ArchiveCredential(ctx context.Context, org, uuid string) error {
 	return nil
 }
 
-// SetSignCount stores the WebAuthn sign counter of credential uuid.
+// SetSignCount raises the WebAuthn sign counter of credential uuid to n.
+// A counter that is not below n (an assertion verified concurrently with
+// a higher or equal one) refuses it: auth.ErrCounterNotIncreasing.
 func (db *DB) SetSignCount(ctx context.Context, org, uuid string, n uint32) error {
-	_, err := db.exec(ctx, `UPDATE credentials SET sign_count = ? WHERE org_id = ? AND uuid = ?`, int64(n), org, uuid)
+	res, err := db.exec(ctx, `UPDATE credentials SET sign_count = ? WHERE org_id = ? AND uuid = ? AND sign_count < ?`,
+		int64(n), org, uuid, int64(n))
 	if err != nil {
 		return fmt.Errorf("update sign count: %w", err)
+	}
+	if k, err := res.RowsAffected(); err == nil && k == 0 {
+		return credential.ErrCounterNotIncreasing
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSmtpSink } from './lib/smtpsink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -83,7 +84,7 @@ function freePort() {
  * startServer starts `custos serve` on a fresh data directory and resolves
  * with {child, url, dataDir, logPath} once it prints "serving on URL".
  */
-async function startServer(bin, name, tls, dbURL, extra = []) {
+async function startServer(bin, name, tls, dbURL, extra = [], shared = undefined) {
   const dataDir = path.join(tmp, `data-${name}`);
   const logPath = path.join(tmp, `server-${name}.log`);
   const port = await freePort();
@@ -93,6 +94,12 @@ async function startServer(bin, name, tls, dbURL, extra = []) {
   args.push('--webhook-allow-private', '--webhook-retry-delays', '200ms,400ms');
   if (tls) args.push('--tls');
   if (dbURL) args.push('--db', dbURL);
+  // Emails (registration codes) go to a sink whose files the tests read.
+  // Replicas share one sink (shared: the first replica's), as they would
+  // share one mail server.
+  const mailDir = shared?.mailDir ?? path.join(tmp, `mail-${name}`);
+  const sink = shared?.sink ?? (await startSmtpSink(mailDir));
+  args.push('--smtp-url', sink.url, '--smtp-from', 'custos@localhost');
   const log = createWriteStream(logPath);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
@@ -117,9 +124,10 @@ async function startServer(bin, name, tls, dbURL, extra = []) {
       child.once('error', reject);
       child.once('exit', (code, signal) => reject(new Error(`server exited before listening (code ${code}, signal ${signal})`)));
     });
-    return { child, url, dataDir, logPath };
+    return { child, url, dataDir, logPath, sink, mailDir };
   } catch (err) {
     await stopServer(child);
+    if (!shared) await sink.close();
     console.error(tail(logPath, 30));
     throw err;
   } finally {
@@ -235,14 +243,15 @@ async function startReplicas(bin, name, dbURL) {
   const a = await startServer(bin, `${name}-a`, false, dbURL);
   let b;
   try {
-    b = await startServer(bin, `${name}-b`, false, dbURL, ['--master-key-file', path.join(a.dataDir, 'master.key')]);
+    b = await startServer(bin, `${name}-b`, false, dbURL, ['--master-key-file', path.join(a.dataDir, 'master.key')], a);
   } catch (err) {
     await stopServer(a.child);
+    await a.sink.close();
     throw err;
   }
   const proxy = await roundRobin([a.url, b.url]);
   return {
-    url: proxy.url, dataDir: a.dataDir, logPath: a.logPath, proxy,
+    url: proxy.url, dataDir: a.dataDir, logPath: a.logPath, proxy, sink: a.sink, mailDir: a.mailDir,
     child: { replicas: [a.child, b.child] },
   };
 }
@@ -253,6 +262,7 @@ async function stopAll(srv) {
     console.log(`# requests per replica: ${srv.proxy.counts.join(', ')}`);
   }
   for (const c of srv.child.replicas ?? [srv.child]) await stopServer(c);
+  await srv.sink.close();
 }
 
 /** suite runs the test files against a fresh server; resolves true on success. */
@@ -275,6 +285,7 @@ async function suite(bin, files, name, tls) {
     CUSTOS_URL: srv.url,
     CUSTOS_ADMIN: path.join(srv.dataDir, 'admin.json'),
     CUSTOS_DATA: srv.dataDir,
+    CUSTOS_MAIL_DIR: srv.mailDir,
   };
   delete env.NODE_EXTRA_CA_CERTS;
   if (tls) env.NODE_EXTRA_CA_CERTS = path.join(srv.dataDir, 'tls', 'cert.pem');
