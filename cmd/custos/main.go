@@ -100,6 +100,8 @@ func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error
 	fs.DurationVar(&cfg.ChallengeTTL, "challenge-ttl", cfg.ChallengeTTL, "signing challenge lifetime")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address for Go pprof profiles, off when empty (CUSTOS_DEBUG_ADDR)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics on this address instead of the API listener (CUSTOS_METRICS_ADDR)")
+	fs.StringVar(&cfg.PriceFeed, "price-feed", cfg.PriceFeed, "URL of a price feed (a JSON object asset → USD) read every --price-feed-every; its prices come before --price's (CUSTOS_PRICE_FEED)")
+	fs.DurationVar(&cfg.PriceFeedEvery, "price-feed-every", cfg.PriceFeedEvery, "how often the price feed is read; prices older than ten reads are not used")
 	fs.Func("price", "USD price for the policy amount rules, repeatable: SYMBOL=USD (native coin, e.g. ETH=3000) or 0xCONTRACT=USD:DECIMALS (ERC-20) (CUSTOS_PRICES, comma-separated)", func(v string) error {
 		cfg.Prices = append(cfg.Prices, v)
 		return nil

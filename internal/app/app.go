@@ -49,6 +49,8 @@ type App struct {
 	Webhooks *webhook.Service
 	Events   event.Emitter
 	webhooks *webhook.Worker
+	// priceFeed refreshes the prices of --price-feed, when set.
+	priceFeed *policy.FeedPrices
 
 	server   *http.Server
 	listener net.Listener
@@ -144,9 +146,15 @@ func (a *App) wire(ctx context.Context) error {
 			ratelimit.NewSharedLockout(a.DB, "logincode", ratelimit.DefaultLockout()),
 			ratelimit.NewShared(a.DB, "emails", auth.ResendsPerHour, time.Hour))
 	}
-	prices, err := policy.ParsePrices(a.Config.Prices)
+	table, err := policy.ParsePrices(a.Config.Prices)
 	if err != nil {
 		return err
+	}
+	var prices policy.Prices = table
+	if a.Config.PriceFeed != "" {
+		a.priceFeed = &policy.FeedPrices{URL: a.Config.PriceFeed, Every: a.Config.PriceFeedEvery,
+			MaxAge: 10 * a.Config.PriceFeedEvery, Fallback: table, Client: &http.Client{Timeout: 15 * time.Second}}
+		prices = a.priceFeed
 	}
 	// Webhooks first: the services below record their events through
 	// a.Events.
@@ -332,6 +340,11 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go("cache-generation", a.DB.WatchCacheGeneration)
 	g.Go("webhooks", a.webhooks.Run)
+	if a.priceFeed != nil {
+		g.Go("price-feed", func(ctx context.Context) error {
+			return a.priceFeed.Run(ctx, func(err error) { a.Logger.Warn("price feed refresh failed", "error", err.Error()) })
+		})
+	}
 	g.Go("evm-follower", a.EVM.Run)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	g.Go("policy", periodic(a.DB, a.Logger, "policy-sweep", a.replicaID, a.policySweepEvery(), a.sweepPolicies))

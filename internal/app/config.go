@@ -70,6 +70,11 @@ type Config struct {
 	// Prices is the static price table of the policy amount rules
 	// (--price SYMBOL=USD or 0xCONTRACT=USD:DECIMALS; policy.ParsePrices).
 	Prices []string
+	// PriceFeed is the URL of a price feed read every PriceFeedEvery
+	// (policy.FeedPrices): its prices come first, the table's after;
+	// prices older than ten refreshes are not used.
+	PriceFeed      string
+	PriceFeedEvery time.Duration
 	// PolicySweep is how often expired approvals are resolved and
 	// approved activities a crash left undone are resumed (default 5 s).
 	PolicySweep time.Duration
@@ -94,7 +99,7 @@ func Defaults() Config {
 	return Config{
 		DataDir: "./custos-data", Addr: "127.0.0.1:8080", LogLevel: "info",
 		ChallengeTTL: 5 * time.Minute, ActionTTL: 5 * time.Minute, LoginTTL: time.Hour, RPID: "localhost",
-		RateLimit: 1000, RateLimitIP: 300, WebhookTimeout: 10 * time.Second,
+		RateLimit: 1000, RateLimitIP: 300, WebhookTimeout: 10 * time.Second, PriceFeedEvery: time.Minute,
 	}
 }
 
@@ -131,6 +136,14 @@ func (c *Config) Validate() error {
 	for _, d := range []time.Duration{c.ChallengeTTL, c.ActionTTL, c.LoginTTL} {
 		if d <= 0 {
 			return errors.New("lifetimes must be positive")
+		}
+	}
+	if c.PriceFeed != "" {
+		if u, err := url.Parse(c.PriceFeed); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("--price-feed %q must be an http(s) URL", c.PriceFeed)
+		}
+		if c.PriceFeedEvery < time.Second || c.PriceFeedEvery > 24*time.Hour {
+			return errors.New("--price-feed-every must be between 1s and 24h")
 		}
 	}
 	if err := checkRetryDelays(c.WebhookRetryDelays); err != nil {
@@ -225,6 +238,9 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	if v := getenv("CUSTOS_ORIGINS"); v != "" {
 		c.Origins = strings.Split(v, ",")
+	}
+	if v := getenv("CUSTOS_PRICE_FEED"); v != "" {
+		c.PriceFeed = v
 	}
 	if v := getenv("CUSTOS_PRICES"); v != "" {
 		c.Prices = strings.Split(v, ",")
