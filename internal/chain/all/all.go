@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/algorand"
 	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
@@ -29,6 +30,7 @@ var (
 		{btc.New(), chain.SchemeECDSA, chain.CurveSecp256k1},
 		{solana.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{stellar.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{algorand.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
