@@ -25,7 +25,9 @@ const (
 
 type fixedSigner struct{ chainkit.SoftSigner }
 
-func (fixedSigner) SignEdDSA(context.Context, []byte) ([]byte, error) { return hex.DecodeString(docsSig) }
+func (fixedSigner) SignEdDSA(context.Context, []byte) ([]byte, error) {
+	return hex.DecodeString(docsSig)
+}
 
 func mustHex(s string) []byte {
 	b, err := hex.DecodeString(s)
