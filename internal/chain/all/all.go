@@ -14,6 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/stellar"
+	"github.com/custos-dev/custos/internal/chain/sui"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -31,6 +32,7 @@ var (
 		{solana.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{stellar.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{algorand.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{sui.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
