@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/algorand"
+	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
@@ -33,6 +34,7 @@ var (
 		{stellar.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{algorand.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{sui.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{aptos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
