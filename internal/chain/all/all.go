@@ -16,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/stellar"
 	"github.com/custos-dev/custos/internal/chain/sui"
+	"github.com/custos-dev/custos/internal/chain/tezos"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -35,6 +36,7 @@ var (
 		{algorand.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{sui.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{aptos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{tezos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
