@@ -15,6 +15,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/stellar"
+	"github.com/custos-dev/custos/internal/chain/substrate"
 	"github.com/custos-dev/custos/internal/chain/sui"
 	"github.com/custos-dev/custos/internal/chain/tezos"
 )
@@ -37,6 +38,7 @@ var (
 		{sui.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{aptos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{tezos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{substrate.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
