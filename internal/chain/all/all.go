@@ -18,6 +18,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/substrate"
 	"github.com/custos-dev/custos/internal/chain/sui"
 	"github.com/custos-dev/custos/internal/chain/tezos"
+	"github.com/custos-dev/custos/internal/chain/ton"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -39,6 +40,7 @@ var (
 		{aptos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{tezos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{substrate.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{ton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
