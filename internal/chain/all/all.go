@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/algorand"
 	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/cardano"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
@@ -41,6 +42,7 @@ var (
 		{tezos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{substrate.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{ton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{cardano.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
