@@ -52,7 +52,9 @@ func (Adapter) Networks() []string { return family.Networks }
 // KeyFits: TON wallets are ed25519 keys.
 func (Adapter) KeyFits(network string, key chain.Key) error { return family.KeyFits(network, key) }
 
-func testnet(network string) bool { return network == NetworkTonTestnet || network == NetworkIonTestnet }
+func testnet(network string) bool {
+	return network == NetworkTonTestnet || network == NetworkIonTestnet
+}
 
 // accountID is the hash of the StateInit of the v4R2 wallet for pub in
 // workchain 0: code, and data = seqno 0, wallet id, key, no plugins.
