@@ -89,3 +89,17 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSign(f *testing.F) {
+	f.Add(`{"payload":{"version":4,"address":"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY","method":"0x00","signedExtensions":["CheckNonce","CheckMetadataHash"],"nonce":"0x1","mode":1,"metadataHash":"0x00"}}`)
+	f.Add(`{"payload":"0x0102"}`)
+	s := chainkit.SoftSigner{Ed: ed25519.NewKeyFromSeed(make([]byte, 32))}
+	key := chain.Key{Scheme: chain.SchemeEdDSA, Curve: chain.CurveEd25519, PublicKey: mustHex(alice)}
+	f.Fuzz(func(t *testing.T, body string) {
+		_, err := Adapter{}.Sign(context.Background(), "Westend", key, s, chain.Request{Kind: KindSignerPayload, Body: json.RawMessage(body)})
+		var ae *apierr.Error
+		if err != nil && !errors.As(err, &ae) {
+			t.Fatalf("non-API error %v", err)
+		}
+	})
+}
