@@ -61,6 +61,7 @@ func init() {
 	ko := keyonly.Adapter{}
 	byNetwork[keyonly.NetworkKeyECDSA] = &family{ko, chain.SchemeECDSA, chain.CurveSecp256k1}
 	byNetwork[keyonly.NetworkKeyEdDSA] = &family{ko, chain.SchemeEdDSA, chain.CurveEd25519}
+	byNetwork[keyonly.NetworkKeyECDSAStark] = &family{ko, chain.SchemeECDSA, chain.CurveStark}
 }
 
 // For returns the adapter serving network and reports whether there is one.
