@@ -17,6 +17,7 @@ const (
 
 	CurveSecp256k1 = "secp256k1"
 	CurveEd25519   = "ed25519"
+	CurveStark     = "stark"
 )
 
 // Key is the public side of a signing key.
@@ -41,6 +42,14 @@ type Signer interface {
 	// output keys are (d' = d + t, with d negated if P has odd Y), where
 	// tweak is the 32-byte t computed by the caller.
 	SignSchnorr(ctx context.Context, digest []byte, tweak []byte) ([]byte, error)
+}
+
+// StarkSigner is implemented by signers of ECDSA keys on the STARK curve
+// (Starknet): SignStark signs a 32-byte field element below 2^251 and
+// returns r and s, 32 bytes each. Adapters reach it by type assertion, so
+// signers of other curves need not implement it.
+type StarkSigner interface {
+	SignStark(ctx context.Context, hash []byte) (r, s []byte, err error)
 }
 
 // Signature is one signature in the wire encoding (hex strings, 0x-prefixed).

@@ -42,6 +42,7 @@ const (
 	kindECDSA   keyKind = iota + 1 // ECDSA over secp256k1
 	kindSchnorr                    // BIP-340 Schnorr over secp256k1
 	kindEdDSA                      // pure ed25519
+	kindStark                      // ECDSA over the STARK curve
 )
 
 // kindOf maps a wire scheme/curve pair to a keyKind, or returns a 400.
@@ -53,8 +54,10 @@ func kindOf(scheme, curve string) (keyKind, error) {
 		return kindSchnorr, nil
 	case scheme == chain.SchemeEdDSA && curve == chain.CurveEd25519:
 		return kindEdDSA, nil
+	case scheme == chain.SchemeECDSA && curve == chain.CurveStark:
+		return kindStark, nil
 	}
-	return 0, apierr.BadRequest("scheme %q with curve %q is not supported: use ECDSA/secp256k1, EdDSA/ed25519 or Schnorr/secp256k1",
+	return 0, apierr.BadRequest("scheme %q with curve %q is not supported: use ECDSA/secp256k1, EdDSA/ed25519, Schnorr/secp256k1 or ECDSA/stark",
 		clip(scheme), clip(curve))
 }
 

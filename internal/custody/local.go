@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/stark"
 )
 
 // localName is the Backend name of Local, stored in Material.Backend.
@@ -66,6 +67,13 @@ func (l *Local) Generate(ctx context.Context, scheme, curve string, aad []byte) 
 		if _, err := rand.Read(priv); err != nil {
 			return chain.Key{}, Material{}, fmt.Errorf("custody: generate ed25519 seed: %w", err)
 		}
+	case kindStark:
+		k, err := stark.GenerateKey(func(b []byte) error { _, err := rand.Read(b); return err })
+		if err != nil {
+			return chain.Key{}, Material{}, fmt.Errorf("custody: generate stark key: %w", err)
+		}
+		copy(priv, k)
+		clear(k)
 	}
 	return l.seal(kind, scheme, curve, priv, aad)
 }
@@ -81,7 +89,11 @@ func (l *Local) Import(ctx context.Context, scheme, curve string, priv []byte, a
 	if len(priv) != privSize {
 		return chain.Key{}, Material{}, apierr.BadRequest("private key must be %d bytes", privSize)
 	}
-	if kind != kindEdDSA {
+	if kind == kindStark {
+		if _, err := stark.PublicKey(priv); err != nil {
+			return chain.Key{}, Material{}, apierr.BadRequest("private key is not a valid stark scalar")
+		}
+	} else if kind != kindEdDSA {
 		var s secp256k1.ModNScalar
 		overflow := s.SetByteSlice(priv)
 		zero := s.IsZero()
@@ -196,6 +208,10 @@ func openKey(ring *Keyring, kekID string, ct, aad []byte) ([]byte, error) {
 // publicKey derives the wire public key of priv: compressed SEC1 for
 // secp256k1, the 32-byte key for ed25519.
 func publicKey(kind keyKind, priv []byte) []byte {
+	if kind == kindStark {
+		pub, _ := stark.PublicKey(priv)
+		return pub
+	}
 	if kind == kindEdDSA {
 		k := ed25519.NewKeyFromSeed(priv)
 		pub := bytes.Clone(k[ed25519.SeedSize:])

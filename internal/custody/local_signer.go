@@ -12,6 +12,7 @@ import (
 	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/stark"
 )
 
 // localSigner signs with one locally sealed key. It holds only the
@@ -62,6 +63,22 @@ func signECDSA(priv, digest []byte) ([]byte, byte, error) {
 	}
 	return c[1:], c[0] - compressedOffset, nil
 }
+
+// SignStark signs a field-element hash with ECDSA on the STARK curve
+// (RFC 6979 nonces), returning r and s.
+func (s *localSigner) SignStark(ctx context.Context, hash []byte) ([]byte, []byte, error) {
+	if s.kind != kindStark {
+		return nil, nil, errWrongScheme
+	}
+	priv, err := s.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer clear(priv)
+	return stark.Sign(priv, hash)
+}
+
+var _ chain.StarkSigner = (*localSigner)(nil)
 
 // SignEdDSA signs msg with pure ed25519.
 func (s *localSigner) SignEdDSA(ctx context.Context, msg []byte) ([]byte, error) {

@@ -209,7 +209,7 @@ func TestBadSchemesAndKeys(t *testing.T) {
 	l := newLocal(t)
 	ctx := context.Background()
 	for _, sc := range [][2]string{
-		{"ECDSA", "ed25519"}, {"EdDSA", "secp256k1"}, {"ECDSA", "stark"}, {"DH", "ed25519"},
+		{"ECDSA", "ed25519"}, {"EdDSA", "secp256k1"}, {"EdDSA", "stark"}, {"DH", "ed25519"},
 		{"Schnorr", "ed25519"}, {"", ""}, {"ecdsa", "secp256k1"},
 	} {
 		_, _, err := l.Generate(ctx, sc[0], sc[1], rowAAD)

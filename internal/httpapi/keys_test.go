@@ -232,7 +232,7 @@ func TestKeyBadInput(t *testing.T) {
 		says       string
 	}{
 		{"bad scheme", "/keys", map[string]any{"scheme": "ECDSA", "curve": "ed25519"}, 400, "not supported"},
-		{"stark", "/keys", map[string]any{"scheme": "ECDSA", "curve": "stark"}, 400, "not supported"},
+		{"stark EdDSA", "/keys", map[string]any{"scheme": "EdDSA", "curve": "stark"}, 400, "not supported"},
 		{"no scheme", "/keys", map[string]any{}, 400, "required"},
 		{"scheme number", "/keys", map[string]any{"scheme": 1, "curve": "ed25519"}, 400, "scheme"},
 		{"delegation", "/keys", map[string]any{"scheme": "EdDSA", "curve": "ed25519", "delegateTo": "us-x"}, 400, "not supported yet"},

@@ -100,6 +100,9 @@ func (s *Service) ExportWith(ctx context.Context, p *principal.Principal, act Ac
 	if err != nil {
 		return ExportOutput{}, apierr.BadRequest("%s", err.Error())
 	}
+	if k.Curve == chain.CurveStark {
+		return ExportOutput{}, apierr.BadRequest("exporting keys on the stark curve is not supported")
+	}
 	protocol, ok := exportProtocol(k, in.SupportedSchemes)
 	if !ok {
 		return ExportOutput{}, apierr.BadRequest("supportedSchemes does not list a protocol for %s keys on %s", k.Scheme, k.Curve)

@@ -70,12 +70,13 @@ func CheckScheme(scheme, curve string) error {
 	case scheme == chain.SchemeECDSA && curve == chain.CurveSecp256k1,
 		scheme == chain.SchemeEdDSA && curve == chain.CurveEd25519,
 		scheme == chain.SchemeSchnorr && curve == chain.CurveSecp256k1,
+		scheme == chain.SchemeECDSA && curve == chain.CurveStark,
 		scheme == SchemeDH && curve == chain.CurveSecp256k1:
 		return nil
 	case scheme == "" || curve == "":
 		return apierr.BadRequest("scheme and curve are required")
 	}
-	return apierr.BadRequest("scheme %q with curve %q is not supported: use ECDSA/secp256k1, EdDSA/ed25519, Schnorr/secp256k1 or DH/secp256k1",
+	return apierr.BadRequest("scheme %q with curve %q is not supported: use ECDSA/secp256k1, EdDSA/ed25519, Schnorr/secp256k1, ECDSA/stark or DH/secp256k1",
 		clip(scheme), clip(curve))
 }
 

@@ -256,6 +256,9 @@ type refuser struct{}
 
 func (refuser) SignECDSA(context.Context, []byte) ([]byte, byte, error) { return nil, 0, errDryRun }
 func (refuser) SignEdDSA(context.Context, []byte) ([]byte, error)       { return nil, errDryRun }
+func (refuser) SignStark(context.Context, []byte) ([]byte, []byte, error) {
+	return nil, nil, errDryRun
+}
 func (refuser) SignSchnorr(context.Context, []byte, []byte) ([]byte, error) {
 	return nil, errDryRun
 }

@@ -147,10 +147,12 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 	if newKey {
 		scheme, curve, _ := all.DefaultKey(in.Network)
 		if sk.Scheme != nil {
-			scheme = *sk.Scheme
-			if sk.Curve == nil {
-				curve = defaultCurve(scheme)
+			// The network's own curve when the scheme is its default
+			// (ECDSA on KeyECDSAStark is stark), else the scheme's.
+			if sk.Curve == nil && *sk.Scheme != scheme {
+				curve = defaultCurve(*sk.Scheme)
 			}
+			scheme = *sk.Scheme
 		}
 		if sk.Curve != nil {
 			curve = *sk.Curve

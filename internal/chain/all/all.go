@@ -8,10 +8,18 @@ import (
 	"sort"
 
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/algorand"
+	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/cardano"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/chain/stellar"
+	"github.com/custos-dev/custos/internal/chain/substrate"
+	"github.com/custos-dev/custos/internal/chain/sui"
+	"github.com/custos-dev/custos/internal/chain/tezos"
+	"github.com/custos-dev/custos/internal/chain/ton"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -27,6 +35,14 @@ var (
 		{evm.New(), chain.SchemeECDSA, chain.CurveSecp256k1},
 		{btc.New(), chain.SchemeECDSA, chain.CurveSecp256k1},
 		{solana.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{stellar.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{algorand.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{sui.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{aptos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{tezos.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{substrate.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{ton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{cardano.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
@@ -45,6 +61,7 @@ func init() {
 	ko := keyonly.Adapter{}
 	byNetwork[keyonly.NetworkKeyECDSA] = &family{ko, chain.SchemeECDSA, chain.CurveSecp256k1}
 	byNetwork[keyonly.NetworkKeyEdDSA] = &family{ko, chain.SchemeEdDSA, chain.CurveEd25519}
+	byNetwork[keyonly.NetworkKeyECDSAStark] = &family{ko, chain.SchemeECDSA, chain.CurveStark}
 }
 
 // For returns the adapter serving network and reports whether there is one.

@@ -28,8 +28,10 @@ type Adapter struct{}
 
 var _ chain.Adapter = Adapter{}
 
-// Networks returns KeyECDSA and KeyEdDSA.
-func (Adapter) Networks() []string { return []string{NetworkKeyECDSA, NetworkKeyEdDSA} }
+// Networks returns KeyECDSA, KeyEdDSA and KeyECDSAStark.
+func (Adapter) Networks() []string {
+	return []string{NetworkKeyECDSA, NetworkKeyEdDSA, NetworkKeyECDSAStark}
+}
 
 // KeyFits reports, as a 400, why key cannot back a wallet on network.
 func (Adapter) KeyFits(network string, key chain.Key) error {
@@ -42,6 +44,11 @@ func (Adapter) KeyFits(network string, key chain.Key) error {
 	case NetworkKeyEdDSA:
 		if key.Curve != chain.CurveEd25519 || key.Scheme != chain.SchemeEdDSA {
 			return apierr.BadRequest("network KeyEdDSA needs an EdDSA key on ed25519, not %s/%s",
+				chain.Clip(key.Scheme), chain.Clip(key.Curve))
+		}
+	case NetworkKeyECDSAStark:
+		if key.Curve != chain.CurveStark || key.Scheme != chain.SchemeECDSA {
+			return apierr.BadRequest("network KeyECDSAStark needs an ECDSA key on stark, not %s/%s",
 				chain.Clip(key.Scheme), chain.Clip(key.Curve))
 		}
 	default:
@@ -129,6 +136,8 @@ func signHash(ctx context.Context, key chain.Key, s chain.Signer, body json.RawM
 			return nil, err
 		}
 		return splitSignature(sig, nil)
+	case key.Scheme == chain.SchemeECDSA && key.Curve == chain.CurveStark:
+		return signStarkHash(ctx, s, h)
 	}
 	return nil, apierr.BadRequest("keys of scheme %s on curve %s cannot sign", chain.Clip(key.Scheme), chain.Clip(key.Curve))
 }
