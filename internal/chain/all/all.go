@@ -12,6 +12,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/chain/utxo"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -27,6 +28,7 @@ var (
 		{evm.New(), chain.SchemeECDSA, chain.CurveSecp256k1},
 		{btc.New(), chain.SchemeECDSA, chain.CurveSecp256k1},
 		{solana.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{utxo.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
