@@ -12,6 +12,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/chain/tron"
 	"github.com/custos-dev/custos/internal/chain/utxo"
 )
 
@@ -29,6 +30,7 @@ var (
 		{btc.New(), chain.SchemeECDSA, chain.CurveSecp256k1},
 		{solana.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{utxo.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{tron.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
