@@ -14,6 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/tron"
 	"github.com/custos-dev/custos/internal/chain/utxo"
+	"github.com/custos-dev/custos/internal/chain/xrpl"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -31,6 +32,7 @@ var (
 		{solana.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{utxo.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{tron.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{xrpl.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
