@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/solana"
@@ -33,6 +34,7 @@ var (
 		{utxo.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{tron.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{xrpl.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{cosmos.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
