@@ -12,6 +12,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
+	"github.com/custos-dev/custos/internal/chain/near"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/tron"
 	"github.com/custos-dev/custos/internal/chain/utxo"
@@ -35,6 +36,7 @@ var (
 		{tron.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{xrpl.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{cosmos.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
