@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/icp"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/near"
 	"github.com/custos-dev/custos/internal/chain/solana"
@@ -37,6 +38,7 @@ var (
 		{xrpl.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{cosmos.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
