@@ -12,6 +12,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/icp"
+	"github.com/custos-dev/custos/internal/chain/kaspa"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/near"
 	"github.com/custos-dev/custos/internal/chain/solana"
@@ -39,6 +40,7 @@ var (
 		{cosmos.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
