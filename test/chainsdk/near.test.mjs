@@ -33,7 +33,9 @@ for (const network of ['Near', 'NearTestnet']) {
     assert.equal(signed.transaction.actions.length, 2);
     assert.equal(Buffer.from(signed.signature.ed25519Signature.data).toString('hex'), sig.toString('hex'));
 
-    assert.match(await signFails(w, { kind: 'Message', message: '0x00' }), /Message.*not supported on/);
+    assert.match(await signFails(w, { kind: 'Psbt', psbt: '0x00' }), /Psbt.*not supported on/);
+    const m = await sign(w, { kind: 'Message', message: '0x637573746f73' });
+    assert.ok(pk.verify(Buffer.from('custos'), buf(m.signature.encoded ?? `${m.signature.r}${m.signature.s.slice(2)}`)), 'Message signature');
     const other = createTransaction(w.address, PublicKey.from(`ed25519:${baseEncode(crypto.randomBytes(32))}`), 'r.testnet', 1n, [actions.transfer(1n)], crypto.randomBytes(32));
     assert.match(await signFails(w, { kind: 'Transaction', transaction: `0x${Buffer.from(encodeTransaction(other)).toString('hex')}` }), /public_key/);
   });

@@ -45,7 +45,7 @@ for (const network of ['XrpLedger', 'XrpLedgerTestnet']) {
       // A tampered amount does not verify.
       assert.equal(verifySignature(encode({ ...decoded, Amount: '1001' })), false);
 
-      assert.match(await signFails(w, { kind: 'Hash', hash: `0x${'11'.repeat(32)}` }), /Hash.*not supported on/);
+      assert.match(await signFails(w, { kind: 'Psbt', psbt: '0x00' }), /Psbt.*not supported on/);
       assert.match(await signFails(w, { kind: 'Transaction', transaction: res.signedData }), /already has a TxnSignature/);
     });
   }

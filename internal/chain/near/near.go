@@ -15,6 +15,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/keyonly"
 )
 
 // Wire network names (docs/protocol/keys-wallets.md §5).
@@ -54,7 +55,8 @@ func (a Adapter) Address(network string, key chain.Key) (string, error) {
 	return hex.EncodeToString(key.PublicKey), nil
 }
 
-// Sign signs a Transaction request; other kinds are a 400.
+// Sign signs a Transaction request (the kind Dfns documents for Near), and
+// Hash and Message as on the key-only networks; other kinds are a 400.
 func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain.Signer, req chain.Request) (*chain.Result, error) {
 	if err := a.KeyFits(network, key); err != nil {
 		return nil, err
@@ -62,10 +64,12 @@ func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chai
 	switch req.Kind {
 	case "Transaction":
 		return signTransaction(ctx, key, s, req.Body)
+	case keyonly.KindHash, keyonly.KindMessage:
+		return keyonly.SignGeneric(ctx, key, s, req)
 	case "":
 		return nil, apierr.BadRequest("kind is required")
 	default:
-		return nil, apierr.BadRequest("signature kind %q is not supported on %s: use Transaction", chain.Clip(req.Kind), network)
+		return nil, apierr.BadRequest("signature kind %q is not supported on %s: use Transaction, Hash or Message", chain.Clip(req.Kind), network)
 	}
 }
 

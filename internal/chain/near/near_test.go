@@ -67,7 +67,7 @@ func TestSign(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ kind, body string }{
-		{"Message", `{"message":"0x00"}`},
+		{"Psbt", `{"psbt":"0x00"}`},
 		{"Transaction", `{}`},
 		{"Transaction", `{"transaction":"0x` + dfnsTx + `"}`}, // another key
 		{"Transaction", `{"transaction":"0x` + hex.EncodeToString(tx[:40]) + `"}`},

@@ -21,6 +21,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/keyonly"
 )
 
 // Wire network names (docs/protocol/keys-wallets.md §5).
@@ -100,8 +101,9 @@ func signingPubKey(network string, key chain.Key) ([]byte, error) {
 		network, chain.Clip(key.Scheme), chain.Clip(key.Curve))
 }
 
-// Sign signs a Transaction request, the one kind Dfns documents for the XRP
-// Ledger; other kinds are a 400.
+// Sign signs a Transaction request (the kind Dfns documents for the XRP
+// Ledger), and Hash and (ed25519 keys) Message as on the key-only networks,
+// since Dfns documents Hash for every key; other kinds are a 400.
 func (Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain.Signer, req chain.Request) (*chain.Result, error) {
 	pk, err := signingPubKey(network, key)
 	if err != nil {
@@ -110,10 +112,12 @@ func (Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain.
 	switch req.Kind {
 	case "Transaction":
 		return signTransaction(ctx, key, pk, s, req.Body)
+	case keyonly.KindHash, keyonly.KindMessage:
+		return keyonly.SignGeneric(ctx, key, s, req)
 	case "":
 		return nil, apierr.BadRequest("kind is required")
 	default:
-		return nil, apierr.BadRequest("signature kind %q is not supported on %s: use Transaction", chain.Clip(req.Kind), network)
+		return nil, apierr.BadRequest("signature kind %q is not supported on %s: use Transaction or Hash", chain.Clip(req.Kind), network)
 	}
 }
 
