@@ -153,3 +153,22 @@ func mustHex(s string) []byte {
 	b, _ := hex.DecodeString(s)
 	return b
 }
+
+// FuzzSign: any transaction JSON is signed or refused with a 400, never a
+// panic or another error.
+func FuzzSign(f *testing.F) {
+	b, _ := os.ReadFile("testdata/kaspa-wasm-signed.json")
+	var v vector
+	_ = json.Unmarshal(b, &v)
+	f.Add([]byte(strings.ReplaceAll(v.Signed, `"signatureScript":"41`, `"signatureScript":"","x":"41`)))
+	f.Add([]byte(v.Signed))
+	k, _ := btcec.PrivKeyFromBytes(mustHex("b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef"))
+	kk := key(&testing.T{}, v.XOnly)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		_, err := Adapter{}.Sign(context.Background(), NetworkKaspa, kk, signer{k}, chain.Request{Kind: "Psbt", Body: json.RawMessage(`{"psbt":"0x` + hex.EncodeToString(raw) + `"}`)})
+		var e *apierr.Error
+		if err != nil && (!errors.As(err, &e) || e.Status != 400) {
+			t.Fatalf("got %v, want nil or a 400", err)
+		}
+	})
+}

@@ -213,3 +213,26 @@ func want400(t *testing.T, err error) {
 		t.Fatalf("got %v, want a 400 with a message", err)
 	}
 }
+
+// FuzzSignPsbt: whatever the PSBT bytes, signing answers a result or a 400,
+// never a panic or another error.
+func FuzzSignPsbt(f *testing.F) {
+	k, key := testKey(&testing.T{})
+	pkt, _ := walletPsbt(&testing.T{}, key.PublicKey)
+	var b bytes.Buffer
+	_ = pkt.Serialize(&b)
+	f.Add(b.Bytes(), true)
+	f.Add([]byte("psbt\xff"), false)
+	f.Fuzz(func(t *testing.T, raw []byte, bch bool) {
+		network := NetworkDogecoin
+		if bch {
+			network = NetworkBitcoinCash
+		}
+		body := fmt.Sprintf(`{"psbt":"0x%x"}`, raw)
+		_, err := Adapter{}.Sign(context.Background(), network, key, testSigner{k}, chain.Request{Kind: "Psbt", Body: json.RawMessage(body)})
+		var e *apierr.Error
+		if err != nil && (!errors.As(err, &e) || e.Status != 400) {
+			t.Fatalf("got %v, want nil or a 400", err)
+		}
+	})
+}
