@@ -21,9 +21,10 @@ import (
 // field is one protobuf field: number, wire type and, for length-delimited
 // fields, its bytes.
 type field struct {
-	num  uint64
-	typ  byte
-	data []byte
+	num    uint64
+	typ    byte
+	data   []byte
+	varint uint64 // the value of a varint field
 }
 
 // fields splits b into its top-level protobuf fields, or reports why b is
@@ -42,10 +43,11 @@ func fields(b []byte) ([]field, error) {
 		}
 		switch f.typ {
 		case 0: // varint
-			_, n := binary.Uvarint(b)
+			v, n := binary.Uvarint(b)
 			if n <= 0 {
 				return nil, errBad("a varint is truncated")
 			}
+			f.varint = v
 			b = b[n:]
 		case 1: // 64-bit
 			if len(b) < 8 {

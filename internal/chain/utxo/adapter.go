@@ -27,8 +27,9 @@ type params struct {
 	// cashPrefix is the CashAddr prefix of a Bitcoin Cash network; empty
 	// for the base58check networks.
 	cashPrefix string
-	// p2pkhVersion is the base58check version byte of P2PKH addresses.
-	p2pkhVersion byte
+	// p2pkhVersion and p2shVersion are the base58check version bytes of
+	// P2PKH and P2SH addresses.
+	p2pkhVersion, p2shVersion byte
 	// forkID reports whether signatures use the Bitcoin Cash replay
 	// protected digest (SIGHASH_FORKID, BIP-143 layout, fork id 0).
 	forkID bool
@@ -39,10 +40,10 @@ var networkParams = map[string]params{
 	// (main) and "bchtest" (testnet3, testnet4, scalenet, chipnet).
 	NetworkBitcoinCash:        {cashPrefix: "bitcoincash", forkID: true},
 	NetworkBitcoinCashTestnet: {cashPrefix: "bchtest", forkID: true},
-	// dogecoin src/chainparams.cpp: PUBKEY_ADDRESS 30 (D…) on main, 113
-	// (n…) on testnet.
-	NetworkDogecoin:        {p2pkhVersion: 30},
-	NetworkDogecoinTestnet: {p2pkhVersion: 113},
+	// dogecoin src/chainparams.cpp: PUBKEY_ADDRESS 30 (D…) and
+	// SCRIPT_ADDRESS 22 on main, 113 (n…) and 196 on testnet.
+	NetworkDogecoin:        {p2pkhVersion: 30, p2shVersion: 22},
+	NetworkDogecoinTestnet: {p2pkhVersion: 113, p2shVersion: 196},
 }
 
 // Adapter implements chain.Adapter for Bitcoin Cash and Dogecoin: P2PKH
@@ -94,10 +95,8 @@ func (Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain.
 		return nil, err
 	}
 	w := &wallet{p: p, pub: pub, signer: s}
-	w.pkScript, err = txscript.NewScriptBuilder().AddOp(txscript.OP_DUP).AddOp(txscript.OP_HASH160).
-		AddData(btcutil.Hash160(pub.SerializeCompressed())).AddOp(txscript.OP_EQUALVERIFY).AddOp(txscript.OP_CHECKSIG).Script()
-	if err != nil {
-		return nil, fmt.Errorf("p2pkh script: %w", err)
+	if w.pkScript, err = w.script(); err != nil {
+		return nil, err
 	}
 	switch req.Kind {
 	case "Psbt":
@@ -141,6 +140,16 @@ type wallet struct {
 	pub      *btcec.PublicKey
 	pkScript []byte // OP_DUP OP_HASH160 <hash160(pub)> OP_EQUALVERIFY OP_CHECKSIG
 	signer   chain.Signer
+}
+
+// script returns the wallet's P2PKH output script.
+func (w *wallet) script() ([]byte, error) {
+	s, err := txscript.NewScriptBuilder().AddOp(txscript.OP_DUP).AddOp(txscript.OP_HASH160).
+		AddData(btcutil.Hash160(w.pub.SerializeCompressed())).AddOp(txscript.OP_EQUALVERIFY).AddOp(txscript.OP_CHECKSIG).Script()
+	if err != nil {
+		return nil, fmt.Errorf("p2pkh script: %w", err)
+	}
+	return s, nil
 }
 
 // sig is one ECDSA signature from the Signer, made low-S and checked.

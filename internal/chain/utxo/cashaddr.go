@@ -60,7 +60,13 @@ func to5(b []byte) []byte {
 // cashAddrP2PKH encodes a 20-byte public key hash as a CashAddr P2PKH
 // address with prefix (e.g. "bitcoincash").
 func cashAddrP2PKH(prefix string, hash160 []byte) string {
-	payload := to5(append([]byte{0x00}, hash160...)) // version 0: P2PKH, 160 bits
+	return cashAddr(prefix, 0x00, hash160) // version 0: P2PKH, 160 bits
+}
+
+// cashAddr encodes a 20-byte hash under a CashAddr version byte (0x00
+// P2PKH, 0x08 P2SH).
+func cashAddr(prefix string, version byte, hash160 []byte) string {
+	payload := to5(append([]byte{version}, hash160...))
 	in := make([]byte, 0, len(prefix)+1+len(payload)+8)
 	for i := 0; i < len(prefix); i++ {
 		in = append(in, prefix[i]&31)

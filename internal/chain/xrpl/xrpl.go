@@ -12,11 +12,9 @@ import (
 	"crypto/sha512"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
-	"github.com/btcsuite/btcd/btcutil/base58"
 	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // XRPL account ids are RIPEMD-160 of SHA-256
 
 	"github.com/custos-dev/custos/internal/apierr"
@@ -68,12 +66,7 @@ func address(pk []byte) string {
 	s := sha256.Sum256(pk)
 	r := ripemd160.New()
 	r.Write(s[:])
-	btc := base58.CheckEncode(r.Sum(nil), 0)
-	var b strings.Builder
-	for i := 0; i < len(btc); i++ {
-		b.WriteByte(xrplAlphabet[strings.IndexByte(bitcoinAlphabet, btc[i])])
-	}
-	return b.String()
+	return accountAddress(r.Sum(nil))
 }
 
 // signingPubKey returns the XRPL form of key's public key: the compressed
