@@ -120,3 +120,60 @@ func TestTronAndXrpOutflows(t *testing.T) {
 		}
 	}
 }
+
+// signDocSend is a SignDoc whose body holds msgs (type URL, value) pairs.
+func signDocSend(msgs ...[2][]byte) string {
+	var body []byte
+	for _, m := range msgs {
+		var a []byte
+		a = protowire.AppendTag(a, 1, protowire.BytesType)
+		a = protowire.AppendBytes(a, m[0])
+		a = protowire.AppendTag(a, 2, protowire.BytesType)
+		a = protowire.AppendBytes(a, m[1])
+		body = protowire.AppendTag(body, 1, protowire.BytesType)
+		body = protowire.AppendBytes(body, a)
+	}
+	var doc []byte
+	for i, v := range [][]byte{body, []byte("auth"), []byte("cosmoshub-4")} {
+		doc = protowire.AppendTag(doc, protowire.Number(i+1), protowire.BytesType)
+		doc = protowire.AppendBytes(doc, v)
+	}
+	return `{"kind":"SignDocDirect","signDoc":"0x` + hex.EncodeToString(doc) + `"}`
+}
+
+func msgSend(to, denom, amount string) [2][]byte {
+	var coin []byte
+	coin = protowire.AppendTag(coin, 1, protowire.BytesType)
+	coin = protowire.AppendBytes(coin, []byte(denom))
+	coin = protowire.AppendTag(coin, 2, protowire.BytesType)
+	coin = protowire.AppendBytes(coin, []byte(amount))
+	var v []byte
+	v = protowire.AppendTag(v, 1, protowire.BytesType)
+	v = protowire.AppendBytes(v, []byte("cosmos1from"))
+	v = protowire.AppendTag(v, 2, protowire.BytesType)
+	v = protowire.AppendBytes(v, []byte(to))
+	v = protowire.AppendTag(v, 3, protowire.BytesType)
+	v = protowire.AppendBytes(v, coin)
+	return [2][]byte{[]byte("/cosmos.bank.v1beta1.MsgSend"), v}
+}
+
+func TestCosmosOutflows(t *testing.T) {
+	e := newEngine(t, "ATOM=5")
+	key := chain.Key{Scheme: chain.SchemeECDSA, Curve: chain.CurveSecp256k1, PublicKey: make([]byte, 33)}
+	e.rule(t, `{"kind":"TransactionRecipientWhitelist","configuration":{"addresses":["cosmos1friend"]}}`, `{"kind":"Block"}`)
+	e.rule(t, `{"kind":"TransactionAmountLimit","configuration":{"limit":100,"currency":"USD"}}`, `{"kind":"Block"}`)
+	for name, tc := range map[string]struct {
+		body string
+		want policy.Outcome
+	}{
+		"10 ATOM = 50 USD to the listed address": {signDocSend(msgSend("cosmos1friend", "uatom", "10000000")), policy.Allow},
+		"30 ATOM = 150 USD":                      {signDocSend(msgSend("cosmos1friend", "uatom", "30000000")), policy.Deny},
+		"to another address":                     {signDocSend(msgSend("cosmos1other", "uatom", "1")), policy.Deny},
+		"a token without a price":                {signDocSend(msgSend("cosmos1friend", "ibc/ABC", "1")), policy.Deny},
+		"another message":                        {signDocSend([2][]byte{[]byte("/cosmos.staking.v1beta1.MsgDelegate"), nil}), policy.Deny},
+	} {
+		if d := e.evalKey(t, "CosmosHub4", "SignDocDirect", key, tc.body); d.Outcome != tc.want {
+			t.Errorf("%s: outcome %d, want %d (%s)", name, d.Outcome, tc.want, d.Reason)
+		}
+	}
+}

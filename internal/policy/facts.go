@@ -10,6 +10,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/tron"
@@ -78,6 +79,7 @@ func utxoNetwork(network string) bool {
 // also be keyed by the network name itself.
 var nativeSymbols = []struct{ prefix, symbol string }{
 	{"BitcoinCash", "BCH"}, {"Dogecoin", "DOGE"}, {"Tron", "TRX"}, {"XrpLedger", "XRP"},
+	{"Cosmos", "ATOM"}, {"Babylon", "BABY"}, {"Sei", "SEI"},
 	{"Ethereum", "ETH"}, {"Arbitrum", "ETH"}, {"Base", "ETH"}, {"Optimism", "ETH"},
 	{"Polygon", "POL"}, {"Bsc", "BNB"}, {"AvalancheC", "AVAX"},
 	{"Bitcoin", "BTC"}, {"Litecoin", "LTC"}, {"Solana", "SOL"},
@@ -107,6 +109,8 @@ func (f *facts) outflows() ([]chain.Outflow, error) {
 			f.out, f.err = utxo.DecodeOutflows(a.Network, a.Key, a.Body)
 		case a.RequestKind == "Psbt":
 			f.out, f.err = btc.DecodeOutflows(a.Network, a.Key, a.Body)
+		case a.RequestKind == "SignDocDirect":
+			f.out, f.err = cosmos.DecodeOutflows(a.Network, a.Body)
 		case a.RequestKind != "Transaction":
 			f.err = fmt.Errorf("a %s signature request has no recipient or amount", a.RequestKind)
 		case a.Network == solana.NetworkSolana || a.Network == solana.NetworkSolanaDevnet:
