@@ -362,7 +362,7 @@ func TestWalletManagement(t *testing.T) {
 			says string
 		}{
 			{map[string]any{"network": "Nope"}, "unknown network"},
-			{map[string]any{"network": "Tron"}, "network Tron not supported yet"},
+			{map[string]any{"network": "Canton"}, "network Canton not supported yet"},
 			{map[string]any{}, "network is required"},
 			{map[string]any{"network": "Solana", "signingKey": map[string]any{"scheme": "ECDSA"}}, "EdDSA"},
 			{map[string]any{"network": "Ethereum", "signingKey": map[string]any{"scheme": "ECDSA", "curve": "ed25519"}}, "not supported"},

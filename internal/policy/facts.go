@@ -4,13 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/chain/tron"
+	"github.com/custos-dev/custos/internal/chain/utxo"
+	"github.com/custos-dev/custos/internal/chain/xrpl"
 )
 
 // Prices gives the USD value of one whole unit of an asset: a native coin
@@ -63,9 +68,18 @@ func ParsePrices(entries []string) (StaticPrices, error) {
 	return out, nil
 }
 
-// nativeSymbols names the native coin of networks by network name prefix
-// (the price table may also be keyed by the network name itself).
+// utxoNetwork reports whether network is served by the Bitcoin Cash and
+// Dogecoin adapter.
+func utxoNetwork(network string) bool {
+	return slices.Contains(utxo.Adapter{}.Networks(), network)
+}
+
+// nativeSymbols names the native coin of networks by network name prefix,
+// the first match winning (BitcoinCash before Bitcoin); the price table may
+// also be keyed by the network name itself.
 var nativeSymbols = []struct{ prefix, symbol string }{
+	{"BitcoinCash", "BCH"}, {"Dogecoin", "DOGE"}, {"Tron", "TRX"}, {"XrpLedger", "XRP"},
+	{"Cosmos", "ATOM"}, {"Babylon", "BABY"}, {"Sei", "SEI"},
 	{"Ethereum", "ETH"}, {"Arbitrum", "ETH"}, {"Base", "ETH"}, {"Optimism", "ETH"},
 	{"Polygon", "POL"}, {"Bsc", "BNB"}, {"AvalancheC", "AVAX"},
 	{"Bitcoin", "BTC"}, {"Litecoin", "LTC"}, {"Solana", "SOL"},
@@ -91,12 +105,20 @@ func (f *facts) outflows() ([]chain.Outflow, error) {
 		switch {
 		case a.Network == "":
 			f.err = errors.New("a request without network has no recipient or amount")
+		case a.RequestKind == "Psbt" && utxoNetwork(a.Network):
+			f.out, f.err = utxo.DecodeOutflows(a.Network, a.Key, a.Body)
 		case a.RequestKind == "Psbt":
 			f.out, f.err = btc.DecodeOutflows(a.Network, a.Key, a.Body)
+		case a.RequestKind == "SignDocDirect":
+			f.out, f.err = cosmos.DecodeOutflows(a.Network, a.Body)
 		case a.RequestKind != "Transaction":
 			f.err = fmt.Errorf("a %s signature request has no recipient or amount", a.RequestKind)
 		case a.Network == solana.NetworkSolana || a.Network == solana.NetworkSolanaDevnet:
 			f.out, f.err = solana.DecodeOutflows(a.Key, a.Body)
+		case a.Network == tron.NetworkTron || a.Network == tron.NetworkTronNile:
+			f.out, f.err = tron.DecodeOutflows(a.Body)
+		case a.Network == xrpl.NetworkXrpLedger || a.Network == xrpl.NetworkXrpLedgerTestnet:
+			f.out, f.err = xrpl.DecodeOutflows(a.Body)
 		default:
 			f.out, f.err = evm.DecodeOutflows(a.Network, a.Body)
 		}
@@ -142,6 +164,7 @@ func (f *facts) value(o chain.Outflow) (float64, error) {
 		for _, n := range nativeSymbols {
 			if strings.HasPrefix(f.a.Network, n.prefix) {
 				keys = append(keys, n.symbol)
+				break
 			}
 		}
 	}

@@ -12,14 +12,21 @@ import (
 	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/chain/cardano"
+	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/icp"
+	"github.com/custos-dev/custos/internal/chain/kaspa"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
+	"github.com/custos-dev/custos/internal/chain/near"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/chain/stellar"
 	"github.com/custos-dev/custos/internal/chain/substrate"
 	"github.com/custos-dev/custos/internal/chain/sui"
 	"github.com/custos-dev/custos/internal/chain/tezos"
 	"github.com/custos-dev/custos/internal/chain/ton"
+	"github.com/custos-dev/custos/internal/chain/tron"
+	"github.com/custos-dev/custos/internal/chain/utxo"
+	"github.com/custos-dev/custos/internal/chain/xrpl"
 )
 
 // family is one adapter and the key a new wallet on its networks gets by
@@ -43,6 +50,13 @@ var (
 		{substrate.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{ton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{cardano.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{utxo.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{tron.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{xrpl.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{cosmos.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )

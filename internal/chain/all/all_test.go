@@ -23,7 +23,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: default scheme %s, want %s", tc.network, scheme, tc.scheme)
 		}
 	}
-	for _, n := range []string{"Tron", "Nope", ""} {
+	for _, n := range []string{"Canton", "Nope", ""} {
 		if _, ok := For(n); ok {
 			t.Errorf("%s is served", n)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/cosmos"
 )
 
 // Signature request kinds EVM networks accept (doc.go lists the sources).
@@ -26,6 +27,8 @@ const (
 	kindEip712      = "Eip712"
 	kindTransaction = "Transaction"
 	kindEip7702     = "Eip7702"
+	// kindSignDocDirect is served on the Sei networks only.
+	kindSignDocDirect = "SignDocDirect"
 )
 
 // Adapter implements chain.Adapter for every EVM network in networks.
@@ -85,6 +88,17 @@ func (*Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain
 		return signTransaction(ctx, k, chainID, req.Body)
 	case kindEip7702:
 		return signAuthorization(ctx, k, chainID, req.Body)
+	case kindSignDocDirect:
+		// Sei keeps its Cosmos SDK side, which Dfns' Cosmos library signs
+		// with SignDocDirect (docs/protocol/networks-cosmos.md §Sei).
+		if network != "SeiPacific1" && network != "SeiAtlantic2" {
+			return nil, apierr.BadRequest("signature kind SignDocDirect is not supported on %s", clip(network))
+		}
+		cpub, err := cosmos.PublicKey(network, key)
+		if err != nil {
+			return nil, err
+		}
+		return cosmos.SignDirect(ctx, cpub, s, req.Body)
 	default:
 		return nil, apierr.BadRequest("signature kind %q is not supported on EVM networks", clip(req.Kind))
 	}

@@ -39,6 +39,12 @@ func signAuthorization(ctx context.Context, k keySigner, chainID int64, body jso
 	if err != nil {
 		return nil, err
 	}
+	if chainID == openChain {
+		if err := sameChain(&in.ChainID.Int, big.NewInt(openChain)); err != nil {
+			return nil, err
+		}
+		chainID = in.ChainID.Int64()
+	}
 	if in.ChainID.Cmp(big.NewInt(chainID)) != 0 {
 		return nil, apierr.BadRequest("chainId %v does not match the network's chain id %d", &in.ChainID.Int, chainID)
 	}

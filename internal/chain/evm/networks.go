@@ -14,10 +14,19 @@ import "sort"
 // entry) unless the comment names ethereum-lists/chains
 // _data/chains/eip155-<id>.json.
 //
-// Left out because no chain id with a source was found: Tsc, TscTestnet1
-// (ethereum-lists has a "TSC Mainnet" 345 but nothing ties it to Dfns' Tsc),
-// RaylsTestnet, AdiTestnet, AdiTestnetAb, BesuTestnet, BesuTestnet2.
+// Networks for which no public source ties the Dfns name to a chain id are
+// served as open-chain networks (chain id openChain): addresses, Hash,
+// Eip191 and Eip712 are chain independent, and Transaction and Eip7702
+// take the chain id the request carries (typed transactions only; see
+// docs/protocol/networks-evm-open.md).
 var networks = map[string]int64{
+	"AdiTestnet":   openChain,
+	"AdiTestnetAb": openChain,
+	"BesuTestnet":  openChain,
+	"RaylsTestnet": openChain,
+	"Tsc":          openChain,
+	"TscTestnet1":  openChain,
+
 	"Adi":                   36900,    // adi.ts
 	"ArbitrumGoerli":        421613,   // arbitrumGoerli.ts
 	"ArbitrumOne":           42161,    // arbitrum.ts
@@ -84,10 +93,11 @@ var networks = map[string]int64{
 }
 
 // ChainID returns the EIP-155 chain id of an EVM wire network name and
-// reports whether the network is one this adapter serves.
+// reports whether the network is one this adapter serves with a fixed
+// chain id (open-chain networks report false).
 func ChainID(network string) (int64, bool) {
 	id, ok := networks[network]
-	return id, ok
+	return id, ok && id != openChain
 }
 
 // networkNames returns the served network names, sorted.

@@ -58,6 +58,11 @@ func signTransaction(ctx context.Context, k keySigner, chainID int64, body json.
 		return nil, err
 	}
 	tx := types.NewTx(inner)
+	if chainID == openChain {
+		// Typed transactions only (legacy ones are refused above): the
+		// chain id is the transaction's own.
+		chainID = tx.ChainId().Int64()
+	}
 	signer := types.LatestSignerForChainID(big.NewInt(chainID))
 	h := signer.Hash(tx)
 	sig, err := k.sign(ctx, h[:])
@@ -148,6 +153,9 @@ func decodeUnsigned(b []byte, chainID int64) (types.TxData, error) {
 				return nil, err
 			}
 		}
+		if chainID == openChain {
+			return nil, errOpenLegacy()
+		}
 		if err := max256(u.GasPrice, u.Value); err != nil {
 			return nil, err
 		}
@@ -206,8 +214,26 @@ func badRLP(kind string, err error) error {
 	return apierr.BadRequest("transaction is not a valid unsigned %s transaction (RLP)", kind).Wrap(err)
 }
 
-// sameChain rejects a transaction whose chain id is not the network's.
+// openChain is the chain id of the networks for which Custos knows no fixed
+// chain id (networks.go): their transactions carry their own, which must be
+// positive and fit in 63 bits.
+const openChain = 0
+
+// errOpenLegacy refuses legacy transactions on an open-chain network, where
+// an EIP-155 chain id could not be checked against anything.
+func errOpenLegacy() error {
+	return apierr.BadRequest("legacy (type 0) transactions are not accepted on this network: Custos knows no fixed chain id for it; use a typed transaction (EIP-1559) that carries its chainId")
+}
+
+// sameChain rejects a transaction whose chain id is not the network's; on
+// an open-chain network any positive 63-bit chain id is the network's.
 func sameChain(got, want *big.Int) error {
+	if want.Sign() == 0 {
+		if got == nil || got.Sign() <= 0 || !got.IsInt64() {
+			return apierr.BadRequest("transaction chainId %v is not a positive 63-bit chain id", got)
+		}
+		return nil
+	}
 	if got == nil || got.Cmp(want) != 0 {
 		return apierr.BadRequest("transaction chainId %v does not match the network's chain id %v", got, want)
 	}

@@ -93,6 +93,9 @@ func decodeTxJSON(raw []byte, chainID int64) (types.TxData, error) {
 		if err := sameChain(&in.ChainID.Int, want); err != nil {
 			return nil, err
 		}
+		want = &in.ChainID.Int
+	} else if chainID == openChain {
+		return nil, apierr.BadRequest("transaction.chainId is required on this network (Custos knows no fixed chain id for it)")
 	}
 	if in.Nonce == nil {
 		return nil, apierr.BadRequest("transaction.nonce is required: this server does not read chain state")
@@ -151,6 +154,9 @@ func decodeTxJSON(raw []byte, chainID int64) (types.TxData, error) {
 	}
 	switch typ {
 	case types.LegacyTxType:
+		if chainID == openChain {
+			return nil, errOpenLegacy()
+		}
 		if len(access) > 0 {
 			return nil, apierr.BadRequest("accessList is not valid for type 0 transactions")
 		}
