@@ -100,12 +100,19 @@ func newEnv(t *testing.T) *env { return newEnvTB(t) }
 
 func newEnvTB(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"))
+	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvOn(t, db)
+}
+
+// newEnvOn is newEnv on db (closed when t ends).
+func newEnvOn(t testing.TB, db *sqlstore.DB) *env {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
+	var err error
 	if err := db.CreateOrg(ctx, &identity.Org{ID: "or-1", Name: "o", Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
