@@ -94,11 +94,11 @@ func (s *Service) carryOut(ctx context.Context, r *Request) error {
 		return err
 	}
 	if r.Unsigned == "" {
-		if err := s.build(ctx, r); err != nil {
+		// Whoever builds the transaction sends it; another server that
+		// built it first is sending it (and should it die, the follower
+		// takes it over).
+		if built, err := s.build(ctx, r); err != nil || !built {
 			return err
-		}
-		if r.Status != StatusExecuting {
-			return nil
 		}
 	}
 	return s.execute(ctx, r, w.KeyID)
@@ -111,17 +111,16 @@ var errBuilt = errors.New("evmwallet: already built")
 // request's is prepared (fees, gas and funds read from the node now), then
 // allocates its nonce and stores it unsigned in one unit of work, provided
 // none is stored yet: of two servers racing, one builds it (the other's
-// nonce allocation rolls back) and both carry on with what is stored. A
-// request the node now refuses (funds spent, a call that would revert)
-// ends Failed with the reason; a node out of reach leaves it Executing.
-func (s *Service) build(ctx context.Context, r *Request) error {
+// nonce allocation rolls back, and built is false). A request the node
+// now refuses (funds spent, a call that would revert) ends Failed with the
+// reason; a node out of reach leaves it Executing.
+func (s *Service) build(ctx context.Context, r *Request) (built bool, err error) {
 	n := s.nodes[r.Network]
 	if n == nil {
-		return noNode(r.Network)
+		return false, noNode(r.Network)
 	}
 	sender := common.HexToAddress(r.Sender)
 	var pl *plan
-	var err error
 	if r.Transfer {
 		pl, err = parseTransfer(r.Body, sender)
 	} else {
@@ -132,15 +131,15 @@ func (s *Service) build(ctx context.Context, r *Request) error {
 	}
 	var ae *apierr.Error
 	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		return s.failUnbuilt(ctx, r, "the approved request cannot be carried out: "+ae.Message)
+		return false, s.failUnbuilt(ctx, r, "the approved request cannot be carried out: "+ae.Message)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	var floor uint64
 	if pl.nonce == nil {
 		if floor, err = n.eth.NonceAt(ctx, sender, nil); err != nil {
-			return nodeError(n.Network, err)
+			return false, nodeError(n.Network, err)
 		}
 	}
 	var nonce int64
@@ -162,17 +161,17 @@ func (s *Service) build(ctx context.Context, r *Request) error {
 		return err
 	})
 	if errors.Is(err, errBuilt) {
-		return s.reload(ctx, r)
+		return false, s.reload(ctx, r)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	r.Nonce, r.Unsigned = nonce, unsigned
-	return nil
+	return true, nil
 }
 
-// failUnbuilt fails r, unless another server built it meanwhile, and
-// reloads it.
+// failUnbuilt fails r, unless another server built it meanwhile (and is
+// sending it), and reloads it.
 func (s *Service) failUnbuilt(ctx context.Context, r *Request, reason string) error {
 	err := s.store.Tx(ctx, func(ctx context.Context) error {
 		ok, err := s.store.FailUnbuiltEVMRequest(ctx, r.ID, reason)
