@@ -165,6 +165,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, a.Policies, nodes, a.Logger)
 	a.EVM.SetEvents(a.Events)
+	a.EVM.SetHolder(a.replicaID)
 	// Wallets:Sign approvals hold signature requests (sig-…), transfers
 	// (xfr-…) and transactions (tx-…).
 	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(

@@ -68,6 +68,11 @@ type Service struct {
 // default records none).
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
+// SetHolder makes the service hold its followers' leases as holder (the
+// replica's id, kept across restarts, so that a restarted server takes
+// its leases back at once; the default is a fresh id).
+func (s *Service) SetHolder(holder string) { s.holder = holder }
+
 // emit records the event of r's new status (wallet.transfer.* or
 // wallet.transaction.*) in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *Request) error {
