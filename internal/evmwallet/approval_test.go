@@ -225,11 +225,11 @@ func TestDeniedOrExpiredTransferIsNeverSent(t *testing.T) {
 }
 
 // Two approvers decide on one held transfer at the same instant while a
-// restarted server's follower looks for work, 20 times per dialect: one
+// restarted server's follower looks for work, 100 times per dialect: one
 // decision approves, the other is refused, and each transfer is built and
 // sent as one transaction, with consecutive nonces.
 func TestRacingApproversSendOnce(t *testing.T) {
-	const trials = 20
+	const trials = 100
 	for dialect, open := range dialects {
 		t.Run(dialect, func(t *testing.T) {
 			h := newHeld(t, open(t), nil)
