@@ -180,6 +180,18 @@ func TestApprovedTransferIsSentOnce(t *testing.T) {
 	if h.kinds() != want {
 		t.Fatalf("events %s, want %s", h.kinds(), want)
 	}
+	// Each event's data is {transferRequest} or {transactionRequest}
+	// (docs/protocol/webhooks.md): every top-level value an object.
+	for i, key := range []string{"transferRequest", "transferRequest", "transactionRequest", "transactionRequest"} {
+		b, _ := json.Marshal(h.events.data[i])
+		var d map[string]map[string]any
+		if err := json.Unmarshal(b, &d); err != nil || len(d) != 1 || d[key]["id"] == nil {
+			t.Fatalf("event %d data %s, want {%s}", i, b, key)
+		}
+	}
+	if got := h.events.data[1].(map[string]any)["transferRequest"].(evmwallet.View); got.ID != v.ID || got.Status != evmwallet.StatusBroadcasted {
+		t.Fatalf("broadcasted event of %+v", got)
+	}
 }
 
 // A denied transfer and an expired one end Rejected and are never sent,

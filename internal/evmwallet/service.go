@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,47 +63,10 @@ type Service struct {
 	events      event.Emitter
 }
 
-// SetEvents makes the service record its webhook events with e (the
-// default records none).
-func (s *Service) SetEvents(e event.Emitter) { s.events = e }
-
 // SetHolder makes the service hold its followers' leases as holder (the
 // replica's id, kept across restarts, so that a restarted server takes
 // its leases back at once; the default is a fresh id).
 func (s *Service) SetHolder(holder string) { s.holder = holder }
-
-// emit records the event of r's new status (wallet.transfer.* or
-// wallet.transaction.*) in the unit of work of ctx.
-func (s *Service) emit(ctx context.Context, r *Request) error {
-	kind := "wallet.transaction."
-	if r.Transfer {
-		kind = "wallet.transfer."
-	}
-	switch r.Status {
-	case StatusExecuting:
-		kind += "requested"
-	case StatusPending:
-		kind += "requested"
-	default:
-		kind += strings.ToLower(r.Status)
-	}
-	return s.events.Emit(ctx, r.OrgID, kind, map[string]any{viewKey(r): ViewOf(r)})
-}
-
-// viewKey is the name r's view goes by in event data and approval
-// activities: transferRequest or transactionRequest.
-func viewKey(r *Request) string {
-	if r.Transfer {
-		return "transferRequest"
-	}
-	return "transactionRequest"
-}
-
-// Activity is what an approval holding r shows: {kind: "Wallets:Sign",
-// transferRequest | transactionRequest} (docs/protocol/policies.md §2).
-func Activity(r *Request) map[string]any {
-	return map[string]any{"kind": policy.KindWalletsSign, viewKey(r): ViewOf(r)}
-}
 
 // New returns the service. nodes maps networks to their nodes (Dial).
 func New(st Store, ws Wallets, rows WalletStore, signers Signers, pol policy.Evaluator, nodes map[string]*Node, logger *slog.Logger) *Service {

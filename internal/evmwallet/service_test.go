@@ -63,12 +63,14 @@ func (r *recorder) Evaluate(_ context.Context, a policy.Activity) (policy.Decisi
 type emitted struct {
 	mu    sync.Mutex
 	kinds []string
+	data  []any
 }
 
-func (e *emitted) Emit(_ context.Context, _, kind string, _ any) error {
+func (e *emitted) Emit(_ context.Context, _, kind string, data any) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.kinds = append(e.kinds, kind)
+	e.data = append(e.data, data)
 	return nil
 }
 

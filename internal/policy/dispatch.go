@@ -36,9 +36,8 @@ type dispatch struct {
 }
 
 func (d dispatch) route(targetID string) (Runner, error) {
-	prefix, _, _ := strings.Cut(targetID, "-")
-	if r := d.by[prefix]; r != nil {
-		return r, nil
+	if prefix, _, ok := strings.Cut(targetID, "-"); ok && d.by[prefix] != nil {
+		return d.by[prefix], nil
 	}
 	return nil, fmt.Errorf("policy: no runner for target %s", clip(targetID))
 }
