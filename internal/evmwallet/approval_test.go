@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/pgtest"
@@ -338,5 +340,56 @@ func TestRestartBetweenApprovalAndBroadcastSendsOnce(t *testing.T) {
 				t.Fatalf("after the restart: %+v", got)
 			}
 		})
+	}
+}
+
+// Transfers and transactions reach the policy rules with the recipient
+// and amount they carry: a whitelisted recipient (in any checksum casing)
+// is sent at once and another waits for approval; with ETH at 3000 USD, a
+// 30 USD transfer passes a 100 USD limit and a 300 USD one is blocked.
+func TestTransferRecipientAndAmountReachTheRules(t *testing.T) {
+	e := newEnvOn(t, dialects["sqlite"](t))
+	prices, err := policy.ParsePrices([]string{"ETH=3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := policy.NewService(e.db, nil, prices, nil)
+	e.svc = evmwallet.New(e.db, walletsOf{e.db}, e.db, testSigner{e.key}, pol, e.nodes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pol.Register(policy.KindWalletsSign, policy.ByPrefix(policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: e.svc.Approvals()}))
+	friend := common.HexToAddress("0x00000000000000000000000000000000000000fa").Hex() // EIP-55
+	for _, body := range []string{
+		`{"name":"whitelist","activityKind":"Wallets:Sign","rule":{"kind":"TransactionRecipientWhitelist","configuration":{"addresses":["` +
+			strings.ToLower(friend) + `"]}},"action":{"kind":"RequestApproval","approvalGroups":[{"quorum":1,"approvers":{"userId":{"in":["us-2"]}}}]}}`,
+		`{"name":"limit","activityKind":"Wallets:Sign","rule":{"kind":"TransactionAmountLimit","configuration":{"limit":100,"currency":"USD"}},
+			"action":{"kind":"Block"}}`,
+	} {
+		var b policy.Body
+		if err := json.Unmarshal([]byte(body), &b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pol.CreatePolicy(bg, e.p, nil, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	native := func(to, amount string) string {
+		return `{"kind":"Native","to":"` + to + `","amount":"` + amount + `"}`
+	}
+	for _, tc := range []struct {
+		name, body, status string
+	}{
+		{"whitelisted, 30 USD", native("0x00000000000000000000000000000000000000FA", "10000000000000000"), evmwallet.StatusBroadcasted},
+		{"another recipient", native("0x00000000000000000000000000000000000000b2", "1"), evmwallet.StatusPending},
+		{"whitelisted, 300 USD", native(friend, "100000000000000000"), evmwallet.StatusRejected},
+	} {
+		if v, err := e.transfer(t, tc.body); err != nil || v.Status != tc.status {
+			t.Errorf("%s: %+v, %v; want %s", tc.name, v, err, tc.status)
+		}
+	}
+	v, err := e.svc.Transaction(bg, e.p, nil, "wa-1", []byte(`{"kind":"Evm","to":"`+friend+`","value":"9"}`))
+	if err != nil || v.Status != evmwallet.StatusBroadcasted {
+		t.Errorf("transaction to the whitelisted recipient: %+v, %v", v, err)
+	}
+	if n := len(e.node.sends()); n != 2 {
+		t.Fatalf("%d transactions sent, want 2", n)
 	}
 }

@@ -2,8 +2,13 @@ package evmwallet
 
 import (
 	"context"
+	"math/big"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/policy"
 )
@@ -43,4 +48,25 @@ func viewKey(r *Request) string {
 // transferRequest | transactionRequest} (docs/protocol/policies.md §2).
 func Activity(r *Request) map[string]any {
 	return map[string]any{"kind": policy.KindWalletsSign, viewKey(r): ViewOf(r)}
+}
+
+// outflows is what pl pays, for the policy rules (docs/protocol/policies.md
+// §1.2): its transaction read as a signature request's is (a native
+// transfer, or an ERC-20 transfer call whose asset is the contract), or
+// for an Erc721 transfer one token of the contract to the recipient.
+func outflows(chainID int64, pl *plan) func() ([]chain.Outflow, error) {
+	return func() ([]chain.Outflow, error) {
+		if pl.kind == "Erc721" {
+			return []chain.Outflow{{To: pl.recipient, Amount: big.NewInt(1), Asset: pl.to.Hex(), Decimals: 0}}, nil
+		}
+		tx := pl.prebuilt
+		if tx == nil {
+			tx = types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(chainID), To: pl.to, Value: pl.value, Data: pl.data})
+		}
+		o, err := evm.TxOutflow(tx)
+		if err != nil {
+			return nil, err
+		}
+		return []chain.Outflow{o}, nil
+	}
 }

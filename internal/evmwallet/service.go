@@ -175,7 +175,8 @@ func (s *Service) submit(ctx context.Context, p *principal.Principal, act store.
 	}
 	reqID := id.New(prefix)
 	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: w.KeyID,
-		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: pl.kind, Body: compact, RequestID: reqID})
+		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: pl.kind, Body: compact, RequestID: reqID,
+		Outflows: outflows(n.ChainID, pl)})
 	if err != nil {
 		return View{}, fmt.Errorf("evaluate policies: %w", err)
 	}
