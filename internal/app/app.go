@@ -161,7 +161,6 @@ func (a *App) wire(ctx context.Context) error {
 	a.wireWebhooks()
 	a.Policies = policy.NewService(a.DB, a.Events, prices, a.Logger)
 	ks := keysvc.New(a.DB, custody.NewLocal(a.Keyring), a.Keyring, a.Policies)
-	a.Policies.Register(policy.KindWalletsSign, ks.Approvals())
 	a.Policies.RegisterChanges(policy.KindPermissionsModify, a.Perms.ApplyChange)
 	a.Policies.RegisterChanges(policy.KindPermissionsAssign, a.Perms.ApplyChange)
 	a.Perms.SetGovernor(a.Policies)
@@ -174,6 +173,12 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, a.Policies, nodes, a.Logger)
 	a.EVM.SetEvents(a.Events)
+	a.EVM.SetHolder(a.replicaID)
+	// Wallets:Sign approvals hold signature requests (sig-…), transfers
+	// (xfr-…) and transactions (tx-…).
+	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
+		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
+		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.EVM.Approvals()}))
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM,
 		Ready: a.DB.Ping, Logger: a.Logger,

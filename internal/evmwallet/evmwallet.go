@@ -147,6 +147,16 @@ type Store interface {
 	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
 	// MarkEVMFailed fails a request that is neither confirmed nor failed.
 	MarkEVMFailed(ctx context.Context, id, reason string) error
+	// ResolveEVMRequest moves a Pending request (one an approval held) to
+	// status, Executing or Rejected, with reason and the date its policy
+	// resolved; it reports whether the request was Pending.
+	ResolveEVMRequest(ctx context.Context, org, id, status, reason string, at time.Time) (bool, error)
+	// SetEVMUnsigned stores the nonce and unsigned transaction of an
+	// Executing request that has none yet; it reports whether it had none.
+	SetEVMUnsigned(ctx context.Context, id string, nonce int64, unsigned string) (bool, error)
+	// FailUnbuiltEVMRequest fails an Executing request that has no unsigned
+	// transaction yet; it reports whether it was such.
+	FailUnbuiltEVMRequest(ctx context.Context, id, reason string) (bool, error)
 	// OpenEVMRequestByHash returns the Executing or Broadcasted request of
 	// network whose transaction has hash (NotFound when none).
 	OpenEVMRequestByHash(ctx context.Context, network, hash string) (*Request, error)

@@ -144,12 +144,11 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*Request,
 	now := time.Now()
 	for _, r := range rs {
 		switch {
-		case r.Status == StatusExecuting && now.Sub(r.Requested) >= s.resumeAfter:
-			w, err := s.walletRows.Wallet(ctx, r.OrgID, r.WalletID)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.execute(ctx, r, w.KeyID); err != nil {
+		case r.Status == StatusExecuting && now.Sub(r.Requested) >= s.resumeAfter && now.Sub(r.PolicyResolved) >= s.resumeAfter:
+			// An approved request is the approving decision's to carry out
+			// for a while after the approval (PolicyResolved), as a new one
+			// is its request's.
+			if err := s.carryOut(ctx, r); err != nil {
 				s.logger.Warn("evm request not sent yet", "request", r.ID, "error", err.Error())
 			}
 			f.sent[r.ID] = now
@@ -302,7 +301,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 			return err
 		}
 		for _, e := range events {
-			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", eventView(e)); err != nil {
+			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", map[string]any{"blockchainEvent": eventView(e)}); err != nil {
 				return err
 			}
 		}

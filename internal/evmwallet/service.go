@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,27 +63,10 @@ type Service struct {
 	events      event.Emitter
 }
 
-// SetEvents makes the service record its webhook events with e (the
-// default records none).
-func (s *Service) SetEvents(e event.Emitter) { s.events = e }
-
-// emit records the event of r's new status (wallet.transfer.* or
-// wallet.transaction.*) in the unit of work of ctx.
-func (s *Service) emit(ctx context.Context, r *Request) error {
-	kind := "wallet.transaction."
-	if r.Transfer {
-		kind = "wallet.transfer."
-	}
-	switch r.Status {
-	case StatusExecuting:
-		kind += "requested"
-	case StatusPending:
-		kind += "requested"
-	default:
-		kind += strings.ToLower(r.Status)
-	}
-	return s.events.Emit(ctx, r.OrgID, kind, ViewOf(r))
-}
+// SetHolder makes the service hold its followers' leases as holder (the
+// replica's id, kept across restarts, so that a restarted server takes
+// its leases back at once; the default is a fresh id).
+func (s *Service) SetHolder(holder string) { s.holder = holder }
 
 // New returns the service. nodes maps networks to their nodes (Dial).
 func New(st Store, ws Wallets, rows WalletStore, signers Signers, pol policy.Evaluator, nodes map[string]*Node, logger *slog.Logger) *Service {
@@ -193,23 +175,10 @@ func (s *Service) submit(ctx context.Context, p *principal.Principal, act store.
 	}
 	reqID := id.New(prefix)
 	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: w.KeyID,
-		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: pl.kind, Body: compact, RequestID: reqID})
+		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: pl.kind, Body: compact, RequestID: reqID,
+		Outflows: outflows(n.ChainID, pl)})
 	if err != nil {
 		return View{}, fmt.Errorf("evaluate policies: %w", err)
-	}
-	if d.Outcome == policy.Pending {
-		// Approved transfers and transactions are not carried out yet
-		// (docs/protocol/evm-transfers.md, "Not yet"): one that needs an
-		// approval is refused rather than left waiting for ever.
-		d = policy.Decision{Outcome: policy.Deny, PolicyID: d.PolicyID,
-			Reason: "policy " + d.PolicyID + " requires an approval, which transfers and transactions do not support yet"}
-	}
-	var floor uint64
-	if pl.nonce == nil {
-		// Transactions sent from the wallet outside Custos count too.
-		if floor, err = n.eth.NonceAt(ctx, sender, nil); err != nil {
-			return View{}, nodeError(n.Network, err)
-		}
 	}
 	now := s.now()
 	r := &Request{ID: reqID, OrgID: p.OrgID, WalletID: w.ID, Network: w.Network, Transfer: transfer,
@@ -221,46 +190,40 @@ func (s *Service) submit(ctx context.Context, p *principal.Principal, act store.
 	}
 	switch d.Outcome {
 	case policy.Pending:
+		// Held for the approval: no nonce is taken and nothing is built
+		// until it is approved (approved.go).
 		r.Status, r.ApprovalID, r.PolicyResolved = StatusPending, d.ApprovalID, time.Time{}
 	case policy.Deny:
 		r.Status, r.Reason = StatusRejected, d.Reason
 	}
+	var floor uint64
+	if r.Status == StatusExecuting && pl.nonce == nil {
+		// Transactions sent from the wallet outside Custos count too.
+		if floor, err = n.eth.NonceAt(ctx, sender, nil); err != nil {
+			return View{}, nodeError(n.Network, err)
+		}
+	}
 	err = store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
-		if d.Commit != nil {
-			// The policy evaluations are stored with the request.
-			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": compact}); err != nil {
+		if r.Status == StatusExecuting {
+			tx, err := s.unsignedTx(ctx, w.ID, n.ChainID, pl, floor)
+			if err != nil {
 				return err
 			}
-		}
-		if r.Status != StatusExecuting {
-			if err := s.store.CreateEVMRequest(ctx, r); err != nil {
-				return err
+			enc, err := tx.MarshalBinary()
+			if err != nil {
+				return fmt.Errorf("encode transaction: %w", err)
 			}
-			return s.emit(ctx, r)
+			r.Nonce, r.Unsigned = int64(tx.Nonce()), hex0x(enc)
 		}
-		tx := pl.prebuilt
-		if pl.nonce != nil {
-			if err := s.store.UseEVMNonce(ctx, w.ID, *pl.nonce); err != nil {
-				return err
-			}
-		}
-		if tx == nil {
-			nonce := uint64(0)
-			if pl.nonce != nil {
-				nonce = *pl.nonce
-			} else if nonce, err = s.store.AllocateEVMNonce(ctx, w.ID, floor); err != nil {
-				return err
-			}
-			tx = types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(n.ChainID), Nonce: nonce, GasTipCap: pl.tip,
-				GasFeeCap: pl.feeCap, Gas: pl.gas, To: pl.to, Value: pl.value, Data: pl.data})
-		}
-		enc, err := tx.MarshalBinary()
-		if err != nil {
-			return fmt.Errorf("encode transaction: %w", err)
-		}
-		r.Nonce, r.Unsigned = int64(tx.Nonce()), hex0x(enc)
 		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
 			return err
+		}
+		if d.Commit != nil {
+			// The policy evaluations (and the approval a Pending request
+			// waits for) are stored with the request.
+			if err := d.Commit(ctx, Activity(r)); err != nil {
+				return err
+			}
 		}
 		return s.emit(ctx, r)
 	})

@@ -63,12 +63,14 @@ func (r *recorder) Evaluate(_ context.Context, a policy.Activity) (policy.Decisi
 type emitted struct {
 	mu    sync.Mutex
 	kinds []string
+	data  []any
 }
 
-func (e *emitted) Emit(_ context.Context, _, kind string, _ any) error {
+func (e *emitted) Emit(_ context.Context, _, kind string, data any) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.kinds = append(e.kinds, kind)
+	e.data = append(e.data, data)
 	return nil
 }
 
@@ -100,12 +102,19 @@ func newEnv(t *testing.T) *env { return newEnvTB(t) }
 
 func newEnvTB(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"))
+	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvOn(t, db)
+}
+
+// newEnvOn is newEnv on db (closed when t ends).
+func newEnvOn(t testing.TB, db *sqlstore.DB) *env {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
+	var err error
 	if err := db.CreateOrg(ctx, &identity.Org{ID: "or-1", Name: "o", Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,8 @@ func (f *facts) outflows() ([]chain.Outflow, error) {
 		f.decoded = true
 		a := f.a
 		switch {
+		case a.Outflows != nil:
+			f.out, f.err = a.Outflows()
 		case a.Network == "":
 			f.err = errors.New("a request without network has no recipient or amount")
 		case a.RequestKind == "Psbt" && utxoNetwork(a.Network):

@@ -37,6 +37,10 @@ type Activity struct {
 	// Key is the signing key (what a PSBT's change and a Solana
 	// transfer's source are recognised by).
 	Key chain.Key
+	// Outflows, when set, gives the payments of the request (transfers
+	// and transactions of EVM wallets, whose bodies are not signature
+	// requests); otherwise they are decoded from Body by RequestKind.
+	Outflows func() ([]chain.Outflow, error)
 	// RequestID is the id the request will be stored under (what an
 	// approval holds and evaluations are recorded against).
 	RequestID string

@@ -34,7 +34,8 @@ import (
 )
 
 // Child mode: CHILD_DATA names the data directory; CHILD_DB the database
-// ("" SQLite); CHILD_KILL=1 installs the kill hook.
+// ("" SQLite); CHILD_KILL=1 installs the kill hook; CHILD_RPC, when set,
+// names a chain node (NETWORK=URL).
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("CHILD_DATA"); dir != "" {
 		serveChild(dir)
@@ -47,6 +48,9 @@ func serveChild(dir string) {
 	cfg := app.Defaults()
 	cfg.DataDir, cfg.Addr, cfg.DB, cfg.RateLimit = dir, "127.0.0.1:0", os.Getenv("CHILD_DB"), 0
 	cfg.PolicySweep = 100 * time.Millisecond
+	if rpc := os.Getenv("CHILD_RPC"); rpc != "" {
+		cfg.RPC = []string{rpc}
+	}
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { serializeTransaction } from 'viem';
 import {
   api, rpc, send, hex, word, addrWord, randomAddress, balance, tokenBalance, deployToken, deployNft, until, settled, rejects,
+  approverClient,
 } from './lib.mjs';
 
 const ETH = 10n ** 18n;
@@ -201,4 +202,79 @@ test('EVM wallets move funds on a real node', async (t) => {
     assert.equal(again.txHash, first.txHash, 'the same transaction, not a second one');
     assert.equal(await balance(to), 4242n);
   });
+});
+
+test('a RequestApproval policy holds transfers and transactions for another user’s decision', async () => {
+  const approver = await approverClient();
+  const wallet = await api.wallets.createWallet({ body: { network: 'EthereumSepolia' } });
+  const walletId = wallet.id;
+  await send({ to: wallet.address, value: hex(ETH) });
+  const policy = await api.policies.createPolicy({
+    body: {
+      name: `hold-${walletId}`, activityKind: 'Wallets:Sign', rule: { kind: 'AlwaysTrigger' },
+      action: {
+        kind: 'RequestApproval', autoRejectTimeout: 60,
+        approvalGroups: [{ name: 'treasury', quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
+      },
+      filters: { walletId: { in: [walletId] } },
+    },
+  });
+  const nonce = () => rpc('eth_getTransactionCount', [wallet.address, 'pending']);
+
+  // Approved: the transfer waits Pending, nothing is sent until the
+  // approver decides; then it is sent and confirmed.
+  const to = randomAddress();
+  const xfr = await api.wallets.transferAsset({ walletId, body: { kind: 'Native', to, amount: '31337' } });
+  assert.equal(xfr.status, 'Pending');
+  assert.match(xfr.approvalId, /^ap-/);
+  assert.equal(xfr.txHash, undefined);
+  const listed = (await approver.api.policies.listApprovals({ query: { status: 'Pending' } })).items.find((a) => a.id === xfr.approvalId);
+  assert.ok(listed, 'the approver sees the approval');
+  assert.equal(listed.activity.kind, 'Wallets:Sign');
+  assert.equal(listed.activity.transferRequest.id, xfr.id);
+  assert.equal(listed.activity.transferRequest.status, 'Pending');
+  assert.equal(listed.policyEvaluations[0].policyId, policy.id);
+  // The initiator (the service account) may not approve its own transfer.
+  await rejects(api.policies.createApprovalDecision({ approvalId: xfr.approvalId, body: { value: 'Approved' } }), 403, /approv/);
+  await rpc('evm_mine', []);
+  assert.equal(await balance(to), 0n, 'nothing sent before the approval');
+  assert.equal((await api.wallets.getTransfer({ walletId, transferId: xfr.id })).status, 'Pending');
+  const decided = await approver.api.policies.createApprovalDecision({ approvalId: xfr.approvalId, body: { value: 'Approved' } });
+  assert.equal(decided.status, 'Approved');
+  assert.equal(decided.activity.transferRequest.id, xfr.id);
+  const done = await settled(walletId, xfr.id);
+  assert.equal(done.status, 'Confirmed');
+  assert.equal(done.approvalId, xfr.approvalId);
+  assert.ok(done.datePolicyResolved);
+  assert.equal(await balance(to), 31337n);
+  const rec = await rpc('eth_getTransactionReceipt', [done.txHash]);
+  assert.equal(rec.from.toLowerCase(), wallet.address.toLowerCase());
+
+  // Denied: Rejected with the approver's reason, nothing on chain.
+  const to2 = randomAddress();
+  const before = await nonce();
+  const x2 = await api.wallets.transferAsset({ walletId, body: { kind: 'Native', to: to2, amount: '4444' } });
+  assert.equal(x2.status, 'Pending');
+  const denied = await approver.api.policies.createApprovalDecision({ approvalId: x2.approvalId, body: { value: 'Denied', reason: 'not this one' } });
+  assert.equal(denied.status, 'Denied');
+  const rejected = await api.wallets.getTransfer({ walletId, transferId: x2.id });
+  assert.equal(rejected.status, 'Rejected');
+  assert.match(rejected.reason, /not this one/);
+  assert.equal(rejected.txHash, undefined);
+  await rpc('evm_mine', []);
+  assert.equal(await balance(to2), 0n, 'a denied transfer is never sent');
+  assert.equal(await nonce(), before, 'nothing broadcast');
+  await rejects(approver.api.policies.createApprovalDecision({ approvalId: x2.approvalId, body: { value: 'Approved' } }), 400, /Denied/);
+
+  // A transaction (broadcastTransaction) is held and approved the same way.
+  const to3 = randomAddress();
+  const tx = await api.wallets.broadcastTransaction({ walletId, body: { kind: 'Eip1559', to: to3, value: '5' } });
+  assert.equal(tx.status, 'Pending');
+  const txApproval = await approver.api.policies.getApproval({ approvalId: tx.approvalId });
+  assert.equal(txApproval.activity.transactionRequest.id, tx.id);
+  await approver.api.policies.createApprovalDecision({ approvalId: tx.approvalId, body: { value: 'Approved' } });
+  assert.equal((await settled(walletId, tx.id, true)).status, 'Confirmed');
+  assert.equal(await balance(to3), 5n);
+
+  await api.policies.archivePolicy({ policyId: policy.id });
 });

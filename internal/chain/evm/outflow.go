@@ -62,7 +62,14 @@ func decodeOutflow(network string, body json.RawMessage) (chain.Outflow, error) 
 	if err != nil {
 		return Outflow{}, err
 	}
-	tx := types.NewTx(inner)
+	return TxOutflow(types.NewTx(inner))
+}
+
+// TxOutflow reads the outflow of an EVM transaction as DecodeOutflows
+// does (transfers and transactions of EVM wallets pass theirs to the
+// policy rules).
+func TxOutflow(tx *types.Transaction) (chain.Outflow, error) {
+	type Outflow = chain.Outflow
 	if tx.To() == nil {
 		return Outflow{}, errors.New("a contract creation has no recipient")
 	}
