@@ -138,6 +138,7 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	people := auth.NewPeople(a.Auth, a.DB, mailer)
+	people.SetEndUserGrants(a.Perms)
 	if a.DB.SharesLimits() {
 		// Replicas on one PostgreSQL share the code backoff and email budget.
 		people.SetShared(ratelimit.NewSharedLockout(a.DB, "codes", ratelimit.DefaultLockout()),

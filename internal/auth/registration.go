@@ -55,7 +55,8 @@ type People struct {
 	recovery RecoveryStore
 	codes    CodeStore
 	users    UserCreator
-	mailer   mail.Sender // nil: email is not configured
+	grants   EndUserGrants // nil: end users get no permission
+	mailer   mail.Sender   // nil: email is not configured
 	// guesses backs off wrong registration codes per (org and username,
 	// client address); resends bounds the emails per user.
 	guesses ratelimit.Backoff
@@ -218,48 +219,8 @@ type RegistrationResult struct {
 // over its challenge. The credentials, the user's registration and the use
 // of the challenge commit together.
 func (r *People) Register(ctx context.Context, tempToken string, in *RegistrationInput) (*RegistrationResult, error) {
-	if err := in.check(); err != nil {
-		return nil, err
-	}
-	cid, secretHash, ok := splitHandle(tempToken)
-	if !ok {
-		return nil, notAuthorized
-	}
-	a := r.auth
-	c, err := a.store.LiveChallenge(ctx, cid, secretHash, PurposeRegistration, a.now())
-	if err != nil {
-		return nil, notAuthorized.Wrap(err)
-	}
-	u, err := a.store.User(ctx, c.OrgID, c.UserID)
-	if err != nil {
-		return nil, notAuthorized.Wrap(err)
-	}
-	if u.IsRegistered {
-		return nil, apierr.Unauthorized("User already exists.")
-	}
-	creds, err := r.attestAll(u, in, c.Challenge)
-	if err != nil {
-		return nil, err
-	}
-	err = r.store.Tx(ctx, func(ctx context.Context) error {
-		if _, err := a.store.TakeChallenge(ctx, cid, secretHash, PurposeRegistration, a.now()); err != nil {
-			return err
-		}
-		for _, cr := range creds {
-			if err := a.store.CreateCredential(ctx, cr, ""); err != nil {
-				return err
-			}
-		}
-		ok, err := r.store.MarkRegistered(ctx, u.OrgID, u.ID, creds[0].UUID)
-		if err == nil && !ok {
-			err = apierr.Unauthorized("User already exists.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return result(u, creds[0]), nil
+	out, _, err := r.RegisterWith(ctx, tempToken, in, RegistrationExtra{})
+	return out, err
 }
 
 // result is the answer of a registration or recovery whose first factor

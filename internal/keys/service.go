@@ -127,6 +127,9 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act Action
 	if in.Name != nil {
 		k.Name = *in.Name
 	}
+	if IsEndUser(p) { // an end user's new key is theirs (owner.go)
+		k.Delegate(p.UserID)
+	}
 	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := s.store.CreateKey(ctx, k); err != nil {
 			return err
@@ -143,7 +146,14 @@ func (s *Service) Load(ctx context.Context, p *principal.Principal, keyID string
 	if !id.Valid("key", keyID) {
 		return nil, apierr.NotFound("key %s not found", clip(keyID))
 	}
-	return s.store.Key(ctx, p.OrgID, keyID)
+	k, err := s.store.Key(ctx, p.OrgID, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if !Visible(p, k.DelegatedTo) {
+		return nil, notVisible(keyID)
+	}
+	return k, nil
 }
 
 // Get serves GET /keys/{keyId}.
@@ -164,7 +174,14 @@ func (s *Service) Get(ctx context.Context, p *principal.Principal, keyID string)
 
 // List serves GET /keys.
 func (s *Service) List(ctx context.Context, p *principal.Principal, pg identity.Page) ([]View, string, error) {
-	ks, next, err := s.store.Keys(ctx, p.OrgID, pg)
+	var ks []*Key
+	var next string
+	var err error
+	if IsEndUser(p) {
+		ks, next, err = s.store.OwnedKeys(ctx, p.OrgID, p.UserID, pg)
+	} else {
+		ks, next, err = s.store.Keys(ctx, p.OrgID, pg)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -161,6 +161,9 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 		if k, err = s.keys.NewKey(ctx, p.OrgID, p.UserID, scheme, curve, false); err != nil {
 			return View{}, err
 		}
+		if keys.IsEndUser(p) { // an end user's new wallet is theirs
+			k.Delegate(p.UserID)
+		}
 	} else {
 		if err := s.auth.Authorize(ctx, p, "Keys:Reuse"); err != nil {
 			return View{}, err
@@ -184,7 +187,7 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 	}
 	w := &Wallet{ID: id.New("wa"), OrgID: p.OrgID, KeyID: k.ID, Network: in.Network, Address: addr,
 		Status: StatusActive, Tags: dedupe(in.Tags), Created: s.now(),
-		Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status}}
+		Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status, DelegatedTo: k.DelegatedTo}}
 	if in.Name != nil {
 		w.Name = *in.Name
 	}
@@ -229,7 +232,14 @@ func (s *Service) Load(ctx context.Context, p *principal.Principal, walletID str
 	if !id.Valid("wa", walletID) {
 		return nil, apierr.NotFound("wallet %s not found", clip(walletID))
 	}
-	return s.store.Wallet(ctx, p.OrgID, walletID)
+	w, err := s.store.Wallet(ctx, p.OrgID, walletID)
+	if err != nil {
+		return nil, err
+	}
+	if !keys.Visible(p, w.Key.DelegatedTo) { // end users see only their own (keys/owner.go)
+		return nil, apierr.NotFound("wallet %s not found", clip(walletID))
+	}
+	return w, nil
 }
 
 // Get serves GET /wallets/{walletId}.
@@ -241,10 +251,17 @@ func (s *Service) Get(ctx context.Context, p *principal.Principal, walletID stri
 	return ViewOf(w), nil
 }
 
-// List serves GET /wallets. Owner filters are ignored: every wallet belongs
-// to the org.
+// List serves GET /wallets: an end user's own wallets, or every wallet of
+// the org for anyone else. Owner filters are ignored.
 func (s *Service) List(ctx context.Context, p *principal.Principal, pg identity.Page) ([]View, string, error) {
-	ws, next, err := s.store.Wallets(ctx, p.OrgID, pg)
+	var ws []*Wallet
+	var next string
+	var err error
+	if keys.IsEndUser(p) {
+		ws, next, err = s.store.OwnedWallets(ctx, p.OrgID, p.UserID, pg)
+	} else {
+		ws, next, err = s.store.Wallets(ctx, p.OrgID, pg)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,0 +1,100 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/all"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/keys"
+	"github.com/custos-dev/custos/internal/validate"
+)
+
+// MaxOwnedWallets bounds the wallets one end-user registration creates.
+const MaxOwnedWallets = 10
+
+// OwnedInput is one wallet of a new end user: an element of wallets in
+// POST /auth/registration/enduser (docs/protocol/delegated.md).
+type OwnedInput struct {
+	Network string  `json:"network"`
+	Name    *string `json:"name"`
+}
+
+// Owned is a set of new wallets of one end user, with their keys generated
+// and nothing stored yet.
+type Owned struct {
+	s       *Service
+	org     string
+	wallets []*Wallet
+	keys    []*keys.Key
+}
+
+// PrepareOwned checks ins and generates their keys, each with the
+// network's default scheme and curve and delegated to end user owner
+// (keys/owner.go), without storing anything: Store writes them in the
+// caller's unit of work. A bad element is a 400 naming it
+// (wallets[i].network).
+func (s *Service) PrepareOwned(ctx context.Context, org, owner string, ins []OwnedInput) (*Owned, error) {
+	if len(ins) > MaxOwnedWallets {
+		return nil, apierr.BadRequest("wallets: at most %d wallets per registration", MaxOwnedWallets)
+	}
+	out := &Owned{s: s, org: org}
+	for i, in := range ins {
+		field := fmt.Sprintf("wallets[%d]", i)
+		if err := validate.Word(field+".network", in.Network); err != nil {
+			return nil, err
+		}
+		if in.Network == "" {
+			return nil, apierr.BadRequest("%s.network is required", field)
+		}
+		if err := validate.OptName(field+".name", in.Name); err != nil {
+			return nil, err
+		}
+		a, err := keys.Adapter(in.Network)
+		if err != nil {
+			return nil, err
+		}
+		scheme, curve, _ := all.DefaultKey(in.Network)
+		k, err := s.keys.NewKey(ctx, org, owner, scheme, curve, false)
+		if err != nil {
+			return nil, err
+		}
+		k.Delegate(owner)
+		addr, err := a.Address(in.Network, k.Chain())
+		if err != nil {
+			return nil, err
+		}
+		w := &Wallet{ID: id.New("wa"), OrgID: org, KeyID: k.ID, Network: in.Network, Address: addr,
+			Status: StatusActive, Tags: []string{}, Created: s.now(),
+			Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status, DelegatedTo: owner}}
+		if in.Name != nil {
+			w.Name = *in.Name
+		}
+		out.wallets, out.keys = append(out.wallets, w), append(out.keys, k)
+	}
+	return out, nil
+}
+
+// Store writes the wallets and their keys, with their wallet.created
+// events, in the unit of work of ctx.
+func (o *Owned) Store(ctx context.Context) error {
+	for i, w := range o.wallets {
+		if err := o.s.store.CreateWallet(ctx, w, o.keys[i]); err != nil {
+			return err
+		}
+		if err := o.s.emit(ctx, o.org, walletEvent("wallet.created", w)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Views returns the wallets for the wire.
+func (o *Owned) Views() []View {
+	out := make([]View, 0, len(o.wallets))
+	for _, w := range o.wallets {
+		out = append(out, ViewOf(w))
+	}
+	return out
+}
