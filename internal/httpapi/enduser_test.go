@@ -219,6 +219,25 @@ func TestEndUserRegistrationRefusals(t *testing.T) {
 			"wallets": []map[string]any{{"network": "EthereumSepolia"}}}
 		expect(t, post(ch.TemporaryAuthenticationToken, body), 400)
 	})
+	t.Run("createUser with kind EndUser is refused; end users list by kind", func(t *testing.T) {
+		sa := e.SA(t)
+		expect(t, sa.Do(ctx, "POST", "/auth/users", map[string]any{"email": "frank.end@example.com", "kind": "EndUser"}, nil), 400)
+		var l struct {
+			Items []struct {
+				Kind     string `json:"kind"`
+				Username string `json:"username"`
+			} `json:"items"`
+		}
+		expect(t, sa.Do(ctx, "GET", "/auth/users?kind=EndUser", nil, &l), 0)
+		if len(l.Items) == 0 {
+			t.Fatal("no end users listed")
+		}
+		for _, u := range l.Items {
+			if u.Kind != "EndUser" || u.Username == "frank.end@example.com" {
+				t.Fatalf("listed %+v", u)
+			}
+		}
+	})
 	t.Run("not a registration token", func(t *testing.T) {
 		body := map[string]any{"wallets": []any{}, "firstFactorCredential": map[string]any{"credentialKind": "Fido2",
 			"credentialInfo": map[string]string{"credId": "x", "clientData": "x", "attestationData": "x"}}}
