@@ -131,6 +131,7 @@ func (a *App) wire(ctx context.Context) error {
 	acfg := auth.Config{ChallengeTTL: a.Config.ChallengeTTL, ActionTTL: a.Config.ActionTTL, LoginTTL: a.Config.LoginTTL,
 		RPID: a.Config.RPID, Origins: a.Config.Origins}
 	a.Auth = auth.New(acfg, a.DB, tokens)
+	a.Auth.SetSealer(a.Keyring) // TOTP secrets (docs/protocol/totp.md)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
 	mailer, err := a.mailer()

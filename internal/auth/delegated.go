@@ -69,6 +69,10 @@ func (r *People) DelegatedRegistration(ctx context.Context, p *principal.Princip
 	ident, rowID, secretHash := newHandle("ch")
 	c := &Challenge{ID: rowID, SecretHash: secretHash, OrgID: p.OrgID, Purpose: PurposeRegistration, UserID: u.ID,
 		Challenge: id.Secret(32), Created: now, ExpiresAt: now.Add(r.auth.cfg.ChallengeTTL)}
+	otpURL, err := r.auth.offerTotp(c, u.Username)
+	if err != nil {
+		return nil, err
+	}
 	err = store.Run(ctx, r.store, act, func(ctx context.Context) error {
 		if err := r.users.CreateUser(ctx, u); err != nil {
 			return err
@@ -82,6 +86,7 @@ func (r *People) DelegatedRegistration(ctx context.Context, p *principal.Princip
 		return nil, err
 	}
 	ch := r.registrationChallenge(u, ident, c.Challenge)
+	ch.OtpURL = otpURL
 	return &ch, nil
 }
 

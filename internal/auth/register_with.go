@@ -43,7 +43,7 @@ func (r *People) RegisterWith(ctx context.Context, tempToken string, in *Registr
 			return nil, nil, err
 		}
 	}
-	creds, err := r.attestAll(u, in, c.Challenge)
+	creds, err := r.attestAll(u, in, c)
 	if err != nil {
 		return nil, nil, err
 	}
