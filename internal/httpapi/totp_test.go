@@ -82,8 +82,11 @@ func TestTotpSecondFactor(t *testing.T) {
 		var ch client.RegistrationChallenge
 		expect(t, alice.Do(ctx, "POST", "/auth/credentials/init", map[string]string{"kind": "Totp"}, &ch), 0)
 		secret := totpSecret(t, ch.OtpURL)
-		if code == "" {
+		switch code {
+		case "":
 			code = totpCode(t, secret, 0)
+		case "wrong":
+			code = totpCode(t, secret, 5) // a code of the secret, outside the window
 		}
 		err := alice.Do(ctx, "POST", "/auth/credentials", map[string]any{"challengeIdentifier": ch.ChallengeIdentifier,
 			"credentialKind": "Totp", "credentialInfo": map[string]string{"otpCode": code}, "credentialName": "phone"}, nil)
@@ -92,6 +95,8 @@ func TestTotpSecondFactor(t *testing.T) {
 	_, err := add("000000x")
 	expect(t, err, 401)
 	_, err = add("12345")
+	expect(t, err, 401)
+	_, err = add("wrong")
 	expect(t, err, 401)
 	secret, err := add("")
 	expect(t, err, 0)
@@ -139,4 +144,38 @@ type totpSigner string
 
 func (s totpSigner) Sign(context.Context, *client.Challenge) (*credential.Assertion, error) {
 	return &credential.Assertion{Kind: "Totp", OtpCode: string(s)}, nil
+}
+
+// TestTotpAtRegistration: a registration challenge offers a TOTP secret
+// (otpUrl); a Totp second factor registered over it is then needed at
+// login, and a wrong code refuses the registration.
+func TestTotpAtRegistration(t *testing.T) {
+	e := newRegEnv(t)
+	ctx := context.Background()
+	const email = "totp.reg@example.com"
+	_, code := e.invite(t, email)
+	ch, err := e.regInit(email, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.SupportedCredentialKinds == nil {
+		t.Fatal("no supportedCredentialKinds")
+	}
+	secret := totpSecret(t, ch.OtpURL)
+	pk := client.NewPasskey(testOrigin)
+	body := func(otpCode string) map[string]any {
+		return map[string]any{"firstFactorCredential": fido2Attestation(t, pk, ch),
+			"secondFactorCredential": map[string]any{"credentialKind": "Totp", "credentialInfo": map[string]string{"otpCode": otpCode}}}
+	}
+	_, err = e.register(ch.TemporaryAuthenticationToken, body(totpCode(t, secret, 7)))
+	expect(t, err, 401)
+	if _, err := e.register(ch.TemporaryAuthenticationToken, body(totpCode(t, secret, 0))); err != nil {
+		t.Fatalf("register with a Totp second factor: %v", err)
+	}
+	_, _, err = loginTwoFactors(ctx, e.Env, email, pk, nil)
+	expect(t, err, 401)
+	tok, _, err := loginTwoFactors(ctx, e.Env, email, pk, map[string]string{"kind": "Totp", "otpCode": totpCode(t, secret, 1)})
+	if err != nil || tok == "" {
+		t.Fatalf("login with passkey and code: %v", err)
+	}
 }
