@@ -50,6 +50,9 @@ func (s *Service) Register(ctx context.Context, tempToken string, in *Input) (*R
 	if in.Wallets == nil {
 		return nil, apierr.BadRequest("wallets is required (an array, possibly empty)")
 	}
+	if err := wallet.CheckOwned(in.Wallets); err != nil {
+		return nil, err
+	}
 	var owned *wallet.Owned
 	reg, u, err := s.people.RegisterWith(ctx, tempToken, &in.RegistrationInput, auth.RegistrationExtra{
 		Check: func(u *identity.User) error {

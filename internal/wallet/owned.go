@@ -2,7 +2,6 @@ package wallet
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain/all"
@@ -30,27 +29,37 @@ type Owned struct {
 	keys    []*keys.Key
 }
 
+// CheckOwned bounds ins before anything else is done: at most
+// MaxOwnedWallets, each with a network and a short printable name. A bad
+// field is a 400 naming it (wallets.network, wallets.name).
+func CheckOwned(ins []OwnedInput) error {
+	if len(ins) > MaxOwnedWallets {
+		return apierr.BadRequest("wallets: at most %d wallets per registration", MaxOwnedWallets)
+	}
+	for _, in := range ins {
+		if err := validate.Word("wallets.network", in.Network); err != nil {
+			return err
+		}
+		if in.Network == "" {
+			return apierr.BadRequest("wallets.network is required")
+		}
+		if err := validate.OptName("wallets.name", in.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PrepareOwned checks ins and generates their keys, each with the
 // network's default scheme and curve and delegated to end user owner
 // (keys/owner.go), without storing anything: Store writes them in the
-// caller's unit of work. A bad element is a 400 naming it
-// (wallets[i].network).
+// caller's unit of work.
 func (s *Service) PrepareOwned(ctx context.Context, org, owner string, ins []OwnedInput) (*Owned, error) {
-	if len(ins) > MaxOwnedWallets {
-		return nil, apierr.BadRequest("wallets: at most %d wallets per registration", MaxOwnedWallets)
+	if err := CheckOwned(ins); err != nil {
+		return nil, err
 	}
 	out := &Owned{s: s, org: org}
-	for i, in := range ins {
-		field := fmt.Sprintf("wallets[%d]", i)
-		if err := validate.Word(field+".network", in.Network); err != nil {
-			return nil, err
-		}
-		if in.Network == "" {
-			return nil, apierr.BadRequest("%s.network is required", field)
-		}
-		if err := validate.OptName(field+".name", in.Name); err != nil {
-			return nil, err
-		}
+	for _, in := range ins {
 		a, err := keys.Adapter(in.Network)
 		if err != nil {
 			return nil, err
