@@ -159,6 +159,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.Policies.RegisterChanges(policy.KindPermissionsModify, a.Perms.ApplyChange)
 	a.Policies.RegisterChanges(policy.KindPermissionsAssign, a.Perms.ApplyChange)
 	a.Perms.SetGovernor(a.Policies)
+	ks.SetDelegation(a.DB, a.Perms) // keys delegated to end users (docs/protocol/delegated.md)
 	ws := wallet.New(a.DB, ks, a.Perms)
 	ks.SetEvents(a.Events)
 	ws.SetEvents(a.Events)

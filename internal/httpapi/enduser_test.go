@@ -252,3 +252,102 @@ func TestEndUserRegistrationRefusals(t *testing.T) {
 		e.delegatedChallenge(t, "erin.end@example.com")
 	})
 }
+
+// TestDelegateKeysAndWallets: a custodial key or wallet is delegated to an
+// end user with delegateTo at creation or with …/delegate later; from then
+// on only the end user signs with it.
+func TestDelegateKeysAndWallets(t *testing.T) {
+	e := newRegEnv(t)
+	ctx := context.Background()
+	sa := e.SA(t)
+	alice := e.registerEndUser(t, "alice.delegate@example.com")
+	hash := map[string]any{"kind": "Hash", "hash": "0x" + strings.Repeat("ef", 32)}
+	type delegated struct {
+		ID         string `json:"id"`
+		Custodial  bool   `json:"custodial"`
+		SigningKey struct {
+			ID          string `json:"id"`
+			DelegatedTo string `json:"delegatedTo"`
+		} `json:"signingKey"`
+	}
+	ownedByAlice := func(t *testing.T, walletPath, keyPath string) {
+		t.Helper()
+		expect(t, sa.Do(ctx, "POST", walletPath+"/signatures", hash, nil), 403)
+		expect(t, alice.API.Do(ctx, "POST", walletPath+"/signatures", hash, nil), 0)
+		expect(t, sa.Do(ctx, "POST", keyPath+"/signatures", hash, nil), 403)
+		expect(t, alice.API.Do(ctx, "POST", keyPath+"/signatures", hash, nil), 0)
+	}
+
+	t.Run("POST /wallets/{id}/delegate", func(t *testing.T) {
+		w := createWallet(t, sa, map[string]any{"network": "EthereumSepolia"})
+		expect(t, alice.API.Do(ctx, "GET", "/wallets/"+w.ID, nil, nil), 404)
+		expect(t, sa.Do(ctx, "POST", "/wallets/"+w.ID+"/signatures", hash, nil), 0)
+		var out struct {
+			WalletID string `json:"walletId"`
+			Status   string `json:"status"`
+		}
+		expect(t, sa.Do(ctx, "POST", "/wallets/"+w.ID+"/delegate", map[string]string{"userId": alice.ID}, &out), 0)
+		if out.WalletID != w.ID || out.Status != "Delegated" {
+			t.Fatalf("delegate: %+v", out)
+		}
+		var got delegated
+		expect(t, sa.Do(ctx, "GET", "/wallets/"+w.ID, nil, &got), 0)
+		if got.Custodial || got.SigningKey.DelegatedTo != alice.ID {
+			t.Fatalf("wallet after delegation %+v", got)
+		}
+		ownedByAlice(t, "/wallets/"+w.ID, "/keys/"+w.SigningKey.ID)
+		expect(t, sa.Do(ctx, "POST", "/wallets/"+w.ID+"/delegate", map[string]string{"userId": alice.ID}, nil), 400)
+		expect(t, sa.Do(ctx, "POST", "/keys/"+w.SigningKey.ID+"/delegate", map[string]string{"delegateTo": alice.ID}, nil), 400)
+	})
+	t.Run("delegateTo at creation", func(t *testing.T) {
+		var w delegated
+		expect(t, sa.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia", "delegateTo": alice.ID}, &w), 0)
+		if w.Custodial || w.SigningKey.DelegatedTo != alice.ID {
+			t.Fatalf("wallet %+v", w)
+		}
+		ownedByAlice(t, "/wallets/"+w.ID, "/keys/"+w.SigningKey.ID)
+		var k struct {
+			ID        string `json:"id"`
+			Custodial bool   `json:"custodial"`
+		}
+		expect(t, sa.Do(ctx, "POST", "/keys", map[string]any{"scheme": "ECDSA", "curve": "secp256k1", "delegateTo": alice.ID}, &k), 0)
+		if k.Custodial {
+			t.Fatalf("key %+v", k)
+		}
+		expect(t, sa.Do(ctx, "POST", "/keys/"+k.ID+"/signatures", hash, nil), 403)
+		expect(t, alice.API.Do(ctx, "POST", "/keys/"+k.ID+"/signatures", hash, nil), 0)
+	})
+	t.Run("delayDelegation, then POST /keys/{id}/delegate", func(t *testing.T) {
+		var w delegated
+		expect(t, sa.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia", "delegateTo": alice.ID, "delayDelegation": true}, &w), 0)
+		if !w.Custodial || w.SigningKey.DelegatedTo != "" {
+			t.Fatalf("delayed wallet %+v", w)
+		}
+		var out struct {
+			KeyID  string `json:"keyId"`
+			Status string `json:"status"`
+		}
+		expect(t, sa.Do(ctx, "POST", "/keys/"+w.SigningKey.ID+"/delegate", map[string]string{"delegateTo": alice.ID}, &out), 0)
+		if out.KeyID != w.SigningKey.ID || out.Status != "Delegated" {
+			t.Fatalf("delegate key: %+v", out)
+		}
+		ownedByAlice(t, "/wallets/"+w.ID, "/keys/"+w.SigningKey.ID)
+	})
+	t.Run("refusals", func(t *testing.T) {
+		w := createWallet(t, sa, map[string]any{"network": "EthereumSepolia"})
+		for name, to := range map[string]string{"an employee": e.Admin.User.UserID, "unknown": "us-00000-00000-0000000000000000", "not an id": "x y"} {
+			if err := sa.Do(ctx, "POST", "/wallets/"+w.ID+"/delegate", map[string]string{"userId": to}, nil); apitest.Status(err) != 400 {
+				t.Errorf("delegate to %s: %v, want 400", name, err)
+			}
+			if err := sa.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia", "delegateTo": to}, nil); apitest.Status(err) != 400 {
+				t.Errorf("create delegated to %s: %v, want 400", name, err)
+			}
+		}
+		low := e.User(t, pemkey.P256, "Wallets:Create", "Keys:Create")
+		expect(t, low.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia", "delegateTo": alice.ID}, nil), 403)
+		expect(t, low.Do(ctx, "POST", "/keys", map[string]any{"scheme": "ECDSA", "curve": "secp256k1", "delegateTo": alice.ID}, nil), 403)
+		expect(t, low.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia"}, nil), 0)
+		expect(t, sa.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia", "delegateTo": alice.ID,
+			"signingKey": map[string]any{"id": w.SigningKey.ID}}, nil), 400)
+	})
+}

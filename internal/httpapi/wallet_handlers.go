@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/wallet"
@@ -62,10 +61,12 @@ func (s *Server) untagWallet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) delegateWallet(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Wallets.Load(r.Context(), principal.From(r.Context()), r.PathValue("walletId")); err != nil {
+	var in wallet.DelegateInput
+	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	return apierr.BadRequest("wallet delegation is not supported yet")
+	v, err := s.Wallets.Delegate(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), &in)
+	return reply(w, v, err)
 }
 
 // exportWallet serves the TS-only POST /wallets/{walletId}/export: an

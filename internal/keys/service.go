@@ -36,6 +36,8 @@ type Service struct {
 	policy  policy.Evaluator
 	events  event.Emitter
 	now     func() time.Time
+	users   Users      // end users keys are delegated to (delegate.go); nil: none
+	authz   Authorizer // checks Keys:Delegate of a creation with delegateTo
 
 	// signersMu serialises the creation of an org's import signers.
 	signersMu sync.Mutex
@@ -88,8 +90,6 @@ func (in *CreateInput) checkUnsupported() error {
 		return apierr.BadRequest("deriveFrom is not supported yet")
 	case in.StoreID != nil:
 		return apierr.BadRequest("storeId is not supported: Custos has no key stores")
-	case in.DelegateTo != nil, in.DelayDelegation != nil && *in.DelayDelegation:
-		return apierr.BadRequest("key delegation is not supported yet")
 	}
 	return nil
 }
@@ -120,6 +120,14 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act Action
 	if err := checkName(in.Name); err != nil {
 		return View{}, err
 	}
+	if in.DelegateTo != nil && !(in.DelayDelegation != nil && *in.DelayDelegation) {
+		if err := s.EndUser(ctx, p.OrgID, "delegateTo", *in.DelegateTo); err != nil {
+			return View{}, err
+		}
+		if err := s.authz.Authorize(ctx, p, "Keys:Delegate"); err != nil {
+			return View{}, err
+		}
+	}
 	k, err := s.NewKey(ctx, p.OrgID, p.UserID, in.Scheme, in.Curve, in.Exportable)
 	if err != nil {
 		return View{}, err
@@ -127,8 +135,11 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act Action
 	if in.Name != nil {
 		k.Name = *in.Name
 	}
-	if IsEndUser(p) { // an end user's new key is theirs (owner.go)
+	switch {
+	case IsEndUser(p): // an end user's new key is theirs (owner.go)
 		k.Delegate(p.UserID)
+	case in.DelegateTo != nil && !(in.DelayDelegation != nil && *in.DelayDelegation):
+		k.Delegate(*in.DelegateTo) // delayDelegation: custodial until POST /keys/{keyId}/delegate
 	}
 	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := s.store.CreateKey(ctx, k); err != nil {

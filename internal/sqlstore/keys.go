@@ -82,6 +82,18 @@ func (db *DB) OwnedKeys(ctx context.Context, org, owner string, p identity.Page)
 		func(k *keys.Key) string { return k.ID })
 }
 
+// DelegateKey makes custodial key keyID of org a key of owner, and reports
+// whether it was custodial (a concurrent delegation loses).
+func (db *DB) DelegateKey(ctx context.Context, org, keyID, owner string) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE keys SET delegated_to = ?, custodial = 0 WHERE org_id = ? AND id = ? AND delegated_to = ''`,
+		owner, org, keyID)
+	if err != nil {
+		return false, fmt.Errorf("delegate key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // UpdateKey writes the mutable fields of k.
 func (db *DB) UpdateKey(ctx context.Context, k *keys.Key) error {
 	_, err := db.exec(ctx, `UPDATE keys SET name = ?, status = ?, exported = ?, exported_at = ?, deleted_at = ?

@@ -7,6 +7,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/all"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/keys"
+	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/validate"
 )
 
@@ -106,4 +107,31 @@ func (o *Owned) Views() []View {
 		out = append(out, ViewOf(w))
 	}
 	return out
+}
+
+// DelegateInput is the body of POST /wallets/{walletId}/delegate.
+type DelegateInput struct {
+	UserID string `json:"userId"`
+}
+
+// DelegateOutput is its answer.
+type DelegateOutput struct {
+	WalletID string `json:"walletId"`
+	Status   string `json:"status"`
+}
+
+// Delegate serves POST /wallets/{walletId}/delegate: the wallet's custodial
+// key becomes the key of end user in.UserID (keys.Service.Delegate), with
+// a wallet.delegated event. act, when not nil, is consumed with it.
+func (s *Service) Delegate(ctx context.Context, p *principal.Principal, act keys.Action, walletID string, in *DelegateInput) (DelegateOutput, error) {
+	w, err := s.Load(ctx, p, walletID)
+	if err != nil {
+		return DelegateOutput{}, err
+	}
+	after := *w
+	after.Key.DelegatedTo = in.UserID
+	if _, err := s.keys.Delegate(ctx, p, act, w.KeyID, in.UserID, walletEvent("wallet.delegated", &after)); err != nil {
+		return DelegateOutput{}, err
+	}
+	return DelegateOutput{WalletID: w.ID, Status: "Delegated"}, nil
 }

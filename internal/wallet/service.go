@@ -123,9 +123,17 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 	if err != nil {
 		return View{}, err
 	}
+	owner := ""
+	if in.DelegateTo != nil && !(in.DelayDelegation != nil && *in.DelayDelegation) {
+		if err := s.keys.EndUser(ctx, p.OrgID, "delegateTo", *in.DelegateTo); err != nil {
+			return View{}, err
+		}
+		if err := s.auth.Authorize(ctx, p, "Keys:Delegate"); err != nil {
+			return View{}, err
+		}
+		owner = *in.DelegateTo
+	}
 	switch {
-	case in.DelegateTo != nil, in.DelayDelegation != nil && *in.DelayDelegation:
-		return View{}, apierr.BadRequest("wallet delegation is not supported yet")
 	case checkText("name", in.Name) != nil:
 		return View{}, checkText("name", in.Name)
 	case checkText("externalId", in.ExternalID) != nil:
@@ -161,10 +169,16 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 		if k, err = s.keys.NewKey(ctx, p.OrgID, p.UserID, scheme, curve, false); err != nil {
 			return View{}, err
 		}
-		if keys.IsEndUser(p) { // an end user's new wallet is theirs
+		switch {
+		case keys.IsEndUser(p): // an end user's new wallet is theirs
 			k.Delegate(p.UserID)
+		case owner != "": // delayDelegation: custodial until /delegate
+			k.Delegate(owner)
 		}
 	} else {
+		if owner != "" {
+			return View{}, apierr.BadRequest("delegateTo: an existing key is delegated with POST /keys/{keyId}/delegate")
+		}
 		if err := s.auth.Authorize(ctx, p, "Keys:Reuse"); err != nil {
 			return View{}, err
 		}
@@ -355,41 +369,6 @@ func (s *Service) Tag(ctx context.Context, p *principal.Principal, act keys.Acti
 		return s.emit(ctx, w.OrgID, walletEvent("wallet.tags.modified", &after))
 	})
 	return struct{}{}, err
-}
-
-// Sign serves POST /wallets/{walletId}/signatures: a signature request on
-// the wallet's key with the wallet's network; act, when not nil, is
-// consumed with the stored request.
-func (s *Service) Sign(ctx context.Context, p *principal.Principal, act keys.Action, walletID string, body []byte) (keys.SignatureView, error) {
-	w, err := s.Load(ctx, p, walletID)
-	if err != nil {
-		return keys.SignatureView{}, err
-	}
-	k, err := s.keys.Load(ctx, p, w.KeyID)
-	if err != nil {
-		return keys.SignatureView{}, err
-	}
-	return s.keys.SignWith(ctx, p, act, keys.Target{Key: k, WalletID: w.ID, Network: w.Network, WalletTags: w.Tags}, body)
-}
-
-// Signature serves GET /wallets/{walletId}/signatures/{signatureId}.
-func (s *Service) Signature(ctx context.Context, p *principal.Principal, walletID, sigID string) (keys.SignatureView, error) {
-	w, err := s.Load(ctx, p, walletID)
-	if err != nil {
-		return keys.SignatureView{}, err
-	}
-	return s.keys.GetSignature(ctx, p, "", w.ID, sigID)
-}
-
-// Signatures serves GET /wallets/{walletId}/signatures.
-func (s *Service) Signatures(ctx context.Context, p *principal.Principal, walletID string, pg identity.Page) (keys.SignatureList, error) {
-	w, err := s.Load(ctx, p, walletID)
-	if err != nil {
-		return keys.SignatureList{}, err
-	}
-	l, err := s.keys.ListSignatures(ctx, p, keys.SignatureFilter{WalletID: w.ID}, pg)
-	l.WalletID = w.ID
-	return l, err
 }
 
 // clip shortens caller-supplied text echoed in error messages.
