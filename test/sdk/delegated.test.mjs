@@ -221,3 +221,20 @@ test('delegated recovery of an end user: the new passkey signs with the wallet, 
   await rejects(backend.wallets.generateSignatureComplete(
     { walletId, body: hashBody }, { challengeIdentifier: ch.challengeIdentifier, firstFactor: stale }), 401);
 });
+
+test('a custodial wallet delegated to an end user (delegateWallet, createWallet delegateTo) signs only for them', async () => {
+  const { email, reg } = await registerEndUser([]);
+  const sa = saClient();
+  const w = await sa.wallets.createWallet({ body: { network: 'EthereumSepolia' } });
+  assert.equal(w.custodial, true);
+  assert.deepEqual(await sa.wallets.delegateWallet({ walletId: w.id, body: { userId: reg.user.id } }), { walletId: w.id, status: 'Delegated' });
+  const w2 = await sa.wallets.createWallet({ body: { network: 'EthereumSepolia', delegateTo: reg.user.id } });
+  assert.equal(w2.custodial, false);
+  assert.equal(w2.signingKey.delegatedTo, reg.user.id);
+  const { token } = await sa.auth.delegatedLogin({ body: { username: email } });
+  const own = client(token, passkeys);
+  for (const walletId of [w.id, w2.id]) {
+    await rejects(sa.wallets.generateSignature({ walletId, body: hashBody }), 403);
+    assert.equal((await own.wallets.generateSignature({ walletId, body: hashBody })).status, 'Signed');
+  }
+});
