@@ -119,6 +119,9 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 	}
 	if second {
 		out.SupportedCredentialKinds = append(out.SupportedCredentialKinds, SupportedKind{Kind: string(credential.KindTotp), Factor: "second"})
+		// The login challenge remembers that it needs the second factor,
+		// so that logins without TOTP cost no further read (totp.go).
+		c.Kind = string(credential.KindTotp)
 	}
 	ident, rowID, secretHash := newHandle("ch")
 	now := s.now()

@@ -72,9 +72,13 @@ func (s *Service) openTotp(org, userID, sealed string) ([]byte, error) {
 }
 
 // checkSecondFactor enforces the Totp second factor of a login: a user
-// with an active Totp credential must send secondFactor {kind: "Totp",
+// with an active Totp credential (when the login challenge was issued) must send secondFactor {kind: "Totp",
 // otpCode} with a code of it not used before (docs/protocol/totp.md).
 func (s *Service) checkSecondFactor(ctx context.Context, c *Challenge, a *credential.Assertion) error {
+	if c.Kind != string(credential.KindTotp) {
+		// The user had no Totp credential when the challenge was issued.
+		return nil
+	}
 	creds, err := s.store.SigningCredentials(ctx, c.OrgID, c.UserID)
 	if err != nil {
 		return err
