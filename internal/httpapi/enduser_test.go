@@ -155,6 +155,22 @@ func TestEndUserWallets(t *testing.T) {
 			t.Fatalf("bob lists %+v, want only his wallet", l.Items)
 		}
 	})
+	t.Run("GET /wallets?ownerId lists an end user's wallets", func(t *testing.T) {
+		var l struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		expect(t, sa.Do(ctx, "GET", "/wallets?ownerId="+alice.ID, nil, &l), 0)
+		if len(l.Items) != 2 {
+			t.Fatalf("alice's wallets %+v", l.Items)
+		}
+		expect(t, bob.API.Do(ctx, "GET", "/wallets?ownerId="+alice.ID, nil, &l), 0)
+		if len(l.Items) != 1 || l.Items[0].ID != bob.Reg.Wallets[0].ID {
+			t.Fatalf("bob asking for alice's wallets gets %+v, want only his own", l.Items)
+		}
+		expect(t, sa.Do(ctx, "GET", "/wallets?ownerId=x%20y", nil, nil), 400)
+	})
 	t.Run("a custodial wallet is a 404 to end users", func(t *testing.T) {
 		w := createWallet(t, sa, map[string]any{"network": "EthereumSepolia"})
 		expect(t, alice.API.Do(ctx, "GET", "/wallets/"+w.ID, nil, nil), 404)

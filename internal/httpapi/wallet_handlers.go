@@ -5,6 +5,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 	"github.com/custos-dev/custos/internal/wallet"
 )
 
@@ -13,7 +14,17 @@ func (s *Server) listWallets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := s.Wallets.List(r.Context(), principal.From(r.Context()), pg)
+	p := principal.From(r.Context())
+	var items []wallet.View
+	var next string
+	if owner := r.URL.Query().Get("ownerId"); owner != "" { // docs/protocol/delegated.md
+		if err := validate.ID("ownerId", owner); err != nil {
+			return err
+		}
+		items, next, err = s.Wallets.ListOwned(r.Context(), p, owner, pg)
+	} else {
+		items, next, err = s.Wallets.List(r.Context(), p, pg)
+	}
 	if err != nil {
 		return err
 	}

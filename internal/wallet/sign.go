@@ -42,3 +42,20 @@ func (s *Service) Signatures(ctx context.Context, p *principal.Principal, wallet
 	l.WalletID = w.ID
 	return l, err
 }
+
+// ListOwned serves GET /wallets?ownerId=…: the wallets delegated to end
+// user ownerID. An end user sees only their own whatever ownerId says.
+func (s *Service) ListOwned(ctx context.Context, p *principal.Principal, ownerID string, pg identity.Page) ([]View, string, error) {
+	if keys.IsEndUser(p) {
+		ownerID = p.UserID
+	}
+	ws, next, err := s.store.OwnedWallets(ctx, p.OrgID, ownerID, pg)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]View, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, ViewOf(w))
+	}
+	return out, next, nil
+}
