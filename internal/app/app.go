@@ -133,6 +133,7 @@ func (a *App) wire(ctx context.Context) error {
 	acfg := auth.Config{ChallengeTTL: a.Config.ChallengeTTL, ActionTTL: a.Config.ActionTTL, LoginTTL: a.Config.LoginTTL,
 		RPID: a.Config.RPID, Origins: a.Config.Origins}
 	a.Auth = auth.New(acfg, a.DB, tokens)
+	a.Auth.SetSealer(a.Keyring) // TOTP secrets (docs/protocol/totp.md)
 	a.Perms = permission.New(a.DB)
 	a.Identity = identity.NewService(a.DB, a.Auth, a.Perms)
 	mailer, err := a.mailer()
@@ -140,6 +141,7 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	people := auth.NewPeople(a.Auth, a.DB, mailer)
+	people.SetEndUserGrants(a.Perms)
 	if a.DB.SharesLimits() {
 		// Replicas on one PostgreSQL share the code backoff and email budget.
 		people.SetShared(ratelimit.NewSharedLockout(a.DB, "codes", ratelimit.DefaultLockout()),
@@ -164,6 +166,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.Policies.RegisterChanges(policy.KindPermissionsModify, a.Perms.ApplyChange)
 	a.Policies.RegisterChanges(policy.KindPermissionsAssign, a.Perms.ApplyChange)
 	a.Perms.SetGovernor(a.Policies)
+	ks.SetDelegation(a.DB, a.Perms) // keys delegated to end users (docs/protocol/delegated.md)
 	ws := wallet.New(a.DB, ks, a.Perms)
 	ks.SetEvents(a.Events)
 	ws.SetEvents(a.Events)

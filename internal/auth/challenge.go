@@ -102,14 +102,26 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 	if len(c.Allowed) == 0 {
 		return nil, apierr.Unauthorized("User does not have a credential that can be used for the application.")
 	}
+	// A login of a user with a Totp credential needs it as second factor
+	// (docs/protocol/totp.md).
+	second := c.Purpose == PurposeLogin && slices.ContainsFunc(creds, func(cr *credential.Credential) bool {
+		return cr.IsActive && cr.Kind == credential.KindTotp
+	})
 	for _, k := range allowedKinds {
 		if kinds[k] {
 			factor := "first"
 			if k == credential.KindFido2 {
 				factor = "either"
 			}
-			out.SupportedCredentialKinds = append(out.SupportedCredentialKinds, SupportedKind{Kind: string(k), Factor: factor})
+			out.SupportedCredentialKinds = append(out.SupportedCredentialKinds,
+				SupportedKind{Kind: string(k), Factor: factor, RequiresSecondFactor: second})
 		}
+	}
+	if second {
+		out.SupportedCredentialKinds = append(out.SupportedCredentialKinds, SupportedKind{Kind: string(credential.KindTotp), Factor: "second"})
+		// The login challenge remembers that it needs the second factor,
+		// so that logins without TOTP cost no further read (totp.go).
+		c.Kind = string(credential.KindTotp)
 	}
 	ident, rowID, secretHash := newHandle("ch")
 	now := s.now()

@@ -46,6 +46,8 @@ type CredentialChallenge struct {
 	Attestation                  string              `json:"attestation"`
 	PubKeyCredParams             []PubKeyCredParam   `json:"pubKeyCredParams"`
 	ExcludeCredentials           []AllowedCredential `json:"excludeCredentials"`
+	// OtpURL is the otpauth:// URL of a Totp challenge (docs/protocol/totp.md).
+	OtpURL string `json:"otpUrl,omitempty"`
 	// AuthenticatorSelection is sent for Fido2 (docs/protocol/passkeys.md).
 	AuthenticatorSelection *AuthenticatorSelection `json:"authenticatorSelection,omitempty"`
 }
@@ -108,6 +110,15 @@ func (s *Service) credentialChallenge(ctx context.Context, c *Challenge, usernam
 	if err != nil {
 		return nil, err
 	}
+	otpURL := ""
+	if k == credential.KindTotp {
+		if s.sealer == nil {
+			return nil, errNoTotp
+		}
+		if otpURL, err = s.offerTotp(c, username); err != nil {
+			return nil, err
+		}
+	}
 	ident, rowID, secretHash := newHandle("ch")
 	now := s.now()
 	c.ID, c.SecretHash, c.Challenge, c.Kind = rowID, secretHash, id.Secret(32), string(k)
@@ -121,6 +132,7 @@ func (s *Service) credentialChallenge(ctx context.Context, c *Challenge, usernam
 		RP: RelyingParty{ID: s.cfg.RPID, Name: "Custos"}, Attestation: "none",
 		PubKeyCredParams:   pubKeyCredParams(),
 		ExcludeCredentials: excludeCredentials(existing),
+		OtpURL:             otpURL,
 	}
 	if k == credential.KindFido2 {
 		out.AuthenticatorSelection = passkeySelection()
@@ -178,9 +190,18 @@ func (s *Service) createCredential(ctx context.Context, p *principal.Principal, 
 	if !ok {
 		return nil, apierr.BadRequest("credential kind %s is not supported by this server yet", k)
 	}
-	cred, err := v.Register(&in.Attestation, credential.Expect{Challenge: c.Challenge, RPID: s.cfg.RPID, Origins: s.cfg.Origins})
+	secret, err := s.openTotp(c.OrgID, c.UserID, c.TotpSecret)
 	if err != nil {
 		return nil, err
+	}
+	cred, err := v.Register(&in.Attestation, credential.Expect{Challenge: c.Challenge, RPID: s.cfg.RPID, Origins: s.cfg.Origins,
+		TotpSecret: secret, Now: s.now()})
+	clear(secret)
+	if err != nil {
+		return nil, err
+	}
+	if k == credential.KindTotp {
+		cred.TotpSecret = c.TotpSecret
 	}
 	cred.UUID, cred.OrgID, cred.UserID = id.New("cr"), c.OrgID, c.UserID
 	cred.IsActive, cred.DateCreated = true, s.now()
@@ -269,7 +290,7 @@ func (s *Service) keepOneActive(ctx context.Context, p *principal.Principal, c *
 		return err
 	}
 	for _, o := range creds {
-		if o.UUID != c.UUID && o.IsActive {
+		if o.UUID != c.UUID && o.IsActive && o.Kind != credential.KindTotp { // a Totp alone cannot sign in
 			return nil
 		}
 	}

@@ -18,6 +18,19 @@ type UserCreator interface {
 	CreateUser(ctx context.Context, u *identity.User) error
 }
 
+// EndUserGrants gives new end users the managed DfnsDefaultEndUserAccess;
+// *permission.Service is one.
+type EndUserGrants interface {
+	// PrepareEndUserGrant checks that granter may give it and returns the
+	// write that gives it to a new user, for the unit that creates the user.
+	PrepareEndUserGrant(ctx context.Context, granter *principal.Principal) (func(ctx context.Context, userID string) error, error)
+}
+
+// SetEndUserGrants makes delegated registration give each new end user
+// DfnsDefaultEndUserAccess (docs/protocol/delegated.md). It must be called
+// before the service is used.
+func (r *People) SetEndUserGrants(g EndUserGrants) { r.grants = g }
+
 // DelegatedRegistrationInput is the body of POST /auth/registration/delegated.
 type DelegatedRegistrationInput struct {
 	Email      string `json:"email"`
@@ -44,14 +57,27 @@ func (r *People) DelegatedRegistration(ctx context.Context, p *principal.Princip
 	if err != nil || addr.Address != in.Email {
 		return nil, apierr.BadRequest("email must be a valid email address")
 	}
+	grant := func(context.Context, string) error { return nil }
+	if r.grants != nil {
+		if grant, err = r.grants.PrepareEndUserGrant(ctx, p); err != nil {
+			return nil, err
+		}
+	}
 	now := r.auth.now()
 	u := &identity.User{ID: id.New("us"), OrgID: p.OrgID, Username: strings.ToLower(in.Email), Name: in.Email,
 		Kind: identity.KindEndUser, IsActive: true, ExternalID: in.ExternalID, Created: now}
 	ident, rowID, secretHash := newHandle("ch")
 	c := &Challenge{ID: rowID, SecretHash: secretHash, OrgID: p.OrgID, Purpose: PurposeRegistration, UserID: u.ID,
 		Challenge: id.Secret(32), Created: now, ExpiresAt: now.Add(r.auth.cfg.ChallengeTTL)}
+	otpURL, err := r.auth.offerTotp(c, u.Username)
+	if err != nil {
+		return nil, err
+	}
 	err = store.Run(ctx, r.store, act, func(ctx context.Context) error {
 		if err := r.users.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := grant(ctx, u.ID); err != nil {
 			return err
 		}
 		return r.auth.store.CreateChallenge(ctx, c)
@@ -60,6 +86,7 @@ func (r *People) DelegatedRegistration(ctx context.Context, p *principal.Princip
 		return nil, err
 	}
 	ch := r.registrationChallenge(u, ident, c.Challenge)
+	ch.OtpURL = otpURL
 	return &ch, nil
 }
 

@@ -97,6 +97,9 @@ func (s *Service) Login(ctx context.Context, in *CompleteInput) (string, error) 
 		return "", err
 	}
 	_, err = s.verifyFactor(ctx, c, in.FirstFactor)
+	if err == nil {
+		err = s.checkSecondFactor(ctx, c, in.SecondFactor)
+	}
 	s.guard.record(login, u.ID, client, err)
 	if err != nil {
 		return "", err

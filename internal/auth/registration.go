@@ -55,7 +55,8 @@ type People struct {
 	recovery RecoveryStore
 	codes    CodeStore
 	users    UserCreator
-	mailer   mail.Sender // nil: email is not configured
+	grants   EndUserGrants // nil: end users get no permission
+	mailer   mail.Sender   // nil: email is not configured
 	// guesses backs off wrong registration codes per (org and username,
 	// client address); resends bounds the emails per user.
 	guesses ratelimit.Backoff
@@ -117,7 +118,7 @@ type RegistrationKinds struct {
 // The kinds a user may register with.
 var (
 	firstFactorKinds  = []credential.Kind{credential.KindFido2, credential.KindKey, credential.KindPassword}
-	secondFactorKinds = []credential.Kind{credential.KindFido2, credential.KindKey}
+	secondFactorKinds = []credential.Kind{credential.KindFido2, credential.KindKey, credential.KindTotp}
 )
 
 var badCode = apierr.Unauthorized("Invalid registration code.")
@@ -158,6 +159,10 @@ func (r *People) Init(ctx context.Context, in *RegistrationInitInput) (*Registra
 	ident, rowID, secretHash := newHandle("ch")
 	c := &Challenge{ID: rowID, SecretHash: secretHash, OrgID: org, Purpose: PurposeRegistration, UserID: u.ID,
 		Challenge: id.Secret(32), Created: now, ExpiresAt: now.Add(r.auth.cfg.ChallengeTTL)}
+	otpURL, err := r.auth.offerTotp(c, u.Username)
+	if err != nil {
+		return nil, err
+	}
 	err = r.store.Tx(ctx, func(ctx context.Context) error {
 		ok, err := r.store.ConsumeRegistrationCode(ctx, org, u.ID, u.RegistrationCode, now)
 		if err != nil {
@@ -173,6 +178,7 @@ func (r *People) Init(ctx context.Context, in *RegistrationInitInput) (*Registra
 	}
 	r.guesses.Succeed(subject, ratelimit.ClientKey(client))
 	ch := r.registrationChallenge(u, ident, c.Challenge)
+	ch.OtpURL = otpURL
 	return &ch, nil
 }
 
@@ -218,48 +224,8 @@ type RegistrationResult struct {
 // over its challenge. The credentials, the user's registration and the use
 // of the challenge commit together.
 func (r *People) Register(ctx context.Context, tempToken string, in *RegistrationInput) (*RegistrationResult, error) {
-	if err := in.check(); err != nil {
-		return nil, err
-	}
-	cid, secretHash, ok := splitHandle(tempToken)
-	if !ok {
-		return nil, notAuthorized
-	}
-	a := r.auth
-	c, err := a.store.LiveChallenge(ctx, cid, secretHash, PurposeRegistration, a.now())
-	if err != nil {
-		return nil, notAuthorized.Wrap(err)
-	}
-	u, err := a.store.User(ctx, c.OrgID, c.UserID)
-	if err != nil {
-		return nil, notAuthorized.Wrap(err)
-	}
-	if u.IsRegistered {
-		return nil, apierr.Unauthorized("User already exists.")
-	}
-	creds, err := r.attestAll(u, in, c.Challenge)
-	if err != nil {
-		return nil, err
-	}
-	err = r.store.Tx(ctx, func(ctx context.Context) error {
-		if _, err := a.store.TakeChallenge(ctx, cid, secretHash, PurposeRegistration, a.now()); err != nil {
-			return err
-		}
-		for _, cr := range creds {
-			if err := a.store.CreateCredential(ctx, cr, ""); err != nil {
-				return err
-			}
-		}
-		ok, err := r.store.MarkRegistered(ctx, u.OrgID, u.ID, creds[0].UUID)
-		if err == nil && !ok {
-			err = apierr.Unauthorized("User already exists.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return result(u, creds[0]), nil
+	out, _, err := r.RegisterWith(ctx, tempToken, in, RegistrationExtra{})
+	return out, err
 }
 
 // result is the answer of a registration or recovery whose first factor
@@ -271,11 +237,17 @@ func result(u *identity.User, first *credential.Credential) *RegistrationResult 
 	return out
 }
 
-// attestAll verifies the attestations of in over challenge and returns the
-// credentials of u to store, the first factor first.
-func (r *People) attestAll(u *identity.User, in *RegistrationInput, challenge string) ([]*credential.Credential, error) {
+// attestAll verifies the attestations of in over challenge c and returns
+// the credentials of u to store, the first factor first. A Totp credential
+// proves the secret c offered (totp.go).
+func (r *People) attestAll(u *identity.User, in *RegistrationInput, c *Challenge) ([]*credential.Credential, error) {
 	a := r.auth
-	exp := credential.Expect{Challenge: challenge, RPID: a.cfg.RPID, Origins: a.cfg.Origins}
+	secret, err := a.openTotp(c.OrgID, c.UserID, c.TotpSecret)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	exp := credential.Expect{Challenge: c.Challenge, RPID: a.cfg.RPID, Origins: a.cfg.Origins, TotpSecret: secret, Now: a.now()}
 	var creds []*credential.Credential
 	for _, f := range []struct {
 		field string
@@ -292,6 +264,9 @@ func (r *People) attestAll(u *identity.User, in *RegistrationInput, challenge st
 		cred, err := registerFactor(u, f.field, f.att, f.kinds, exp, a.now())
 		if err != nil {
 			return nil, err
+		}
+		if cred.Kind == credential.KindTotp {
+			cred.TotpSecret = c.TotpSecret
 		}
 		for _, o := range creds {
 			if o.CredID == cred.CredID {

@@ -48,6 +48,7 @@ type Service struct {
 	now    func() time.Time
 	guard  guard      // login and action signature backoff (backoff.go)
 	codes  loginCodes // login codes (login_codes.go), set by NewPeople
+	sealer Sealer     // seals TOTP secrets (totp.go); nil: no TOTP
 }
 
 // New returns the auth service.

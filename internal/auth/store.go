@@ -35,8 +35,11 @@ type Challenge struct {
 	PayloadHash   string
 	CanonicalHash string
 	Allowed       []string // credential uuids allowed to sign
-	ExpiresAt     time.Time
-	Created       time.Time
+	// TotpSecret is the sealed TOTP secret this challenge offered in its
+	// otpUrl (totp.go), or "".
+	TotpSecret string
+	ExpiresAt  time.Time
+	Created    time.Time
 }
 
 // UserAction is an issued user-action signature. Consumed ones are the audit

@@ -52,6 +52,7 @@ type Credential struct {
 	Algorithm           string // attestationData.algorithm, may be ""
 	EncryptedPrivateKey string // PasswordProtectedKey and RecoveryKey only; opaque
 	SecretHash          string // Password only: the Argon2id hash (PHC string); never shown
+	TotpSecret          string // Totp only: the sealed secret (auth seals it); never shown
 	RelyingPartyID      string
 	Origin              string
 	SignCount           uint32
@@ -119,6 +120,10 @@ type Expect struct {
 	RPID             string
 	Origins          []string
 	UserVerification string
+	// TotpSecret is the opened secret of a Totp challenge or credential;
+	// Now is the time codes are checked at (zero: the clock).
+	TotpSecret []byte
+	Now        time.Time
 }
 
 // Verifier registers and verifies the credentials of one kind.
@@ -137,10 +142,10 @@ type Verifier interface {
 }
 
 // verifiers lists every credential kind this server can register and verify.
-// Totp is not provided yet, so For reports false for it.
 var verifiers = registry(
 	fido2Verifier{},
 	passwordVerifier{},
+	totpVerifier{},
 	keyVerifier{kind: KindKey},
 	keyVerifier{kind: KindPasswordProtectedKey},
 	keyVerifier{kind: KindRecoveryKey},

@@ -23,7 +23,7 @@ func TestParseKindAndRegistry(t *testing.T) {
 	}
 	for k, want := range map[Kind]bool{
 		KindKey: true, KindPasswordProtectedKey: true, KindRecoveryKey: true,
-		KindFido2: true, KindPassword: true, KindTotp: false,
+		KindFido2: true, KindPassword: true, KindTotp: true,
 	} {
 		v, ok := For(k)
 		if ok != want || (ok && v.Kind() != k) {

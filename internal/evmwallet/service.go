@@ -19,6 +19,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/store"
@@ -120,6 +121,10 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 	if err != nil {
 		return View{}, err
 	}
+	// A wallet delegated to an end user signs only for them (keys/owner.go).
+	if err := keys.CheckSigner(p, w.Key.DelegatedTo); err != nil {
+		return View{}, err
+	}
 	pl, err := parseTransfer(body, common.HexToAddress(w.Address))
 	if err != nil {
 		return View{}, err
@@ -135,6 +140,10 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (View, error) {
 	w, chainID, err := s.evmWallet(ctx, p, walletID)
 	if err != nil {
+		return View{}, err
+	}
+	// A wallet delegated to an end user signs only for them (keys/owner.go).
+	if err := keys.CheckSigner(p, w.Key.DelegatedTo); err != nil {
 		return View{}, err
 	}
 	pl, err := parseTransaction(body, chainID)

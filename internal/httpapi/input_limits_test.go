@@ -236,6 +236,9 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /auth/registration": {path: "/auth/registration", body: `{"firstFactorCredential":{"credentialKind":"Fido2",` +
 			`"credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}},"recoveryCredential":{` +
 			`"credentialKind":"RecoveryKey","encryptedPrivateKey":"x","credentialInfo":{"credId":"c2","clientData":"eyJ9","attestationData":"eyJ9"}}}`},
+		"POST /auth/registration/enduser": {path: "/auth/registration/enduser", body: `{"firstFactorCredential":{"credentialKind":"Fido2",` +
+			`"credentialInfo":{"credId":"c1","clientData":"eyJ9","attestationData":"eyJ9"}},` +
+			`"wallets":[{"network":"EthereumSepolia","name":"main"}]}`},
 		"POST /auth/recover/user/code": {path: "/auth/recover/user/code", body: `{"username":"limits@example.com","orgId":` + q(env.Admin.OrgID) + `}`},
 		"POST /auth/recover/user/init": {path: "/auth/recover/user/init", body: `{"username":"limits@example.com","orgId":` +
 			q(env.Admin.OrgID) + `,"verificationCode":"1234","credentialId":"c1"}`},

@@ -59,10 +59,12 @@ func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) delegateKey(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Keys.Load(r.Context(), principal.From(r.Context()), r.PathValue("keyId")); err != nil {
+	var in keys.DelegateInput
+	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	return apierr.BadRequest("key delegation is not supported yet")
+	v, err := s.Keys.Delegate(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("keyId"), in.DelegateTo)
+	return reply(w, v, err)
 }
 
 func (s *Server) deriveKey(w http.ResponseWriter, r *http.Request) error {

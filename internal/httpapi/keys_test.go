@@ -235,7 +235,7 @@ func TestKeyBadInput(t *testing.T) {
 		{"stark EdDSA", "/keys", map[string]any{"scheme": "EdDSA", "curve": "stark"}, 400, "not supported"},
 		{"no scheme", "/keys", map[string]any{}, 400, "required"},
 		{"scheme number", "/keys", map[string]any{"scheme": 1, "curve": "ed25519"}, 400, "scheme"},
-		{"delegation", "/keys", map[string]any{"scheme": "EdDSA", "curve": "ed25519", "delegateTo": "us-x"}, 400, "not supported yet"},
+		{"delegation", "/keys", map[string]any{"scheme": "EdDSA", "curve": "ed25519", "delegateTo": "us-x"}, 400, "delegateTo"}, // not an end user
 		{"hash short", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Hash", "hash": h[:40]}, 400, "32 bytes"},
 		{"hash not hex", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Hash", "hash": "0x" + strings.Repeat("zz", 32)}, 400, "hex"},
 		{"no kind", "/keys/" + ec.ID + "/signatures", map[string]any{"hash": h}, 400, "kind"},

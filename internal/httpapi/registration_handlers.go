@@ -20,6 +20,7 @@ func (s *Server) peopleRoutes() {
 	// Delegated registration and login of end users (docs/protocol/delegated.md).
 	s.handle("POST /auth/registration/delegated", s.delegatedRegistration, signed, needs("Auth:Register:Delegated"))
 	s.handle("POST /auth/login/delegated", s.delegatedLogin, signed, needs("Auth:Login:Delegated"))
+	s.endUserRoutes()
 	s.recoveryRoutes()
 	if s.Page != nil {
 		// The people's page (internal/webapp): static files and its config.

@@ -3,9 +3,9 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/validate"
 	"github.com/custos-dev/custos/internal/wallet"
 )
 
@@ -14,7 +14,17 @@ func (s *Server) listWallets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := s.Wallets.List(r.Context(), principal.From(r.Context()), pg)
+	p := principal.From(r.Context())
+	var items []wallet.View
+	var next string
+	if owner := r.URL.Query().Get("ownerId"); owner != "" { // docs/protocol/delegated.md
+		if err := validate.ID("ownerId", owner); err != nil {
+			return err
+		}
+		items, next, err = s.Wallets.ListOwned(r.Context(), p, owner, pg)
+	} else {
+		items, next, err = s.Wallets.List(r.Context(), p, pg)
+	}
 	if err != nil {
 		return err
 	}
@@ -62,10 +72,12 @@ func (s *Server) untagWallet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) delegateWallet(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Wallets.Load(r.Context(), principal.From(r.Context()), r.PathValue("walletId")); err != nil {
+	var in wallet.DelegateInput
+	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	return apierr.BadRequest("wallet delegation is not supported yet")
+	v, err := s.Wallets.Delegate(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), &in)
+	return reply(w, v, err)
 }
 
 // exportWallet serves the TS-only POST /wallets/{walletId}/export: an

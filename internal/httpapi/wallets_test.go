@@ -366,7 +366,7 @@ func TestWalletManagement(t *testing.T) {
 			{map[string]any{}, "network is required"},
 			{map[string]any{"network": "Solana", "signingKey": map[string]any{"scheme": "ECDSA"}}, "EdDSA"},
 			{map[string]any{"network": "Ethereum", "signingKey": map[string]any{"scheme": "ECDSA", "curve": "ed25519"}}, "not supported"},
-			{map[string]any{"network": "Ethereum", "delegateTo": "us-1"}, "not supported yet"},
+			{map[string]any{"network": "Ethereum", "delegateTo": "us-1"}, "delegateTo"}, // not an end user (docs/protocol/delegated.md)
 		} {
 			err := sa.Do(bg, "POST", "/wallets", tc.body, nil)
 			expect(t, err, 400)

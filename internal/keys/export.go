@@ -90,6 +90,9 @@ func (s *Service) ExportWith(ctx context.Context, p *principal.Principal, act Ac
 	if err != nil {
 		return ExportOutput{}, err
 	}
+	if err := CheckSigner(p, k.DelegatedTo); err != nil {
+		return ExportOutput{}, err
+	}
 	if !k.Exportable {
 		return ExportOutput{}, apierr.BadRequest("key %s was not created exportable", k.ID)
 	}

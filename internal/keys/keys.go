@@ -51,6 +51,8 @@ type Key struct {
 	// exportable:true can be exported.
 	Exportable bool
 	Exported   bool
+	// DelegatedTo is the end user who owns the key, or "" (owner.go).
+	DelegatedTo string
 	// Material is the sealed private key as the backend stores it.
 	Material     custody.Material
 	CreatedBy    string
@@ -127,6 +129,7 @@ type Store interface {
 	CreateKey(ctx context.Context, k *Key) error
 	Key(ctx context.Context, org, id string) (*Key, error)
 	Keys(ctx context.Context, org string, p identity.Page) ([]*Key, string, error)
+	OwnedKeyStore
 	// UpdateKey writes name, status, exported and the dates of k.
 	UpdateKey(ctx context.Context, k *Key) error
 	KeyWallets(ctx context.Context, org, keyID string) ([]WalletRef, error)

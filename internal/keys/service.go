@@ -36,6 +36,8 @@ type Service struct {
 	policy  policy.Evaluator
 	events  event.Emitter
 	now     func() time.Time
+	users   Users      // end users keys are delegated to (delegate.go); nil: none
+	authz   Authorizer // checks Keys:Delegate of a creation with delegateTo
 
 	// signersMu serialises the creation of an org's import signers.
 	signersMu sync.Mutex
@@ -89,8 +91,6 @@ func (in *CreateInput) checkUnsupported() error {
 		return apierr.BadRequest("deriveFrom is not supported yet")
 	case in.StoreID != nil:
 		return apierr.BadRequest("storeId is not supported: Custos has no key stores")
-	case in.DelegateTo != nil, in.DelayDelegation != nil && *in.DelayDelegation:
-		return apierr.BadRequest("key delegation is not supported yet")
 	}
 	return nil
 }
@@ -121,12 +121,26 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act Action
 	if err := checkName(in.Name); err != nil {
 		return View{}, err
 	}
+	if in.DelegateTo != nil && !(in.DelayDelegation != nil && *in.DelayDelegation) {
+		if err := s.EndUser(ctx, p.OrgID, "delegateTo", *in.DelegateTo); err != nil {
+			return View{}, err
+		}
+		if err := s.authz.Authorize(ctx, p, "Keys:Delegate"); err != nil {
+			return View{}, err
+		}
+	}
 	k, err := s.NewKey(ctx, p.OrgID, p.UserID, in.Scheme, in.Curve, in.Exportable)
 	if err != nil {
 		return View{}, err
 	}
 	if in.Name != nil {
 		k.Name = *in.Name
+	}
+	switch {
+	case IsEndUser(p): // an end user's new key is theirs (owner.go)
+		k.Delegate(p.UserID)
+	case in.DelegateTo != nil && !(in.DelayDelegation != nil && *in.DelayDelegation):
+		k.Delegate(*in.DelegateTo) // delayDelegation: custodial until POST /keys/{keyId}/delegate
 	}
 	if err := store.Run(ctx, s.store, act, func(ctx context.Context) error {
 		if err := s.store.CreateKey(ctx, k); err != nil {
@@ -144,7 +158,14 @@ func (s *Service) Load(ctx context.Context, p *principal.Principal, keyID string
 	if !id.Valid("key", keyID) {
 		return nil, apierr.NotFound("key %s not found", clip(keyID))
 	}
-	return s.store.Key(ctx, p.OrgID, keyID)
+	k, err := s.store.Key(ctx, p.OrgID, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if !Visible(p, k.DelegatedTo) {
+		return nil, notVisible(keyID)
+	}
+	return k, nil
 }
 
 // Get serves GET /keys/{keyId}.
@@ -165,7 +186,14 @@ func (s *Service) Get(ctx context.Context, p *principal.Principal, keyID string)
 
 // List serves GET /keys.
 func (s *Service) List(ctx context.Context, p *principal.Principal, pg identity.Page) ([]View, string, error) {
-	ks, next, err := s.store.Keys(ctx, p.OrgID, pg)
+	var ks []*Key
+	var next string
+	var err error
+	if IsEndUser(p) {
+		ks, next, err = s.store.OwnedKeys(ctx, p.OrgID, p.UserID, pg)
+	} else {
+		ks, next, err = s.store.Keys(ctx, p.OrgID, pg)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -69,6 +69,9 @@ func (s *Service) Sign(ctx context.Context, p *principal.Principal, act Action, 
 // unit of work with the consumption of act (when not nil). A request that
 // is not stored (bad input, an externalId replay) leaves act to its caller.
 func (s *Service) SignWith(ctx context.Context, p *principal.Principal, act Action, t Target, body []byte) (SignatureView, error) {
+	if err := CheckSigner(p, t.Key.DelegatedTo); err != nil {
+		return SignatureView{}, err
+	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return SignatureView{}, apierr.BadRequest("request body must be a JSON object with kind, network and externalId as strings")

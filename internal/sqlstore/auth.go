@@ -63,10 +63,10 @@ func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
 	}
 	allowed, _ := json.Marshal(c.Allowed)
 	_, err = db.execEphemeral(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
-		method, path, payload_hash, canonical_hash, allowed, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		method, path, payload_hash, canonical_hash, allowed, expires_at, created_at, otp_secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path,
-		c.PayloadHash, c.CanonicalHash, string(allowed), ms(c.ExpiresAt), ms(c.Created))
+		c.PayloadHash, c.CanonicalHash, string(allowed), ms(c.ExpiresAt), ms(c.Created), c.TotpSecret)
 	if err != nil {
 		db.live.release(c.ID)
 		return fmt.Errorf("insert challenge: %w", err)
@@ -76,14 +76,14 @@ func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
 }
 
 const challengeCols = `id, org_id, purpose, user_id, token_id, session_id, challenge, kind, method, path, payload_hash,
-	canonical_hash, allowed, expires_at, created_at`
+	canonical_hash, allowed, expires_at, created_at, otp_secret`
 
 func scanChallenge(row *sql.Row) (*auth.Challenge, error) {
 	var c auth.Challenge
 	var allowed string
 	var exp, created int64
 	err := row.Scan(&c.ID, &c.OrgID, &c.Purpose, &c.UserID, &c.TokenID, &c.SessionID, &c.Challenge, &c.Kind, &c.Method,
-		&c.Path, &c.PayloadHash, &c.CanonicalHash, &allowed, &exp, &created)
+		&c.Path, &c.PayloadHash, &c.CanonicalHash, &allowed, &exp, &created, &c.TotpSecret)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.BadRequest("Challenge token is not valid.")
 	}
@@ -145,7 +145,7 @@ func (db *DB) CreateActionFor(ctx context.Context, id string, a *auth.UserAction
 
 const credCols = `uuid, org_id, user_id, cred_id, kind, name, public_key, algorithm, encrypted_private_key, rp_id,
 	origin, sign_count, is_active, created_at, cose_key, aaguid, transports, backup_eligible, backup_state, attestation_fmt,
-	secret_hash`
+	secret_hash, otp_secret`
 
 func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error) {
 	var c credential.Credential
@@ -156,7 +156,7 @@ func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error
 	w := &c.WebAuthn
 	if err := sc.Scan(&c.UUID, &c.OrgID, &c.UserID, &c.CredID, &kind, &c.Name, &c.PublicKey, &c.Algorithm,
 		&c.EncryptedPrivateKey, &c.RelyingPartyID, &c.Origin, &count, &act, &created,
-		&cose, &w.AAGUID, &transports, &be, &bs, &w.AttestationFormat, &c.SecretHash); err != nil {
+		&cose, &w.AAGUID, &transports, &be, &bs, &w.AttestationFormat, &c.SecretHash, &c.TotpSecret); err != nil {
 		return nil, err
 	}
 	c.Kind, c.SignCount, c.IsActive, c.DateCreated = credential.Kind(kind), uint32(count), act == 1, fromMS(created)
@@ -178,11 +178,11 @@ func scanCred(sc interface{ Scan(...any) error }) (*credential.Credential, error
 func (db *DB) CreateCredential(ctx context.Context, c *credential.Credential, tokenID string) error {
 	w := &c.WebAuthn
 	_, err := db.exec(ctx, `INSERT INTO credentials (`+credCols+`, token_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.UUID, c.OrgID, c.UserID, c.CredID, string(c.Kind), c.Name, c.PublicKey, c.Algorithm, c.EncryptedPrivateKey,
 		c.RelyingPartyID, c.Origin, int64(c.SignCount), b2i(c.IsActive), ms(c.DateCreated),
 		base64.RawURLEncoding.EncodeToString(w.COSEKey), w.AAGUID, strings.Join(w.Transports, ","),
-		b2i(w.BackupEligible), b2i(w.BackupState), w.AttestationFormat, c.SecretHash, tokenID)
+		b2i(w.BackupEligible), b2i(w.BackupState), w.AttestationFormat, c.SecretHash, c.TotpSecret, tokenID)
 	if isUnique(err) {
 		return apierr.Conflict("a credential with this credId already exists")
 	}

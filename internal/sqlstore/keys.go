@@ -17,7 +17,7 @@ import (
 var _ keys.Store = (*DB)(nil)
 
 const keyCols = `id, org_id, scheme, curve, public_key, name, status, custodial, imported, exportable, exported,
-	backend, kek_id, sealed, created_by, created_at, exported_at, deleted_at`
+	backend, kek_id, sealed, created_by, created_at, exported_at, deleted_at, delegated_to`
 
 func scanKey(sc interface{ Scan(...any) error }) (*keys.Key, error) {
 	var k keys.Key
@@ -25,7 +25,8 @@ func scanKey(sc interface{ Scan(...any) error }) (*keys.Key, error) {
 	var cust, imp, expable, exp int
 	var created, exported, deleted int64
 	err := sc.Scan(&k.ID, &k.OrgID, &k.Scheme, &k.Curve, &pub, &k.Name, &k.Status, &cust, &imp, &expable, &exp,
-		&k.Material.Backend, &k.Material.KEKID, &k.Material.Ciphertext, &k.CreatedBy, &created, &exported, &deleted)
+		&k.Material.Backend, &k.Material.KEKID, &k.Material.Ciphertext, &k.CreatedBy, &created, &exported, &deleted,
+		&k.DelegatedTo)
 	if err != nil {
 		return nil, err
 	}
@@ -40,10 +41,10 @@ func scanKey(sc interface{ Scan(...any) error }) (*keys.Key, error) {
 func keyArgs(k *keys.Key) []any {
 	return []any{k.ID, k.OrgID, k.Scheme, k.Curve, hex.EncodeToString(k.PublicKey), k.Name, k.Status, b2i(k.Custodial),
 		b2i(k.Imported), b2i(k.Exportable), b2i(k.Exported), k.Material.Backend, k.Material.KEKID, k.Material.Ciphertext,
-		k.CreatedBy, ms(k.Created), ms(k.DateExported), ms(k.DateDeleted)}
+		k.CreatedBy, ms(k.Created), ms(k.DateExported), ms(k.DateDeleted), k.DelegatedTo}
 }
 
-const insertKey = `INSERT INTO keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertKey = `INSERT INTO keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // CreateKey inserts k.
 func (db *DB) CreateKey(ctx context.Context, k *keys.Key) error {
@@ -71,6 +72,26 @@ func (db *DB) Keys(ctx context.Context, org string, p identity.Page) ([]*keys.Ke
 		[]any{org, p.Token}, p,
 		func(r scanner) (*keys.Key, error) { return scanKey(r) },
 		func(k *keys.Key) string { return k.ID })
+}
+
+// OwnedKeys pages through the keys of org delegated to end user owner.
+func (db *DB) OwnedKeys(ctx context.Context, org, owner string, p identity.Page) ([]*keys.Key, string, error) {
+	return queryPage(ctx, db, "keys", `SELECT `+keyCols+` FROM keys WHERE org_id = ? AND delegated_to = ? AND id > ? ORDER BY id`,
+		[]any{org, owner, p.Token}, p,
+		func(r scanner) (*keys.Key, error) { return scanKey(r) },
+		func(k *keys.Key) string { return k.ID })
+}
+
+// DelegateKey makes custodial key keyID of org a key of owner, and reports
+// whether it was custodial (a concurrent delegation loses).
+func (db *DB) DelegateKey(ctx context.Context, org, keyID, owner string) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE keys SET delegated_to = ?, custodial = 0 WHERE org_id = ? AND id = ? AND delegated_to = ''`,
+		owner, org, keyID)
+	if err != nil {
+		return false, fmt.Errorf("delegate key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // UpdateKey writes the mutable fields of k.

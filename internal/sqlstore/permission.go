@@ -57,6 +57,18 @@ func (db *DB) Permission(ctx context.Context, org, id string) (*permission.Permi
 	return p, nil
 }
 
+// PermissionByName returns the permission of org named name, or NotFound.
+func (db *DB) PermissionByName(ctx context.Context, org, name string) (*permission.Permission, error) {
+	p, err := scanPerm(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+permCols+` FROM permissions WHERE org_id = ? AND name = ?`), org, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFound("permission %s not found", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select permission by name: %w", err)
+	}
+	return p, nil
+}
+
 // Permissions pages through the permissions of org by id.
 func (db *DB) Permissions(ctx context.Context, org string, page identity.Page) ([]*permission.Permission, string, error) {
 	return queryPage(ctx, db, "permissions", `SELECT `+permCols+` FROM permissions WHERE org_id = ? AND id > ? ORDER BY id`,

@@ -19,14 +19,14 @@ var _ wallet.Store = (*DB)(nil)
 
 // walletSelect reads a wallet with its key's public side.
 const walletSelect = `SELECT w.id, w.org_id, w.key_id, w.network, w.address, w.name, w.external_id, w.status, w.tags,
-	w.created_at, k.scheme, k.curve, k.public_key, k.status FROM wallets w JOIN keys k ON k.id = w.key_id`
+	w.created_at, k.scheme, k.curve, k.public_key, k.status, k.delegated_to FROM wallets w JOIN keys k ON k.id = w.key_id`
 
 func scanWallet(sc interface{ Scan(...any) error }) (*wallet.Wallet, error) {
 	var w wallet.Wallet
 	var tags, pub string
 	var created int64
 	err := sc.Scan(&w.ID, &w.OrgID, &w.KeyID, &w.Network, &w.Address, &w.Name, &w.ExternalID, &w.Status, &tags,
-		&created, &w.Key.Scheme, &w.Key.Curve, &pub, &w.Key.Status)
+		&created, &w.Key.Scheme, &w.Key.Curve, &pub, &w.Key.Status, &w.Key.DelegatedTo)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +83,15 @@ func (db *DB) Wallet(ctx context.Context, org, id string) (*wallet.Wallet, error
 func (db *DB) Wallets(ctx context.Context, org string, p identity.Page) ([]*wallet.Wallet, string, error) {
 	return queryPage(ctx, db, "wallets", walletSelect+` WHERE w.org_id = ? AND w.id > ? ORDER BY w.id`,
 		[]any{org, p.Token}, p,
+		func(r scanner) (*wallet.Wallet, error) { return scanWallet(r) },
+		func(w *wallet.Wallet) string { return w.ID })
+}
+
+// OwnedWallets pages through the wallets of org whose key is delegated to
+// end user owner.
+func (db *DB) OwnedWallets(ctx context.Context, org, owner string, p identity.Page) ([]*wallet.Wallet, string, error) {
+	return queryPage(ctx, db, "wallets", walletSelect+` WHERE w.org_id = ? AND k.delegated_to = ? AND w.id > ? ORDER BY w.id`,
+		[]any{org, owner, p.Token}, p,
 		func(r scanner) (*wallet.Wallet, error) { return scanWallet(r) },
 		func(w *wallet.Wallet) string { return w.ID })
 }

@@ -123,9 +123,17 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 	if err != nil {
 		return View{}, err
 	}
+	owner := ""
+	if in.DelegateTo != nil && !(in.DelayDelegation != nil && *in.DelayDelegation) {
+		if err := s.keys.EndUser(ctx, p.OrgID, "delegateTo", *in.DelegateTo); err != nil {
+			return View{}, err
+		}
+		if err := s.auth.Authorize(ctx, p, "Keys:Delegate"); err != nil {
+			return View{}, err
+		}
+		owner = *in.DelegateTo
+	}
 	switch {
-	case in.DelegateTo != nil, in.DelayDelegation != nil && *in.DelayDelegation:
-		return View{}, apierr.BadRequest("wallet delegation is not supported yet")
 	case checkText("name", in.Name) != nil:
 		return View{}, checkText("name", in.Name)
 	case checkText("externalId", in.ExternalID) != nil:
@@ -163,7 +171,16 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 		if k, err = s.keys.NewKey(ctx, p.OrgID, p.UserID, scheme, curve, false); err != nil {
 			return View{}, err
 		}
+		switch {
+		case keys.IsEndUser(p): // an end user's new wallet is theirs
+			k.Delegate(p.UserID)
+		case owner != "": // delayDelegation: custodial until /delegate
+			k.Delegate(owner)
+		}
 	} else {
+		if owner != "" {
+			return View{}, apierr.BadRequest("delegateTo: an existing key is delegated with POST /keys/{keyId}/delegate")
+		}
 		if err := s.auth.Authorize(ctx, p, "Keys:Reuse"); err != nil {
 			return View{}, err
 		}
@@ -186,7 +203,7 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 	}
 	w := &Wallet{ID: id.New("wa"), OrgID: p.OrgID, KeyID: k.ID, Network: in.Network, Address: addr,
 		Status: StatusActive, Tags: dedupe(in.Tags), Created: s.now(),
-		Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status}}
+		Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status, DelegatedTo: k.DelegatedTo}}
 	if in.Name != nil {
 		w.Name = *in.Name
 	}
@@ -231,7 +248,14 @@ func (s *Service) Load(ctx context.Context, p *principal.Principal, walletID str
 	if !id.Valid("wa", walletID) {
 		return nil, apierr.NotFound("wallet %s not found", clip(walletID))
 	}
-	return s.store.Wallet(ctx, p.OrgID, walletID)
+	w, err := s.store.Wallet(ctx, p.OrgID, walletID)
+	if err != nil {
+		return nil, err
+	}
+	if !keys.Visible(p, w.Key.DelegatedTo) { // end users see only their own (keys/owner.go)
+		return nil, apierr.NotFound("wallet %s not found", clip(walletID))
+	}
+	return w, nil
 }
 
 // Get serves GET /wallets/{walletId}.
@@ -243,10 +267,17 @@ func (s *Service) Get(ctx context.Context, p *principal.Principal, walletID stri
 	return ViewOf(w), nil
 }
 
-// List serves GET /wallets. Owner filters are ignored: every wallet belongs
-// to the org.
+// List serves GET /wallets: an end user's own wallets, or every wallet of
+// the org for anyone else. Owner filters are ignored.
 func (s *Service) List(ctx context.Context, p *principal.Principal, pg identity.Page) ([]View, string, error) {
-	ws, next, err := s.store.Wallets(ctx, p.OrgID, pg)
+	var ws []*Wallet
+	var next string
+	var err error
+	if keys.IsEndUser(p) {
+		ws, next, err = s.store.OwnedWallets(ctx, p.OrgID, p.UserID, pg)
+	} else {
+		ws, next, err = s.store.Wallets(ctx, p.OrgID, pg)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -340,41 +371,6 @@ func (s *Service) Tag(ctx context.Context, p *principal.Principal, act keys.Acti
 		return s.emit(ctx, w.OrgID, walletEvent("wallet.tags.modified", &after))
 	})
 	return struct{}{}, err
-}
-
-// Sign serves POST /wallets/{walletId}/signatures: a signature request on
-// the wallet's key with the wallet's network; act, when not nil, is
-// consumed with the stored request.
-func (s *Service) Sign(ctx context.Context, p *principal.Principal, act keys.Action, walletID string, body []byte) (keys.SignatureView, error) {
-	w, err := s.Load(ctx, p, walletID)
-	if err != nil {
-		return keys.SignatureView{}, err
-	}
-	k, err := s.keys.Load(ctx, p, w.KeyID)
-	if err != nil {
-		return keys.SignatureView{}, err
-	}
-	return s.keys.SignWith(ctx, p, act, keys.Target{Key: k, WalletID: w.ID, Network: w.Network, WalletTags: w.Tags}, body)
-}
-
-// Signature serves GET /wallets/{walletId}/signatures/{signatureId}.
-func (s *Service) Signature(ctx context.Context, p *principal.Principal, walletID, sigID string) (keys.SignatureView, error) {
-	w, err := s.Load(ctx, p, walletID)
-	if err != nil {
-		return keys.SignatureView{}, err
-	}
-	return s.keys.GetSignature(ctx, p, "", w.ID, sigID)
-}
-
-// Signatures serves GET /wallets/{walletId}/signatures.
-func (s *Service) Signatures(ctx context.Context, p *principal.Principal, walletID string, pg identity.Page) (keys.SignatureList, error) {
-	w, err := s.Load(ctx, p, walletID)
-	if err != nil {
-		return keys.SignatureList{}, err
-	}
-	l, err := s.keys.ListSignatures(ctx, p, keys.SignatureFilter{WalletID: w.ID}, pg)
-	l.WalletID = w.ID
-	return l, err
 }
 
 // clip shortens caller-supplied text echoed in error messages.

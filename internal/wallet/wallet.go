@@ -43,6 +43,8 @@ type SigningKey struct {
 	Curve     string
 	PublicKey []byte
 	Status    string // the key's status
+	// DelegatedTo is the end user who owns the key, or "" (custodial).
+	DelegatedTo string
 }
 
 // Store is what wallets need of storage. Queries are scoped by org.
@@ -55,6 +57,9 @@ type Store interface {
 	CreateWallet(ctx context.Context, w *Wallet, newKey *keys.Key) error
 	Wallet(ctx context.Context, org, id string) (*Wallet, error)
 	Wallets(ctx context.Context, org string, p identity.Page) ([]*Wallet, string, error)
+	// OwnedWallets pages through the wallets whose key is delegated to
+	// end user owner.
+	OwnedWallets(ctx context.Context, org, owner string, p identity.Page) ([]*Wallet, string, error)
 	// UpdateWallet writes name and externalId.
 	UpdateWallet(ctx context.Context, w *Wallet) error
 	// UpdateTags adds and removes tags of wallet id atomically.
@@ -81,6 +86,8 @@ type SigningKeyView struct {
 	Scheme    string `json:"scheme"`
 	Curve     string `json:"curve"`
 	PublicKey string `json:"publicKey"`
+	// DelegatedTo is the end user who owns the wallet's key.
+	DelegatedTo string `json:"delegatedTo,omitempty"`
 }
 
 // ViewOf renders w for the wire. A wallet whose key is archived shows as
@@ -95,9 +102,9 @@ func ViewOf(w *Wallet) View {
 		tags = []string{}
 	}
 	return View{
-		ID: w.ID, Network: w.Network, Address: w.Address, Status: status, Name: w.Name, Custodial: true,
+		ID: w.ID, Network: w.Network, Address: w.Address, Status: status, Name: w.Name, Custodial: w.Key.DelegatedTo == "",
 		ExternalID: w.ExternalID, Tags: tags, DateCreated: wire.Time(w.Created),
 		SigningKey: SigningKeyView{ID: w.KeyID, Scheme: w.Key.Scheme, Curve: w.Key.Curve,
-			PublicKey: hex.EncodeToString(w.Key.PublicKey)},
+			PublicKey: hex.EncodeToString(w.Key.PublicKey), DelegatedTo: w.Key.DelegatedTo},
 	}
 }

@@ -2,7 +2,9 @@
 // headless Chromium (Debian package chromium) over the DevTools protocol,
 // with a virtual WebAuthn authenticator: an invited user registers a
 // passkey with the code the test's SMTP sink received, logs in with it, and
-// signs a message with a wallet; go-ethereum verifies the signature. It is
+// signs a message with a wallet; go-ethereum verifies the signature. Then
+// the user approves one pending policy approval and denies another from
+// the page, each decision signed with the passkey. It is
 // its own package because go-ethereum makes its test binary slow to build.
 package browser_test
 
@@ -80,7 +82,8 @@ func TestPageRegistersLogsInAndSigns(t *testing.T) {
 		ID string `json:"id"`
 	}
 	if err := sa.Do(ctx, "POST", "/permissions", map[string]any{"name": "browser-user",
-		"operations": []string{"Wallets:Read", "Keys:Signatures:Create", "Keys:Signatures:Read"}}, &perm); err != nil {
+		"operations": []string{"Wallets:Read", "Keys:Signatures:Create", "Keys:Signatures:Read",
+			"Policies:Approvals:Read", "Policies:Approvals:Approve"}}, &perm); err != nil {
 		t.Fatal(err)
 	}
 	if err := sa.Do(ctx, "POST", "/permissions/"+perm.ID+"/assignments", map[string]any{"identityId": u.UserID}, nil); err != nil {
@@ -182,10 +185,86 @@ func TestPageRegistersLogsInAndSigns(t *testing.T) {
 		t.Fatalf("signature recovers %s, wallet is %s", got.Hex(), w.Address)
 	}
 
+	approveAndDeny(t, bctx, env, u.UserID, waitStatus)
+
 	var got struct {
 		IsRegistered bool `json:"isRegistered"`
 	}
 	if err := sa.Do(ctx, "GET", "/auth/users/"+u.UserID, nil, &got); err != nil || !got.IsRegistered {
 		t.Fatalf("user after registering in the browser: %+v %v", got, err)
+	}
+}
+
+// approveAndDeny: signatures the service account asks for on a wallet whose
+// policy needs the user's approval wait; the user approves the first from
+// the page (it is then signed) and denies the second (it is rejected).
+func approveAndDeny(t *testing.T, bctx context.Context, env *apitest.Env, userID string, waitStatus func(step, prefix string)) {
+	t.Helper()
+	ctx := context.Background()
+	sa := env.SA(t)
+	var w struct {
+		ID string `json:"id"`
+	}
+	if err := sa.Do(ctx, "POST", "/wallets", map[string]any{"network": "EthereumSepolia", "name": "guarded"}, &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := sa.Do(ctx, "POST", "/v2/policies", map[string]any{"name": "browser approval", "activityKind": "Wallets:Sign",
+		"rule": map[string]any{"kind": "AlwaysTrigger"},
+		"action": map[string]any{"kind": "RequestApproval", "approvalGroups": []any{map[string]any{"quorum": 1,
+			"approvers": map[string]any{"userId": map[string]any{"in": []string{userID}}}}}},
+		"filters": map[string]any{"walletId": map[string]any{"in": []string{w.ID}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	type sigReq struct {
+		ID         string `json:"id"`
+		Status     string `json:"status"`
+		ApprovalID string `json:"approvalId"`
+	}
+	ask := func() sigReq {
+		var r sigReq
+		if err := sa.Do(ctx, "POST", "/wallets/"+w.ID+"/signatures", map[string]any{"kind": "Message", "message": "0x68656c6c6f"}, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != "Pending" || r.ApprovalID == "" {
+			t.Fatalf("signature request %+v, want Pending with an approval", r)
+		}
+		return r
+	}
+	first, second := ask(), ask()
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.ID("refresh-approvals"))); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus("list approvals", "Approvals loaded.")
+	if n, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("approval-count"))); err != nil || n != "2" {
+		t.Fatalf("approvals listed: %q %v", n, err)
+	}
+	for _, c := range []struct {
+		r            sigReq
+		value, label string
+		want         string
+	}{{first, "Approved", "Approve", "Signed"}, {second, "Denied", "Deny", "Rejected"}} {
+		sel := fmt.Sprintf(`button[data-approval=%q][data-value=%q]`, c.r.ApprovalID, c.value)
+		if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+			t.Fatalf("%s: %v", c.label, err)
+		}
+		waitStatus(c.label, "Decided "+c.value+" on "+c.r.ApprovalID)
+		// The outcome is the signature request's; an approved one is
+		// signed after the decision commits (bounded wait).
+		var got sigReq
+		for i := 0; i < 100; i++ {
+			if err := sa.Do(ctx, "GET", "/wallets/"+w.ID+"/signatures/"+c.r.ID, nil, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == c.want {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got.Status != c.want {
+			t.Fatalf("after %s: signature request %+v, want %s", c.label, got, c.want)
+		}
+	}
+	if n, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("approval-count"))); err != nil || n != "0" {
+		t.Fatalf("approvals left: %q %v", n, err)
 	}
 }

@@ -1,13 +1,25 @@
 // DfnsDelegatedApiClient: …Init returns the user-action challenge, the user
 // signs it with their own key (AsymmetricKeySigner.sign), …Complete sends
 // the signed challenge and the call.
+//
+// End users (docs/protocol/delegated.md): a service account registers an
+// end user with wallets (createDelegatedRegistrationChallenge, then the end
+// user's device answers registerEndUser with a passkey from @dfns/sdk-browser's
+// WebAuthnSigner over lib/webauthn.mjs's software authenticator), logs them
+// in by delegation, and relays the end user's signature of each user action.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { test } from 'node:test';
-import { DfnsDelegatedApiClient } from '@dfns/sdk';
+import { DfnsApiClient, DfnsDelegatedApiClient } from '@dfns/sdk';
+import { WebAuthnSigner } from '@dfns/sdk-browser';
 import {
-  admin, baseUrl, createUserWithKey, forcedSigner, generateKey, keySigner, login, rejects, saClient, uniqueEmail,
-  uniqueName,
+  admin, attestKey, baseUrl, client, createUserWithKey, forcedSigner, generateKey, keySigner, login, rejects, saClient,
+  uniqueEmail, uniqueName,
 } from './lib/env.mjs';
+import { SoftAuthenticator } from './lib/webauthn.mjs';
+
+const authenticator = new SoftAuthenticator('https://localhost').install();
+const passkeys = new WebAuthnSigner({ relyingParty: { id: 'localhost', name: 'Custos' } });
 
 function delegated(token) {
   return new DfnsDelegatedApiClient({ baseUrl, authToken: token });
@@ -103,4 +115,126 @@ test('Complete with a body other than the one signed at Init is refused (403)', 
     api.permissions.createPermissionComplete({ body: otherBody }, { challengeIdentifier: challenge.challengeIdentifier, firstFactor }),
     403,
   );
+});
+
+/** registerEndUser registers a new end user with a passkey and wallets of networks, as a backend and device do. */
+async function registerEndUser(networks, extra = () => ({})) {
+  const email = uniqueEmail('enduser');
+  const ch = await saClient().auth.createDelegatedRegistrationChallenge({ body: { email, kind: 'EndUser' } });
+  assert.equal(ch.user.name, email);
+  const device = new DfnsApiClient({ baseUrl, authToken: ch.temporaryAuthenticationToken });
+  const reg = await device.auth.registerEndUser({
+    body: {
+      firstFactorCredential: await passkeys.create(ch),
+      wallets: networks.map((network) => ({ network, name: `${network} wallet` })),
+      ...extra(ch),
+    },
+  });
+  return { email, reg };
+}
+
+const hashBody = { kind: 'Hash', hash: `0x${'cd'.repeat(32)}` };
+
+test('registerEndUser: an end user with wallets only they can sign with', async () => {
+  const { email, reg } = await registerEndUser(['EthereumSepolia', 'Solana']);
+  assert.equal(reg.credential.kind, 'Fido2');
+  assert.match(reg.user.id, /^us-/);
+  assert.equal(reg.user.username, email);
+  assert.equal(typeof reg.authentication.token, 'string');
+  assert.equal(reg.wallets.length, 2);
+  for (const w of reg.wallets) {
+    assert.equal(w.custodial, false);
+    assert.equal(w.signingKey.delegatedTo, reg.user.id);
+    assert.equal(w.status, 'Active');
+    assert.ok(w.address);
+  }
+  const [wallet] = reg.wallets;
+  const user = await saClient().auth.getUser({ userId: reg.user.id });
+  assert.equal(user.kind, 'EndUser');
+  assert.equal(user.isRegistered, true);
+  assert.deepEqual(user.permissionAssignments.map((a) => a.permissionName), ['DfnsDefaultEndUserAccess']);
+
+  // The end user, with the token of the registration, signs with the passkey.
+  const own = client(reg.authentication.token, passkeys);
+  assert.deepEqual((await own.wallets.listWallets()).items.map((w) => w.id).sort(), reg.wallets.map((w) => w.id).sort());
+  const sig = await own.wallets.generateSignature({ walletId: wallet.id, body: hashBody });
+  assert.equal(sig.status, 'Signed');
+
+  // Delegated login: the backend holds the token, the end user signs each action on their device.
+  const { token } = await saClient().auth.delegatedLogin({ body: { username: email } });
+  const backend = new DfnsDelegatedApiClient({ baseUrl, authToken: token });
+  const challenge = await backend.wallets.generateSignatureInit({ walletId: wallet.id, body: hashBody });
+  assert.equal(challenge.allowCredentials.webauthn.length, 1);
+  const firstFactor = await passkeys.sign(challenge);
+  const relayed = await backend.wallets.generateSignatureComplete(
+    { walletId: wallet.id, body: hashBody },
+    { challengeIdentifier: challenge.challengeIdentifier, firstFactor },
+  );
+  assert.equal(relayed.status, 'Signed');
+  assert.equal(relayed.requester.userId, reg.user.id);
+
+  // The service account cannot sign with the end user's wallet, with its own token…
+  await rejects(saClient().wallets.generateSignature({ walletId: wallet.id, body: hashBody }), 403, /delegated/);
+  await rejects(saClient().keys.generateSignature({ keyId: wallet.signingKey.id, body: hashBody }), 403);
+  // …nor with the end user's token and its own key.
+  const sa = admin.serviceAccount;
+  const ch2 = await backend.wallets.generateSignatureInit({ walletId: wallet.id, body: hashBody });
+  const forced = await forcedSigner(sa.credId, crypto.createPrivateKey(sa.privateKeyPem)).sign(ch2);
+  await rejects(backend.wallets.generateSignatureComplete(
+    { walletId: wallet.id, body: hashBody },
+    { challengeIdentifier: ch2.challengeIdentifier, firstFactor: forced },
+  ), 401);
+});
+
+test("an end user reaching another end user's wallet gets 404", async () => {
+  const a = await registerEndUser(['EthereumSepolia']);
+  const b = await registerEndUser(['EthereumSepolia']);
+  const bob = client(b.reg.authentication.token, passkeys);
+  const walletId = a.reg.wallets[0].id;
+  await rejects(bob.wallets.getWallet({ walletId }), 404);
+  await rejects(bob.wallets.generateSignature({ walletId, body: hashBody }), 404);
+  await rejects(bob.keys.getKey({ keyId: a.reg.wallets[0].signingKey.id }), 404);
+  assert.deepEqual((await bob.wallets.listWallets()).items.map((w) => w.id), [b.reg.wallets[0].id]);
+});
+
+test('delegated recovery of an end user: the new passkey signs with the wallet, the old one is refused', async () => {
+  const recoveryKey = generateKey('p256');
+  const recoveryCredId = crypto.randomBytes(32).toString('base64url');
+  const before = new Set(authenticator.creds.keys());
+  const { email, reg } = await registerEndUser(['EthereumSepolia'], (ch) => ({
+    recoveryCredential: { credentialKind: 'RecoveryKey', credentialInfo: attestKey(ch, recoveryKey, recoveryCredId) },
+  }));
+  const [oldId] = [...authenticator.creds.keys()].filter((id) => !before.has(id));
+  const rch = await saClient().auth.createDelegatedRecoveryChallenge({ body: { username: email, credentialId: recoveryCredId } });
+  const recovery = await keySigner(recoveryCredId, recoveryKey.privateKey).sign({
+    ...rch, allowCredentials: { key: [{ type: 'public-key', id: recoveryCredId }], webauthn: [] },
+  });
+  await client(rch.temporaryAuthenticationToken).auth.recover({
+    body: { recovery: { ...recovery, kind: 'RecoveryKey' }, newCredentials: { firstFactorCredential: await passkeys.create(rch) } },
+  });
+  const { token } = await saClient().auth.delegatedLogin({ body: { username: email } });
+  const walletId = reg.wallets[0].id;
+  assert.equal((await client(token, passkeys).wallets.generateSignature({ walletId, body: hashBody })).status, 'Signed');
+  const backend = new DfnsDelegatedApiClient({ baseUrl, authToken: token });
+  const ch = await backend.wallets.generateSignatureInit({ walletId, body: hashBody });
+  const stale = await passkeys.sign({ ...ch, allowCredentials: { ...ch.allowCredentials, webauthn: [{ type: 'public-key', id: oldId }] } });
+  await rejects(backend.wallets.generateSignatureComplete(
+    { walletId, body: hashBody }, { challengeIdentifier: ch.challengeIdentifier, firstFactor: stale }), 401);
+});
+
+test('a custodial wallet delegated to an end user (delegateWallet, createWallet delegateTo) signs only for them', async () => {
+  const { email, reg } = await registerEndUser([]);
+  const sa = saClient();
+  const w = await sa.wallets.createWallet({ body: { network: 'EthereumSepolia' } });
+  assert.equal(w.custodial, true);
+  assert.deepEqual(await sa.wallets.delegateWallet({ walletId: w.id, body: { userId: reg.user.id } }), { walletId: w.id, status: 'Delegated' });
+  const w2 = await sa.wallets.createWallet({ body: { network: 'EthereumSepolia', delegateTo: reg.user.id } });
+  assert.equal(w2.custodial, false);
+  assert.equal(w2.signingKey.delegatedTo, reg.user.id);
+  const { token } = await sa.auth.delegatedLogin({ body: { username: email } });
+  const own = client(token, passkeys);
+  for (const walletId of [w.id, w2.id]) {
+    await rejects(sa.wallets.generateSignature({ walletId, body: hashBody }), 403);
+    assert.equal((await own.wallets.generateSignature({ walletId, body: hashBody })).status, 'Signed');
+  }
 });
