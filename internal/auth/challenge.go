@@ -183,7 +183,15 @@ func (s *Service) verifyFactor(ctx context.Context, c *Challenge, a *credential.
 	if !ok {
 		return nil, noCred
 	}
-	n, err := v.Verify(cred, a, credential.Expect{Challenge: c.Challenge, RPID: s.rpID(cred), Origins: s.cfg.Origins, UserVerification: "required"})
+	exp := credential.Expect{Challenge: c.Challenge, RPID: s.rpID(cred), Origins: s.cfg.Origins, UserVerification: "required"}
+	if kind == credential.KindFido2 {
+		// A passkey answers for the relying party it was made for, from
+		// that party's origins (relyingparty.go).
+		if exp.Origins, err = s.originsOf(ctx, c.OrgID, exp.RPID); err != nil {
+			return nil, err
+		}
+	}
+	n, err := v.Verify(cred, a, exp)
 	if err != nil {
 		return nil, err
 	}

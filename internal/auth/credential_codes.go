@@ -164,7 +164,7 @@ func (s *Service) CredentialCodeInit(ctx context.Context, cs CodeStore, in *Cred
 		return nil, apierr.Unauthorized("Invalid code.").Wrap(err)
 	}
 	c := &Challenge{OrgID: cc.OrgID, Purpose: PurposeCredentialCode, UserID: cc.UserID}
-	return s.credentialChallenge(ctx, c, u.Username, string(k))
+	return s.credentialChallenge(ctx, c, u.Username, string(k), "")
 }
 
 // CreateCredentialWithCode completes a credential challenge opened with a

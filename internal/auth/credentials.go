@@ -92,13 +92,14 @@ type PubKeyCredParam struct {
 // the caller.
 func (s *Service) CredentialInit(ctx context.Context, p *principal.Principal, kind string) (*CredentialChallenge, error) {
 	c := &Challenge{OrgID: p.OrgID, Purpose: PurposeCredential, UserID: p.UserID, TokenID: p.TokenID, SessionID: p.SessionID}
-	return s.credentialChallenge(ctx, c, p.Username, kind)
+	return s.credentialChallenge(ctx, c, p.Username, kind, p.AppID)
 }
 
 // credentialChallenge fills and stores c, a challenge to register a
-// credential of kind for c's user (named username), and returns it for the
+// credential of kind for c's user (named username), for the relying party
+// of application appID ("" or none: the server's), and returns it for the
 // wire.
-func (s *Service) credentialChallenge(ctx context.Context, c *Challenge, username, kind string) (*CredentialChallenge, error) {
+func (s *Service) credentialChallenge(ctx context.Context, c *Challenge, username, kind, appID string) (*CredentialChallenge, error) {
 	k, err := credential.ParseKind(kind)
 	if err != nil {
 		return nil, err
@@ -129,7 +130,7 @@ func (s *Service) credentialChallenge(ctx context.Context, c *Challenge, usernam
 	out := &CredentialChallenge{
 		Kind: string(k), User: ChallengeUser{ID: c.UserID, DisplayName: username, Name: username},
 		ChallengeIdentifier: ident, TemporaryAuthenticationToken: ident, Challenge: c.Challenge,
-		RP: RelyingParty{ID: s.cfg.RPID, Name: "Custos"}, Attestation: "none",
+		RP: RelyingParty{ID: s.partyID(ctx, c.OrgID, appID), Name: "Custos"}, Attestation: "none",
 		PubKeyCredParams:   pubKeyCredParams(),
 		ExcludeCredentials: excludeCredentials(existing),
 		OtpURL:             otpURL,
@@ -194,8 +195,7 @@ func (s *Service) createCredential(ctx context.Context, p *principal.Principal, 
 	if err != nil {
 		return nil, err
 	}
-	cred, err := v.Register(&in.Attestation, credential.Expect{Challenge: c.Challenge, RPID: s.cfg.RPID, Origins: s.cfg.Origins,
-		TotpSecret: secret, Now: s.now()})
+	cred, err := s.register(ctx, c.OrgID, v, k, &in.Attestation, credential.Expect{Challenge: c.Challenge, TotpSecret: secret, Now: s.now()})
 	clear(secret)
 	if err != nil {
 		return nil, err

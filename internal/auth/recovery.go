@@ -264,7 +264,7 @@ func (r *People) Recover(ctx context.Context, tempToken string, in *RecoverInput
 	if err := r.verifyRecoverySignature(ctx, c, in); err != nil {
 		return nil, err
 	}
-	newCreds, err := r.attestAll(u, &creds, c)
+	newCreds, err := r.attestAll(ctx, u, &creds, c)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func (r *People) RegisterWith(ctx context.Context, tempToken string, in *Registr
 			return nil, nil, err
 		}
 	}
-	creds, err := r.attestAll(u, in, c)
+	creds, err := r.attestAll(ctx, u, in, c)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -240,14 +240,14 @@ func result(u *identity.User, first *credential.Credential) *RegistrationResult 
 // attestAll verifies the attestations of in over challenge c and returns
 // the credentials of u to store, the first factor first. A Totp credential
 // proves the secret c offered (totp.go).
-func (r *People) attestAll(u *identity.User, in *RegistrationInput, c *Challenge) ([]*credential.Credential, error) {
+func (r *People) attestAll(ctx context.Context, u *identity.User, in *RegistrationInput, c *Challenge) ([]*credential.Credential, error) {
 	a := r.auth
 	secret, err := a.openTotp(c.OrgID, c.UserID, c.TotpSecret)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(secret)
-	exp := credential.Expect{Challenge: c.Challenge, RPID: a.cfg.RPID, Origins: a.cfg.Origins, TotpSecret: secret, Now: a.now()}
+	exp := credential.Expect{Challenge: c.Challenge, TotpSecret: secret, Now: a.now()}
 	var creds []*credential.Credential
 	for _, f := range []struct {
 		field string
@@ -261,7 +261,10 @@ func (r *People) attestAll(u *identity.User, in *RegistrationInput, c *Challenge
 		if f.att == nil {
 			continue
 		}
-		cred, err := registerFactor(u, f.field, f.att, f.kinds, exp, a.now())
+		cred, err := registerFactor(u, f.field, f.att, f.kinds, exp, a.now(),
+			func(v credential.Verifier, k credential.Kind, att *credential.Attestation, exp credential.Expect) (*credential.Credential, error) {
+				return a.register(ctx, u.OrgID, v, k, att, exp)
+			})
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +284,8 @@ func (r *People) attestAll(u *identity.User, in *RegistrationInput, c *Challenge
 // registerFactor verifies one attestation of a registration, of one of
 // kinds, and returns the credential of u to store.
 func registerFactor(u *identity.User, field string, att *credential.Attestation, kinds []credential.Kind,
-	exp credential.Expect, now time.Time) (*credential.Credential, error) {
+	exp credential.Expect, now time.Time,
+	register func(credential.Verifier, credential.Kind, *credential.Attestation, credential.Expect) (*credential.Credential, error)) (*credential.Credential, error) {
 	k, err := credential.ParseKind(att.CredentialKind)
 	if err != nil {
 		return nil, err
@@ -294,7 +298,7 @@ func registerFactor(u *identity.User, field string, att *credential.Attestation,
 	if !ok || !found {
 		return nil, apierr.BadRequest("%s: credential kind %s cannot be registered here", field, k)
 	}
-	cred, err := v.Register(att, exp)
+	cred, err := register(v, k, att, exp)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,8 @@ type Store interface {
 	// service-account bearer, in one read.
 	TokenSession(ctx context.Context, org, userID, tokenID string) (*identity.User, *identity.Token, error)
 	App(ctx context.Context, org, id string) (*identity.App, error)
+	// Apps lists the applications of org (their relying parties).
+	Apps(ctx context.Context, org string) ([]*identity.App, error)
 
 	SessionRevoked(ctx context.Context, jti string) (bool, error)
 	RevokeSession(ctx context.Context, jti string, until time.Time) error
