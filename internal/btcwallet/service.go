@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
@@ -275,11 +276,17 @@ func nativeSymbol(network string) string {
 	return "BTC"
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+func clip(s string) string { return clipN(s, 40) }
+
+// clipN is s cut to at most n bytes (at a rune boundary).
+func clipN(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // compactJSON is body without insignificant whitespace.

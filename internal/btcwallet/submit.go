@@ -287,11 +287,11 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 			return fmt.Errorf("request %s: read signed psbt: %w", r.ID, err)
 		}
 		if err := psbt.MaybeFinalizeAll(pkt); err != nil {
-			return s.fail(ctx, r, "the signed psbt cannot be finalized: "+clip(err.Error()), err)
+			return s.fail(ctx, r, "the signed psbt cannot be finalized: "+clipN(err.Error(), 300), err)
 		}
 		tx, err := psbt.Extract(pkt)
 		if err != nil {
-			return s.fail(ctx, r, "the signed psbt cannot be finalized: "+clip(err.Error()), err)
+			return s.fail(ctx, r, "the signed psbt cannot be finalized: "+clipN(err.Error(), 300), err)
 		}
 		raw, err := txHex(tx)
 		if err != nil {
@@ -346,7 +346,7 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request) error
 	if !errors.Is(lerr, errNoTx) {
 		return nodeError(n.Network, lerr)
 	}
-	return s.fail(ctx, r, "the node refused the transaction: "+clip(re.Message), err)
+	return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
 }
 
 // fail marks r Failed with reason, frees its outputs and returns err.
