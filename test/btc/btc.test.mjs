@@ -166,3 +166,30 @@ test('bad input is refused naming the field, and nothing is broadcast', async ()
   assert.equal(await pool(), 0, 'nothing was broadcast');
   assert.equal((await api.wallets.listTransfers({ walletId: alice.id })).items.length, 2, 'nothing was stored');
 });
+
+test('a reorganisation is reflected: the transfer is confirmed again in its new block, recorded once', async () => {
+  const before = await btc('getblockcount');
+  await mine(1); // block H-1, empty of our transfers
+  const t = await transfer(alice, bob, '20000000');
+  const first = await confirm(alice.id, t); // block H
+  const h = before + 2;
+  const out = async () => (await api.wallets.getWalletHistory({ walletId: alice.id, query: { direction: 'Out' } }))
+    .items.filter((e) => e.txHash === t.txHash);
+  await until(async () => (await out()).length === 1, 'the Out event');
+  assert.equal((await out())[0].blockNumber, h);
+  // Blocks H-1 and H leave the chain; the transfer goes back to btcd's
+  // pool and is mined again in the new block H-1.
+  await btc('invalidateblock', [await btc('getblockhash', [h - 1])]);
+  await mine(3);
+  const tx = await btc('getrawtransaction', [t.txHash, 1]);
+  const newHeight = (await btc('getblockheader', [tx.blockhash, true])).height;
+  assert.equal(newHeight, h - 1);
+  await until(async () => {
+    const es = await out();
+    return es.length === 1 && es[0].blockNumber === h - 1;
+  }, 'the Out event moved to the new block');
+  const again = await settled(alice.id, t.id);
+  assert.equal(again.status, 'Confirmed');
+  assert.equal(again.fee, first.fee);
+  assert.equal(await nodeBalance(bob.address), 330_000_000n);
+});
