@@ -193,3 +193,25 @@ test('a reorganisation is reflected: the transfer is confirmed again in its new 
   assert.equal(again.fee, first.fee);
   assert.equal(await nodeBalance(bob.address), 330_000_000n);
 });
+
+test('every transfer passes the policy step: a recipient whitelist blocks the others, nothing broadcast', async () => {
+  const policy = await api.policies.createPolicy({
+    body: {
+      name: `btc-whitelist-${Date.now()}`, activityKind: 'Wallets:Sign',
+      rule: { kind: 'TransactionRecipientWhitelist', configuration: { addresses: [bob.address] } },
+      action: { kind: 'Block' }, filters: { walletId: { in: [alice.id] } },
+    },
+  });
+  try {
+    const ok = await transfer(alice, bob, '1000000');
+    await confirm(alice.id, ok);
+    const blocked = await api.wallets.transferAsset({ walletId: alice.id, body: { kind: 'Native', to: carol.address, amount: '1000000' } });
+    assert.equal(blocked.status, 'Rejected');
+    assert.match(blocked.reason, new RegExp(policy.id));
+    assert.equal(blocked.txHash, undefined);
+    assert.deepEqual(await btc('getrawmempool'), [], 'nothing was broadcast');
+    assert.equal((await api.wallets.getTransfer({ walletId: alice.id, transferId: blocked.id })).status, 'Rejected');
+  } finally {
+    await api.policies.archivePolicy({ policyId: policy.id }).catch(() => {});
+  }
+});
