@@ -3,7 +3,6 @@ package btcwallet
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"strconv"
 	"time"
 
@@ -225,5 +224,3 @@ func (f *follower) scriptOf(walletID string, ours map[OutPoint]*Output) string {
 	}
 	return ""
 }
-
-var _ = errors.New

@@ -12,7 +12,6 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
-	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -213,11 +212,10 @@ func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act s
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	n, err := s.node(w.Network)
-	if err != nil {
+	if _, err := s.node(w.Network); err != nil {
 		return evmwallet.View{}, err
 	}
-	return s.transaction(ctx, p, act, w, n, body, extID(in.ExternalID), p2)
+	return s.transaction(ctx, p, act, w, body, extID(in.ExternalID), p2)
 }
 
 func extID(v *string) string {
@@ -297,5 +295,3 @@ func compactJSON(body []byte) ([]byte, error) {
 	}
 	return json.Marshal(v)
 }
-
-var _ = btc.NetworkBitcoinRegtest

@@ -23,18 +23,62 @@ import (
 )
 
 // reserveAttempts bounds how often a transfer chooses its outputs again
-// when a concurrent transfer of the wallet took one of them.
-const reserveAttempts = 5
+// when a concurrent transfer of the wallet took one of them meanwhile
+// (PostgreSQL; on SQLite units of work run one at a time).
+const reserveAttempts = 20
 
 // maxCandidates bounds the outputs a transfer chooses from.
 const maxCandidates = 2000
 
+// chooser picks the outputs of a transfer from the wallet's spendable
+// outputs.
+type chooser struct {
+	s                 *Service
+	w                 *wallet.Wallet
+	tip, amount, rate int64
+	taproot           bool
+	toScript, change  []byte
+}
+
+// choose reads the wallet's spendable outputs (with ctx, in a unit of
+// work or not), picks those that pay the transfer and returns them with
+// the unsigned PSBT that spends them; a 400 naming amount when they do
+// not cover it.
+func (c *chooser) choose(ctx context.Context) (selection, string, error) {
+	cands, err := c.s.store.SpendableOutputs(ctx, c.w.Network, c.w.ID, maxCandidates)
+	if err != nil {
+		return selection{}, "", err
+	}
+	mature := cands[:0]
+	var spendable int64
+	for _, o := range cands {
+		if !o.Coinbase || c.tip-o.Block+1 >= coinbaseMaturity {
+			mature = append(mature, o)
+			spendable += o.Value
+		}
+	}
+	sel, ok := selectOutputs(mature, c.amount, c.rate, c.taproot, c.toScript, c.change)
+	if !ok {
+		return selection{}, "", apierr.BadRequest("amount %d plus a fee of %d satoshis exceeds the wallet's spendable balance of %d satoshis",
+			c.amount, sel.fee, spendable)
+	}
+	pkt, err := buildPsbt(sel, c.amount, c.toScript, c.change)
+	if err != nil {
+		return selection{}, "", err
+	}
+	unsigned, err := psbtHex(pkt)
+	return sel, unsigned, err
+}
+
 // transfer runs a checked Native transfer: the externalId replay, the fee
-// rate, the choice of outputs, the policy step on the transaction that
-// choice makes, then one unit of work that spends act, reserves the outputs
-// and stores the request with its unsigned PSBT; then execute signs,
-// stores, broadcasts. When a concurrent transfer took an output meanwhile,
-// the unit rolls back (act is not spent) and the outputs are chosen again.
+// rate, a first choice of outputs (a 400 when the wallet cannot pay), the
+// policy step on the transaction it makes, then one unit of work that
+// spends act, chooses the outputs again among those still free, reserves
+// them and stores the request with its unsigned PSBT; then execute signs,
+// stores, broadcasts. The second choice pays the same recipient the same
+// amount (what the policy rules read); only the inputs, the change and the
+// fee may differ from the first. When a concurrent transfer took an output
+// meanwhile, the unit rolls back (act is not spent) and runs again.
 func (s *Service) transfer(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
 	body []byte, ext string, amount int64, toScript []byte, priority string) (evmwallet.View, error) {
 	compact, err := compactJSON(body)
@@ -46,55 +90,43 @@ func (s *Service) transfer(ctx context.Context, p *principal.Principal, act stor
 			return v, err
 		}
 	}
-	change, taproot, err := walletScript(n.Params, w.Address)
+	c := &chooser{s: s, w: w, amount: amount, toScript: toScript}
+	if c.change, c.taproot, err = walletScript(n.Params, w.Address); err != nil {
+		return evmwallet.View{}, err
+	}
+	if c.rate, err = n.feeRate(ctx, priority); err != nil {
+		return evmwallet.View{}, nodeError(n.Network, err)
+	}
+	if c.tip, err = n.blockCount(ctx); err != nil {
+		return evmwallet.View{}, nodeError(n.Network, err)
+	}
+	_, unsigned, err := c.choose(ctx)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	rate, err := n.feeRate(ctx, priority)
+	r := s.newRequest(p, w, true, compact, ext)
+	d, err := s.evaluate(ctx, p, w, r.ID, unsigned)
 	if err != nil {
-		return evmwallet.View{}, nodeError(n.Network, err)
+		return evmwallet.View{}, err
 	}
-	tip, err := n.blockCount(ctx)
-	if err != nil {
-		return evmwallet.View{}, nodeError(n.Network, err)
-	}
-	for attempt := 1; ; attempt++ {
-		cands, err := s.store.SpendableOutputs(ctx, w.Network, w.ID, maxCandidates)
+	prepare := func(ctx context.Context) error {
+		if r.Status != evmwallet.StatusExecuting {
+			r.Unsigned = unsigned // what the policy refused
+			return nil
+		}
+		sel, unsigned, err := c.choose(ctx)
 		if err != nil {
-			return evmwallet.View{}, err
+			return err
 		}
-		mature := cands[:0]
-		var spendable int64
-		for _, o := range cands {
-			if !o.Coinbase || tip-o.Block+1 >= coinbaseMaturity {
-				mature = append(mature, o)
-				spendable += o.Value
-			}
-		}
-		sel, ok := selectOutputs(mature, amount, rate, taproot, toScript, change)
-		if !ok {
-			return evmwallet.View{}, apierr.BadRequest("amount %d plus a fee of %d satoshis exceeds the wallet's spendable balance of %d satoshis",
-				amount, sel.fee, spendable)
-		}
-		pkt, err := buildPsbt(sel, amount, toScript, change)
-		if err != nil {
-			return evmwallet.View{}, err
-		}
-		unsigned, err := psbtHex(pkt)
-		if err != nil {
-			return evmwallet.View{}, err
-		}
-		r := s.newRequest(p, w, true, compact, ext)
 		r.Unsigned = unsigned
-		d, err := s.evaluate(ctx, p, w, r.ID, unsigned)
-		if err != nil {
-			return evmwallet.View{}, err
-		}
 		ops := make([]OutPoint, 0, len(sel.inputs))
 		for _, o := range sel.inputs {
 			ops = append(ops, OutPoint{o.TxHash, o.Vout})
 		}
-		v, err := s.store1(ctx, act, w, r, d, ops, true)
+		return s.store.ReserveOutputs(ctx, w.Network, r.ID, ops, true)
+	}
+	for attempt := 1; ; attempt++ {
+		v, err := s.store1(ctx, act, w, r, d, prepare)
 		if errors.Is(err, ErrOutputsTaken) && attempt < reserveAttempts {
 			continue
 		}
@@ -109,7 +141,7 @@ func (s *Service) transfer(ctx context.Context, p *principal.Principal, act stor
 // transaction runs a checked Psbt transaction: the externalId replay, the
 // policy step, one unit of work that spends act, reserves the wallet's
 // outputs the PSBT spends and stores the request; then execute.
-func (s *Service) transaction(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
+func (s *Service) transaction(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet,
 	body []byte, ext string, pkt *psbt.Packet) (evmwallet.View, error) {
 	compact, err := compactJSON(body)
 	if err != nil {
@@ -134,15 +166,22 @@ func (s *Service) transaction(ctx context.Context, p *principal.Principal, act s
 	for _, in := range pkt.UnsignedTx.TxIn {
 		ops = append(ops, OutPoint{in.PreviousOutPoint.Hash.String(), in.PreviousOutPoint.Index})
 	}
-	_ = n
-	return s.store1(ctx, act, w, r, d, ops, false)
+	return s.store1(ctx, act, w, r, d, func(ctx context.Context) error {
+		if r.Status != evmwallet.StatusExecuting {
+			return nil
+		}
+		// The wallet's outputs it spends are held for it; outputs
+		// Custos does not know, or holds for another request, are left
+		// to the node (which refuses a double spend).
+		return s.store.ReserveOutputs(ctx, w.Network, r.ID, ops, false)
+	})
 }
 
 // store1 stores r as the policy decided, in one unit of work with the
-// consumption of act and the reservation of ops (strict: every one must be
-// a free output of the wallet), then executes it when it may run.
+// consumption of act and prepare (which reserves the outputs r spends),
+// then executes it when it may run.
 func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision,
-	ops []OutPoint, strict bool) (evmwallet.View, error) {
+	prepare func(ctx context.Context) error) (evmwallet.View, error) {
 	switch d.Outcome {
 	case policy.Pending:
 		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
@@ -159,10 +198,8 @@ func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wall
 				return err
 			}
 		}
-		if r.Status == evmwallet.StatusExecuting {
-			if err := s.store.ReserveOutputs(ctx, w.Network, r.ID, ops, strict); err != nil {
-				return err
-			}
+		if err := prepare(ctx); err != nil {
+			return err
 		}
 		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
 			return err
