@@ -124,5 +124,6 @@ func perVByte(coinsPerKvB float64) int64 {
 	if coinsPerKvB <= 0 || math.IsNaN(coinsPerKvB) || coinsPerKvB > 1 {
 		return 0
 	}
-	return int64(math.Ceil(coinsPerKvB * 1e8 / 1000))
+	perKvB := int64(math.Round(coinsPerKvB * 1e8)) // satoshis per 1000 vB
+	return (perKvB + 999) / 1000
 }
