@@ -157,7 +157,7 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, number
 	}
 	base := evmwallet.Event{Network: f.node.Network, Kind: "UtxoTransfer", Block: number, TxHash: txid, LogIndex: -1,
 		Symbol: nativeSymbol(f.node.Network), Decimals: 8, Time: at}
-	for walletID, gave := range spent {
+	for walletID := range spent {
 		// Out: what left the wallet for others.
 		ref := f.walletOf(walletID, refs, ours)
 		script := scripts[walletID]
@@ -175,7 +175,6 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, number
 				tos = append(tos, a)
 			}
 		}
-		_ = gave
 		e := base
 		e.ID, e.OrgID, e.WalletID, e.Direction = id.New("ev"), ref.OrgID, walletID, "Out"
 		e.From, e.To, e.Value, e.Fee = f.addresses[script], joined(tos), strconv.FormatInt(value, 10), fee
