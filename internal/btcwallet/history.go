@@ -115,3 +115,44 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 	return evmwallet.AssetsView{WalletID: w.ID, Network: w.Network, Assets: []evmwallet.AssetView{{Kind: "Native",
 		Symbol: nativeSymbol(w.Network), Decimals: 8, Verified: true, Balance: strconv.FormatInt(sum, 10)}}}, nil
 }
+
+// FeeLevel is one priority of the wire Bitcoin fee estimate.
+type FeeLevel struct {
+	FeeRate      string `json:"feeRate"` // satoshis per virtual byte
+	BlockHorizon int    `json:"blockHorizon"`
+}
+
+// FeesView is the wire GetFeesResponse of kind Bitcoin.
+type FeesView struct {
+	Kind        string   `json:"kind"`
+	Network     string   `json:"network"`
+	BlockNumber int64    `json:"blockNumber"`
+	Slow        FeeLevel `json:"slow"`
+	Standard    FeeLevel `json:"standard"`
+	Fast        FeeLevel `json:"fast"`
+}
+
+// Fees serves GET /networks/fees?network= for a Bitcoin-family network:
+// the fee rate a transfer of each priority pays (docs/protocol/btc-transfers.md §3).
+func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
+	n, err := s.node(network)
+	if err != nil {
+		return FeesView{}, err
+	}
+	head, err := n.blockCount(ctx)
+	if err != nil {
+		return FeesView{}, nodeError(network, err)
+	}
+	out := FeesView{Kind: "Bitcoin", Network: network, BlockNumber: head}
+	for _, l := range []struct {
+		priority string
+		into     *FeeLevel
+	}{{"Slow", &out.Slow}, {"Standard", &out.Standard}, {"Fast", &out.Fast}} {
+		rate, err := n.feeRate(ctx, l.priority)
+		if err != nil {
+			return FeesView{}, nodeError(network, err)
+		}
+		*l.into = FeeLevel{FeeRate: strconv.FormatInt(rate, 10), BlockHorizon: targets[l.priority]}
+	}
+	return out, nil
+}

@@ -58,3 +58,14 @@ func (s *Server) btcHistory(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.BTC.History(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), f, pg)
 	return reply(w, v, err)
 }
+
+// feesByChain serves GET /networks/fees: Bitcoin-family networks by the
+// Bitcoin service, the others by EVM's.
+func (s *Server) feesByChain(w http.ResponseWriter, r *http.Request) error {
+	network := r.URL.Query().Get("network")
+	if s.BTC == nil || !btcwallet.IsNetwork(network) {
+		return s.networkFees(w, r)
+	}
+	v, err := s.BTC.Fees(r.Context(), network)
+	return reply(w, v, err)
+}

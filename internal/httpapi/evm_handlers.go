@@ -20,7 +20,7 @@ func (s *Server) evmRoutes() {
 	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))
-	s.handle("GET /networks/fees", s.networkFees)
+	s.handle("GET /networks/fees", s.feesByChain)
 }
 
 // evm returns the EVM service, or a 501 when the server runs without one.

@@ -52,6 +52,18 @@ test('the miner holds its block rewards', async () => {
   }
 });
 
+test('fee estimates for a Bitcoin network', async () => {
+  const f = await api.networks.getFees({ query: { network } });
+  assert.equal(f.kind, 'Bitcoin');
+  assert.equal(f.network, network);
+  assert.equal(f.blockNumber, await btc('getblockcount'));
+  for (const [level, horizon] of [['slow', 12], ['standard', 6], ['fast', 2]]) {
+    assert.ok(Number(f[level].feeRate) >= 2, `${level} fee rate ${f[level].feeRate} is at least the floor`);
+    assert.equal(f[level].blockHorizon, horizon);
+  }
+  await rejects(api.networks.getFees({ query: { network: 'Bitcoin' } }), 400, /--rpc Bitcoin=URL/);
+});
+
 test('transfer with change, confirmed, on the node, in history and balances', async () => {
   alice = await api.wallets.createWallet({ body: { network, name: 'alice' } });
   bob = await api.wallets.createWallet({ body: { network, name: 'bob' } });
