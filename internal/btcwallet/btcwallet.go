@@ -85,8 +85,8 @@ type RequestStore interface {
 
 // OutputStore keeps the outputs that pay wallets.
 type OutputStore interface {
-	// SpendableOutputs lists the unspent, unreserved outputs of a wallet,
-	// largest first, at most limit.
+	// SpendableOutputs lists the unspent, unreserved outputs of a wallet:
+	// the mined ones largest first, then the pending ones, at most limit.
 	SpendableOutputs(ctx context.Context, network, walletID string, limit int) ([]*Output, error)
 	// WalletOutputs returns those of ops that are outputs of network's
 	// wallets.
@@ -103,7 +103,14 @@ type OutputStore interface {
 	// RewindOutputs forgets the outputs created from block number on and
 	// unspends those spent from it on.
 	RewindOutputs(ctx context.Context, network string, number int64) error
-	// WalletBalance sums the unspent outputs of a wallet (reserved or
-	// not) and counts them.
+	// AddPendingOutputs stores the change outputs of a wallet's own
+	// transaction that is out but not yet mined (Block -1): the wallet's
+	// next transfers may spend them; balances do not count them.
+	AddPendingOutputs(ctx context.Context, outs []*Output) error
+	// DropPendingOutputs forgets the not yet mined outputs of transaction
+	// txHash.
+	DropPendingOutputs(ctx context.Context, network, txHash string) error
+	// WalletBalance sums the mined, unspent outputs of a wallet (reserved
+	// or not) and counts them.
 	WalletBalance(ctx context.Context, org, walletID string) (sum int64, n int, err error)
 }

@@ -3,12 +3,14 @@ package btcwallet
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
@@ -300,6 +302,11 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 			return err
 		}
 		r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
+		if err := s.addChange(ctx, n, r); err != nil {
+			// Only the next transfers' choice is poorer: the follower
+			// records the change once it is mined.
+			s.logger.Warn("btc change not recorded before it is mined", "request", r.ID, "error", err.Error())
+		}
 	}
 	select {
 	case s.poke <- struct{}{}:
@@ -336,6 +343,11 @@ func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string,
 		if err := s.store.ReleaseOutputs(ctx, r.ID); err != nil {
 			return err
 		}
+		if r.TxHash != "" {
+			if err := s.store.DropPendingOutputs(ctx, r.Network, r.TxHash); err != nil {
+				return err
+			}
+		}
 		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
 			return err
 		}
@@ -347,4 +359,33 @@ func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string,
 	}
 	r.Status, r.Reason = evmwallet.StatusFailed, reason
 	return fmt.Errorf("request %s failed: %w", r.ID, err)
+}
+
+// addChange records the outputs of r's transaction that pay the wallet
+// back (its change) as pending, so that the wallet's next transfer can
+// spend them before they are mined (docs/protocol/btc-transfers.md §3).
+func (s *Service) addChange(ctx context.Context, n *Node, r *evmwallet.Request) error {
+	raw, err := hex.DecodeString(r.Signed)
+	if err != nil {
+		return err
+	}
+	var tx wire.MsgTx
+	if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
+		return err
+	}
+	mine, _, err := walletScript(n.Params, r.Sender)
+	if err != nil {
+		return err
+	}
+	var outs []*Output
+	for i, o := range tx.TxOut {
+		if bytes.Equal(o.PkScript, mine) {
+			outs = append(outs, &Output{Network: r.Network, TxHash: r.TxHash, Vout: uint32(i), OrgID: r.OrgID, WalletID: r.WalletID,
+				Value: o.Value, PkScript: hex.EncodeToString(mine), Block: -1})
+		}
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	return s.store.AddPendingOutputs(ctx, outs)
 }

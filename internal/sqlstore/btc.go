@@ -30,7 +30,7 @@ func scanBTCOutput(sc scanner) (*btcwallet.Output, error) {
 func (db *DB) SpendableOutputs(ctx context.Context, network, walletID string, limit int) ([]*btcwallet.Output, error) {
 	return queryAll(ctx, db, "spendable outputs", `SELECT `+btcOutputCols+` FROM btc_outputs
 		WHERE wallet_id = ? AND spent_tx = '' AND reserved_by = '' AND network = ?
-		ORDER BY value DESC, block_number, tx_hash, vout LIMIT ?`, []any{walletID, network, limit}, scanBTCOutput)
+		ORDER BY CASE WHEN block_number < 0 THEN 1 ELSE 0 END, value DESC, block_number, tx_hash, vout LIMIT ?`, []any{walletID, network, limit}, scanBTCOutput)
 }
 
 // outPointChunk bounds the outputs one statement looks up.
@@ -105,7 +105,8 @@ func (db *DB) RecordOutputs(ctx context.Context, network string, block int64, cr
 				coinbase = 1
 			}
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO btc_outputs (network, tx_hash, vout, org_id, wallet_id,
-				value, pk_script, block_number, coinbase) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+				value, pk_script, block_number, coinbase) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (network, tx_hash, vout) DO UPDATE SET block_number = excluded.block_number`),
 				network, o.TxHash, int64(o.Vout), o.OrgID, o.WalletID, o.Value, o.PkScript, block, coinbase); err != nil {
 				return fmt.Errorf("insert output: %w", err)
 			}
@@ -138,9 +139,33 @@ func (db *DB) RewindOutputs(ctx context.Context, network string, number int64) e
 func (db *DB) WalletBalance(ctx context.Context, org, walletID string) (int64, int, error) {
 	var sum, n int64
 	err := db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT COALESCE(SUM(value), 0), COUNT(*) FROM btc_outputs
-		WHERE wallet_id = ? AND spent_tx = '' AND org_id = ?`), walletID, org).Scan(&sum, &n)
+		WHERE wallet_id = ? AND spent_tx = '' AND block_number >= 0 AND org_id = ?`), walletID, org).Scan(&sum, &n)
 	if err != nil {
 		return 0, 0, fmt.Errorf("select balance: %w", err)
 	}
 	return sum, int(n), nil
+}
+
+// AddPendingOutputs stores the change outputs of a wallet's own
+// transaction that is out but not yet mined (block_number -1).
+func (db *DB) AddPendingOutputs(ctx context.Context, outs []*btcwallet.Output) error {
+	return db.writeQuiet(ctx, func(tx *Tx) error {
+		for _, o := range outs {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO btc_outputs (network, tx_hash, vout, org_id, wallet_id,
+				value, pk_script, block_number) VALUES (?, ?, ?, ?, ?, ?, ?, -1) ON CONFLICT DO NOTHING`),
+				o.Network, o.TxHash, int64(o.Vout), o.OrgID, o.WalletID, o.Value, o.PkScript); err != nil {
+				return fmt.Errorf("insert pending output: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DropPendingOutputs forgets the not yet mined outputs of transaction
+// txHash (it was refused).
+func (db *DB) DropPendingOutputs(ctx context.Context, network, txHash string) error {
+	if _, err := db.execQuiet(ctx, `DELETE FROM btc_outputs WHERE network = ? AND tx_hash = ? AND block_number < 0`, network, txHash); err != nil {
+		return fmt.Errorf("drop pending outputs: %w", err)
+	}
+	return nil
 }

@@ -122,4 +122,30 @@ func TestBTCOutputs(t *testing.T) {
 	if got := balance("or-2"); got != 0 {
 		t.Fatalf("another org sees a balance of %d", got)
 	}
+
+	// Change of a transaction on its way: spendable (after the mined
+	// outputs), not counted; a refused one is forgotten; once mined it
+	// counts.
+	pend := out("ee", 1, 7)
+	if err := db.AddPendingOutputs(ctx, []*btcwallet.Output{pend, out("ff", 0, 4)}); err != nil {
+		t.Fatal(err)
+	}
+	equal(spendable(), 5, 3, 1, 7, 4)
+	if got := balance("or-1"); got != 9 {
+		t.Fatalf("balance with pending change %d, want 9", got)
+	}
+	if err := db.DropPendingOutputs(ctx, net, "ff"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DropPendingOutputs(ctx, net, "bb"); err != nil {
+		t.Fatal(err)
+	}
+	equal(spendable(), 5, 3, 1, 7)
+	if err := db.RecordOutputs(ctx, net, 12, []*btcwallet.Output{out("ee", 1, 7)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	equal(spendable(), 7, 5, 3, 1)
+	if got := balance("or-1"); got != 16 {
+		t.Fatalf("balance once the change is mined %d, want 16", got)
+	}
 }

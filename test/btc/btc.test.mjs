@@ -132,6 +132,21 @@ test('a taproot (P2TR) wallet receives and spends', async () => {
   await until(async () => (await balance(carol.id)) === 50_000_000n - BigInt(c4.fee), 'carol\'s change');
 });
 
+test('back-to-back transfers: the second spends the first one\'s change before it is mined', async () => {
+  const erin = await api.wallets.createWallet({ body: { network, name: 'erin' } });
+  await confirm(miner.id, await transfer(miner, erin, '40000000'));
+  await until(async () => (await balance(erin.id)) === 40_000_000n, 'erin\'s one output');
+  const first = await transfer(erin, bob, '10000000');
+  const second = await transfer(erin, bob, '10000000'); // only the first one's change can pay it
+  const tx2 = await btc('getrawtransaction', [second.txHash, 1]);
+  assert.deepEqual(tx2.vin.map((i) => i.txid), [first.txHash], 'the second spends the first one\'s change');
+  assert.equal((await balance(erin.id)), 40_000_000n, 'pending change is not counted, the spent output still is');
+  await mine(1);
+  const [a, b] = [await settled(erin.id, first.id), await settled(erin.id, second.id)];
+  assert.deepEqual([a.status, b.status], ['Confirmed', 'Confirmed']);
+  await until(async () => (await balance(erin.id)) === 20_000_000n - BigInt(a.fee) - BigInt(b.fee), 'erin\'s balance');
+});
+
 test('a PSBT is signed and broadcast', async () => {
   // Spend alice's change output (the node tells its outpoint) to bob.
   const txs = await btc('searchrawtransactions', [alice.address, 1, 0, 100, 1]);
@@ -150,7 +165,7 @@ test('a PSBT is signed and broadcast', async () => {
   assert.match(tx.id, /^tx-/);
   const done = await confirm(alice.id, tx, true);
   assert.equal(done.fee, String(fee));
-  assert.equal(await nodeBalance(bob.address), 310_000_000n);
+  assert.equal(await nodeBalance(bob.address), 330_000_000n);
   const list = await api.wallets.listTransactions({ walletId: alice.id });
   assert.deepEqual(list.items.map((t) => t.id), [tx.id]);
 });
@@ -203,7 +218,7 @@ test('a reorganisation is reflected: the transfer is confirmed again in its new 
   const again = await settled(alice.id, t.id);
   assert.equal(again.status, 'Confirmed');
   assert.equal(again.fee, first.fee);
-  assert.equal(await nodeBalance(bob.address), 330_000_000n);
+  assert.equal(await nodeBalance(bob.address), 350_000_000n);
 });
 
 test('every transfer passes the policy step: a recipient whitelist blocks the others, nothing broadcast', async () => {
