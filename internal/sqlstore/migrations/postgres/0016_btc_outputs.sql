@@ -1,9 +1,10 @@
 -- Bitcoin-family wallets (docs/protocol/btc-transfers.md): their requests,
 -- events, cursors and block hashes share the tables of migration 0011;
--- btc_outputs holds the unspent (and recently spent) outputs that pay
+-- btc_outputs holds the outputs (unspent and spent) that pay
 -- them, as the follower reads them from the chain.
 
--- btc_outputs: one row per output paying a wallet. coinbase is 1 for a
+-- btc_outputs: one row per output paying a wallet; block_number is -1 for
+-- the change of a wallet's own transaction not yet mined. coinbase is 1 for a
 -- block reward (spendable 100 blocks later); spent_tx/spent_block name the
 -- transaction and block that spent it ('' and 0 while unspent);
 -- reserved_by is the request whose transaction spends it, set when the
