@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/btcwallet"
 	"github.com/custos-dev/custos/internal/custody"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
@@ -43,6 +44,7 @@ type App struct {
 	Policies *policy.Service
 	// EVM moves funds of EVM wallets through the configured nodes.
 	EVM     *evmwallet.Service
+	BTC     *btcwallet.Service
 	Handler http.Handler
 	// Webhooks manages webhooks; Events records events in the unit of
 	// work of each change (webhooks.go).
@@ -170,7 +172,14 @@ func (a *App) wire(ctx context.Context) error {
 	ws := wallet.New(a.DB, ks, a.Perms)
 	ks.SetEvents(a.Events)
 	ws.SetEvents(a.Events)
-	nodes, err := evmwallet.Dial(ctx, evmwallet.NodeConfig{RPC: a.Config.RPC, Confirmations: a.Config.Confirmations})
+	// --rpc and --confirmations name EVM and Bitcoin-family nodes alike.
+	btcRPC, evmRPC := btcwallet.SplitEntries(a.Config.RPC)
+	btcConfs, evmConfs := btcwallet.SplitEntries(a.Config.Confirmations)
+	btcNodes, err := btcwallet.Dial(ctx, btcRPC, btcConfs)
+	if err != nil {
+		return err
+	}
+	nodes, err := evmwallet.Dial(ctx, evmwallet.NodeConfig{RPC: evmRPC, Confirmations: evmConfs})
 	if err != nil {
 		return err
 	}
@@ -182,8 +191,10 @@ func (a *App) wire(ctx context.Context) error {
 	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
 		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
 		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.EVM.Approvals()}))
+	a.BTC = btcwallet.New(a.DB, ws, a.DB, ks, a.Policies, btcNodes, a.Logger)
+	a.BTC.SetEvents(a.Events)
 	h := httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC,
 		Ready: a.DB.Ping, Logger: a.Logger,
 		Webhooks: a.Webhooks,
 		People:   people, Page: webapp.Handler("/app/", webapp.Config{RPID: a.Config.RPID}),
@@ -354,6 +365,7 @@ func (a *App) Serve(ctx context.Context) error {
 		})
 	}
 	g.Go("evm-follower", a.EVM.Run)
+	g.Go("btc-follower", a.BTC.Run)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	g.Go("policy", periodic(a.DB, a.Logger, "policy-sweep", a.replicaID, a.policySweepEvery(), a.sweepPolicies))
 	return g.Wait()

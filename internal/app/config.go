@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/btcwallet"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/mail"
 )
@@ -152,7 +153,12 @@ func (c *Config) Validate() error {
 	if c.WebhookTimeout <= 0 || c.WebhookTimeout > 5*time.Minute {
 		return errors.New("--webhook-timeout must be positive and at most 5m")
 	}
-	if _, _, err := evmwallet.ParseNodes(evmwallet.NodeConfig{RPC: c.RPC, Confirmations: c.Confirmations}); err != nil {
+	btcRPC, evmRPC := btcwallet.SplitEntries(c.RPC)
+	btcConfs, evmConfs := btcwallet.SplitEntries(c.Confirmations)
+	if _, _, err := evmwallet.ParseNodes(evmwallet.NodeConfig{RPC: evmRPC, Confirmations: evmConfs}); err != nil {
+		return err
+	}
+	if _, _, err := btcwallet.ParseNodes(btcRPC, btcConfs); err != nil {
 		return err
 	}
 	for _, o := range c.Origins {

@@ -11,16 +11,16 @@ import (
 // evmRoutes registers transfers, sign-and-broadcast transactions, assets,
 // history and fees (docs/protocol/evm-transfers.md).
 func (s *Server) evmRoutes() {
-	s.handle("POST /wallets/{walletId}/transfers", s.createTransfer, signed, needs("Wallets:Transfers:Create"))
+	s.handle("POST /wallets/{walletId}/transfers", s.byChain(s.createTransfer, s.btcTransfer), signed, needs("Wallets:Transfers:Create"))
 	s.handle("GET /wallets/{walletId}/transfers", s.listTransfers(true), needs("Wallets:Transfers:Read"))
 	s.handle("GET /wallets/{walletId}/transfers/{transferId}", s.getTransfer(true, "transferId"), needs("Wallets:Transfers:Read"))
-	s.handle("POST /wallets/{walletId}/transactions", s.createTransaction, signed, needs("Wallets:Transactions:Create"))
+	s.handle("POST /wallets/{walletId}/transactions", s.byChain(s.createTransaction, s.btcTransaction), signed, needs("Wallets:Transactions:Create"))
 	s.handle("GET /wallets/{walletId}/transactions", s.listTransfers(false), needs("Wallets:Transactions:Read"))
 	s.handle("GET /wallets/{walletId}/transactions/{transactionId}", s.getTransfer(false, "transactionId"), needs("Wallets:Transactions:Read"))
-	s.handle("GET /wallets/{walletId}/assets", s.walletAssets, needs("Wallets:Read"))
-	s.handle("GET /wallets/{walletId}/history", s.walletHistory, needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets), needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))
-	s.handle("GET /networks/fees", s.networkFees)
+	s.handle("GET /networks/fees", s.feesByChain)
 }
 
 // evm returns the EVM service, or a 501 when the server runs without one.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/custos-dev/custos/internal/auth"
+	"github.com/custos-dev/custos/internal/btcwallet"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
@@ -32,6 +33,9 @@ type Deps struct {
 	// EVM serves transfers, transactions, assets, history and fees of EVM
 	// wallets; nil answers 501.
 	EVM *evmwallet.Service
+	// BTC serves transfers, transactions, assets and history of
+	// Bitcoin-family wallets; nil leaves them to EVM (a 400).
+	BTC *btcwallet.Service
 	// People serves registration, recovery, credential and login codes; nil answers 501.
 	People *auth.People
 	// Page serves the people's page at /app/ (internal/webapp); nil: none.

@@ -108,6 +108,10 @@ func Networks() []string {
 	return out
 }
 
+// Extensions lists the served networks that are not Dfns network names:
+// local chains for operators and tests.
+var Extensions = []string{btc.NetworkBitcoinRegtest}
+
 // Known reports whether network is a Dfns network name (GoSDK 2026, TS
 // 0.8.21 or a pseudo-network), served or not.
 func Known(network string) bool {

@@ -54,6 +54,7 @@ func TestAddressVectors(t *testing.T) {
 		{"BIP-86 testnet4", NetworkBitcoinTestnet4, schnorrPub("02" + bip86Internal), segwitV1(t, "tb", bip86Addr)},
 		{"BIP-86 litecoin", NetworkLitecoin, schnorrPub("02" + bip86Internal), segwitV1(t, "ltc", bip86Addr)},
 		{"BIP-86 litecoin testnet", NetworkLitecoinTestnet, schnorrPub("02" + bip86Internal), segwitV1(t, "tltc", bip86Addr)},
+		{"BIP-86 regtest", NetworkBitcoinRegtest, schnorrPub("02" + bip86Internal), segwitV1(t, "bcrt", bip86Addr)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := a.KeyFits(tc.network, tc.key); err != nil {
@@ -137,7 +138,7 @@ func TestKeyFitsRejects(t *testing.T) {
 func TestNetworks(t *testing.T) {
 	t.Parallel()
 	got := New().Networks()
-	want := []string{"Bitcoin", "BitcoinSignet", "BitcoinTestnet4", "BitcoinTestnet3", "Litecoin", "LitecoinTestnet"}
+	want := []string{"Bitcoin", "BitcoinSignet", "BitcoinTestnet4", "BitcoinTestnet3", "Litecoin", "LitecoinTestnet", "BitcoinRegtest"}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}

@@ -14,6 +14,11 @@ const (
 	NetworkBitcoinTestnet3 = "BitcoinTestnet3"
 	NetworkLitecoin        = "Litecoin"
 	NetworkLitecoinTestnet = "LitecoinTestnet"
+	// NetworkBitcoinRegtest is a local regression-test chain (bcrt
+	// addresses): an extension outside Dfns's network list, so that
+	// operators and tests can run against a regtest node
+	// (docs/protocol/btc-transfers.md).
+	NetworkBitcoinRegtest = "BitcoinRegtest"
 )
 
 // litecoinMainNetParams holds the Litecoin mainnet address parameters from
@@ -50,6 +55,7 @@ var networkParams = map[string]*chaincfg.Params{
 	NetworkBitcoinTestnet3: &chaincfg.TestNet3Params,
 	NetworkLitecoin:        &litecoinMainNetParams,
 	NetworkLitecoinTestnet: &litecoinTestNetParams,
+	NetworkBitcoinRegtest:  &chaincfg.RegressionNetParams,
 }
 
 // networks lists the served networks in a stable order.
@@ -60,4 +66,12 @@ var networks = []string{
 	NetworkBitcoinTestnet3,
 	NetworkLitecoin,
 	NetworkLitecoinTestnet,
+	NetworkBitcoinRegtest,
+}
+
+// Params returns the address parameters of a Bitcoin-family network and
+// reports whether network is one.
+func Params(network string) (*chaincfg.Params, bool) {
+	p, ok := networkParams[network]
+	return p, ok
 }

@@ -1,0 +1,268 @@
+package btcwallet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/btc"
+)
+
+// Node is the JSON-RPC endpoint (btcd, or a node that speaks its calls)
+// the operator named for one Bitcoin-family network.
+type Node struct {
+	Network       string
+	Params        *chaincfg.Params
+	Confirmations int64
+	url           string // without the user and password
+	user, pass    string
+	hc            *http.Client
+	ids           atomic.Int64
+}
+
+// IsNetwork reports whether network is a Bitcoin-family network, whose
+// --rpc and --confirmations entries this package takes.
+func IsNetwork(network string) bool {
+	_, ok := btc.Params(network)
+	return ok
+}
+
+// SplitEntries splits --rpc or --confirmations entries (NETWORK=VALUE,
+// comma-separated or repeated) into those of Bitcoin-family networks and
+// the others, keeping each entry whole.
+func SplitEntries(entries []string) (mine, others []string) {
+	for _, entry := range entries {
+		for _, kv := range strings.Split(entry, ",") {
+			if strings.TrimSpace(kv) == "" {
+				continue
+			}
+			network, _, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			if IsNetwork(network) {
+				mine = append(mine, strings.TrimSpace(kv))
+			} else {
+				others = append(others, kv)
+			}
+		}
+	}
+	return mine, others
+}
+
+// defaultConfirmations is how deep a block must be before what it holds
+// counts as confirmed: 6 on Bitcoin, 12 on Litecoin (blocks four times as
+// frequent), 3 on the public test networks and 1 on a local regtest chain.
+func defaultConfirmations(network string) int64 {
+	switch network {
+	case btc.NetworkBitcoin:
+		return 6
+	case btc.NetworkLitecoin:
+		return 12
+	case btc.NetworkBitcoinRegtest:
+		return 1
+	}
+	return 3
+}
+
+// genesis is the hash of each network's first block, which Dial asks the
+// node for. Litecoin's come from litecoin-project/litecoin
+// src/chainparams.cpp (consensus.hashGenesisBlock).
+var genesis = map[string]string{
+	btc.NetworkLitecoin:        "12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2",
+	btc.NetworkLitecoinTestnet: "4966625a4b2851d9fdee139e56211a0d88575f59ed816ff5e6a63deb4e3e29a0",
+}
+
+func genesisOf(network string, p *chaincfg.Params) string {
+	if h, ok := genesis[network]; ok {
+		return h
+	}
+	return p.GenesisHash.String()
+}
+
+// ParseNodes checks the Bitcoin-family entries of --rpc and
+// --confirmations (see SplitEntries): http(s) URLs, one node per network,
+// confirmations from 1 to 1000 for networks that have a node. It dials
+// nothing.
+func ParseNodes(rpcEntries, confEntries []string) (urls map[string]string, confs map[string]int64, err error) {
+	urls = map[string]string{}
+	for _, kv := range rpcEntries {
+		network, raw, ok := strings.Cut(kv, "=")
+		if !ok || raw == "" {
+			return nil, nil, fmt.Errorf("--rpc takes NETWORK=URL, not %q", network+"=…")
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, nil, fmt.Errorf("--rpc %s: the URL must be http(s)://USER:PASSWORD@HOST:PORT", network)
+		}
+		if _, dup := urls[network]; dup {
+			return nil, nil, fmt.Errorf("--rpc %s is given twice", network)
+		}
+		urls[network] = raw
+	}
+	confs = map[string]int64{}
+	for _, kv := range confEntries {
+		network, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil || n < 1 || n > 1000 {
+			return nil, nil, fmt.Errorf("--confirmations takes NETWORK=N with N from 1 to 1000, not %q", kv)
+		}
+		if _, known := urls[network]; !known {
+			return nil, nil, fmt.Errorf("--confirmations %s: the network has no --rpc", network)
+		}
+		confs[network] = n
+	}
+	for network := range urls {
+		if _, ok := confs[network]; !ok {
+			confs[network] = defaultConfirmations(network)
+		}
+	}
+	return urls, confs, nil
+}
+
+// Dial connects to every node and checks that each serves its network: its
+// first block must be the network's genesis block. A node of another chain
+// would be sent transactions meant for another place, so Dial refuses it.
+func Dial(ctx context.Context, rpcEntries, confEntries []string) (map[string]*Node, error) {
+	urls, confs, err := ParseNodes(rpcEntries, confEntries)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	nodes := map[string]*Node{}
+	for _, network := range names {
+		p, _ := btc.Params(network)
+		u, _ := url.Parse(urls[network])
+		n := &Node{Network: network, Params: p, Confirmations: confs[network], hc: &http.Client{Timeout: 15 * time.Second}}
+		if u.User != nil {
+			n.user = u.User.Username()
+			n.pass, _ = u.User.Password()
+			u.User = nil
+		}
+		n.url = u.String()
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		var got string
+		err := n.call(cctx, &got, "getblockhash", 0)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("--rpc %s: ask the node its genesis block: %w", network, err)
+		}
+		if want := genesisOf(network, p); got != want {
+			return nil, fmt.Errorf("--rpc %s: the node's genesis block is %s, but %s's is %s", network, got, network, want)
+		}
+		nodes[network] = n
+	}
+	return nodes, nil
+}
+
+// rpcError is an error the node answered with.
+type rpcError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *rpcError) Error() string { return fmt.Sprintf("node error %d: %s", e.Code, e.Message) }
+
+// errHTTP is a node that answered with an HTTP error and no JSON-RPC body.
+type errHTTP struct{ status int }
+
+func (e *errHTTP) Error() string { return fmt.Sprintf("node answered HTTP %d", e.status) }
+
+// maxReply bounds what is read of one node reply (a block of 4 MB weight
+// is at most 4 MB of raw bytes, 8 MB of hex).
+const maxReply = 32 << 20
+
+// call makes one JSON-RPC 1.0 call (btcd's dialect) and decodes the result
+// into out.
+func (n *Node) call(ctx context.Context, out any, method string, params ...any) error {
+	if params == nil {
+		params = []any{}
+	}
+	body, err := json.Marshal(map[string]any{"jsonrpc": "1.0", "id": n.ids.Add(1), "method": method, "params": params})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if n.user != "" || n.pass != "" {
+		req.SetBasicAuth(n.user, n.pass)
+	}
+	res, err := n.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxReply))
+	if err != nil {
+		return err
+	}
+	var reply struct {
+		Result json.RawMessage `json:"result"`
+		Error  *rpcError       `json:"error"`
+	}
+	if err := json.Unmarshal(raw, &reply); err != nil {
+		if res.StatusCode != http.StatusOK {
+			return &errHTTP{res.StatusCode}
+		}
+		return fmt.Errorf("%s: the node's reply is not JSON-RPC: %w", method, err)
+	}
+	if reply.Error != nil {
+		return reply.Error
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(reply.Result, out); err != nil {
+		return fmt.Errorf("%s: decode the node's reply: %w", method, err)
+	}
+	return nil
+}
+
+// nodeError turns a failure to talk to the node of network into the API
+// error: 503 when the node cannot be reached or does not answer in time
+// (the caller may retry), 502 when it answers with an error.
+func nodeError(network string, err error) error {
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	var re *rpcError
+	var he *errHTTP
+	switch {
+	case errors.As(err, &re):
+		return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node answered with an error", network)}).Wrap(err)
+	case errors.As(err, &he):
+		return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node answered HTTP %d", network, he.status)}).Wrap(err)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return (&apierr.Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("the %s node is unavailable", network),
+			RetryAfter: time.Second}).Wrap(err)
+	}
+	return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node failed", network)}).Wrap(err)
+}
+
+// noNode is the 400 for a network without a node.
+func noNode(network string) error {
+	return apierr.BadRequest("network %s has no node: start custos with --rpc %s=URL to send from its wallets", network, network)
+}

@@ -1,0 +1,297 @@
+package btcwallet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/event"
+	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/validate"
+	"github.com/custos-dev/custos/internal/wallet"
+)
+
+// Service serves transfers, transactions, assets and history of
+// Bitcoin-family wallets, and runs the follower (Run).
+type Service struct {
+	store      Store
+	wallets    evmwallet.Wallets
+	walletRows evmwallet.WalletStore
+	signers    evmwallet.Signers
+	policy     policy.Evaluator
+	nodes      map[string]*Node
+	logger     *slog.Logger
+	events     event.Emitter
+	now        func() time.Time
+	poke       chan struct{}
+	holder     string
+	// resumeAfter is how old an Executing request must be before the
+	// worker takes it over from the request that stored it.
+	resumeAfter time.Duration
+}
+
+// New returns the service. nodes maps networks to their nodes (Dial).
+func New(st Store, ws evmwallet.Wallets, rows evmwallet.WalletStore, signers evmwallet.Signers, pol policy.Evaluator,
+	nodes map[string]*Node, logger *slog.Logger) *Service {
+	if pol == nil {
+		pol = policy.AllowAll{}
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Service{store: st, wallets: ws, walletRows: rows, signers: signers, policy: pol, nodes: nodes, logger: logger,
+		events: event.Nop{}, now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		poke: make(chan struct{}, 1), holder: id.New("srv"), resumeAfter: resumeAfter}
+}
+
+// SetEvents makes the service record its webhook events with e.
+func (s *Service) SetEvents(e event.Emitter) { s.events = e }
+
+// Networks lists the networks that have a node.
+func (s *Service) Networks() []string {
+	out := make([]string, 0, len(s.nodes))
+	for n := range s.nodes {
+		out = append(out, n)
+	}
+	return out
+}
+
+// emit records the event of r's new status in the unit of work of ctx.
+func (s *Service) emit(ctx context.Context, r *evmwallet.Request) error {
+	kind := "wallet.transaction."
+	if r.Transfer {
+		kind = "wallet.transfer."
+	}
+	switch r.Status {
+	case evmwallet.StatusExecuting, evmwallet.StatusPending:
+		kind += "requested"
+	default:
+		kind += strings.ToLower(r.Status)
+	}
+	return s.events.Emit(ctx, r.OrgID, kind, evmwallet.ViewOf(r))
+}
+
+// node returns the node of network, or the 400 naming the missing --rpc.
+func (s *Service) node(network string) (*Node, error) {
+	if n := s.nodes[network]; n != nil {
+		return n, nil
+	}
+	return nil, noNode(network)
+}
+
+// btcWallet loads walletID: a 400 when it is not on a Bitcoin-family
+// network.
+func (s *Service) btcWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, error) {
+	w, err := s.wallets.Load(ctx, p, walletID)
+	if err != nil {
+		return nil, err
+	}
+	if !IsNetwork(w.Network) {
+		return nil, apierr.BadRequest("wallet %s is not on a Bitcoin-family network", w.ID)
+	}
+	return w, nil
+}
+
+// transferBody is the body of POST /wallets/{walletId}/transfers
+// (docs/protocol/keys-wallets.md §5) as Bitcoin-family wallets take it.
+type transferBody struct {
+	Kind         string          `json:"kind"`
+	To           *string         `json:"to"`
+	Amount       *string         `json:"amount"`
+	Priority     *string         `json:"priority"`
+	ExternalID   *string         `json:"externalId"`
+	Memo         *string         `json:"memo"`
+	FeeSponsorID *string         `json:"feeSponsorId"`
+	TravelRule   json.RawMessage `json:"travelRule"`
+}
+
+// transactionBody is the body of POST /wallets/{walletId}/transactions.
+type transactionBody struct {
+	Kind       string  `json:"kind"`
+	Psbt       *string `json:"psbt"`
+	ExternalID *string `json:"externalId"`
+}
+
+// decode unmarshals a request body, or returns a 400.
+func decode(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
+		}
+		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
+	}
+	return nil
+}
+
+// Transfer serves POST /wallets/{walletId}/transfers.
+func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (evmwallet.View, error) {
+	w, err := s.btcWallet(ctx, p, walletID)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	var in transferBody
+	if err := decode(body, &in); err != nil {
+		return evmwallet.View{}, err
+	}
+	switch {
+	case in.Kind == "":
+		return evmwallet.View{}, apierr.BadRequest("kind is required")
+	case in.Kind != "Native":
+		return evmwallet.View{}, apierr.BadRequest("transfer kind %q is not supported on %s (Native)", clip(in.Kind), w.Network)
+	case in.FeeSponsorID != nil:
+		return evmwallet.View{}, apierr.BadRequest("feeSponsorId is not supported: Custos has no fee sponsors")
+	case in.Memo != nil && *in.Memo != "":
+		return evmwallet.View{}, apierr.BadRequest("memo is not supported on %s", w.Network)
+	}
+	if err := validate.OptExternalID("externalId", in.ExternalID); err != nil {
+		return evmwallet.View{}, err
+	}
+	priority := "Standard"
+	if in.Priority != nil {
+		if _, ok := targets[*in.Priority]; !ok {
+			return evmwallet.View{}, apierr.BadRequest("priority must be Slow, Standard or Fast")
+		}
+		priority = *in.Priority
+	}
+	to := ""
+	if in.To != nil {
+		to = *in.To
+	}
+	_, toScript, err := parseRecipient(w.Network, "to", to)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	amount, err := parseSats(w.Network, "amount", in.Amount)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	if amount < dustLimit(toScript) {
+		return evmwallet.View{}, apierr.BadRequest("amount %d is below the dust limit of %d satoshis for this recipient", amount, dustLimit(toScript))
+	}
+	n, err := s.node(w.Network)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	return s.transfer(ctx, p, act, w, n, body, extID(in.ExternalID), amount, toScript, priority)
+}
+
+// Transaction serves POST /wallets/{walletId}/transactions.
+func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (evmwallet.View, error) {
+	w, err := s.btcWallet(ctx, p, walletID)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	var in transactionBody
+	if err := decode(body, &in); err != nil {
+		return evmwallet.View{}, err
+	}
+	switch {
+	case in.Kind == "":
+		return evmwallet.View{}, apierr.BadRequest("kind is required")
+	case in.Kind != "Psbt":
+		return evmwallet.View{}, apierr.BadRequest("transaction kind %q is not supported on %s (Psbt)", clip(in.Kind), w.Network)
+	case in.Psbt == nil || *in.Psbt == "":
+		return evmwallet.View{}, apierr.BadRequest("psbt is required")
+	}
+	if err := validate.OptExternalID("externalId", in.ExternalID); err != nil {
+		return evmwallet.View{}, err
+	}
+	p2, err := checkPsbt(w, *in.Psbt)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	if _, err := s.node(w.Network); err != nil {
+		return evmwallet.View{}, err
+	}
+	return s.transaction(ctx, p, act, w, body, extID(in.ExternalID), p2)
+}
+
+func extID(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
+}
+
+// chainKey is the public side of a wallet's key.
+func chainKey(w *wallet.Wallet) chain.Key {
+	return chain.Key{Scheme: w.Key.Scheme, Curve: w.Key.Curve, PublicKey: w.Key.PublicKey}
+}
+
+// evaluate runs the policy step for a request whose transaction is the
+// PSBT psbtHex: the rules see its outputs that do not pay the wallet.
+func (s *Service) evaluate(ctx context.Context, p *principal.Principal, w *wallet.Wallet, reqID, psbtHex string) (policy.Decision, error) {
+	body, _ := json.Marshal(map[string]string{"psbt": psbtHex})
+	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: w.KeyID,
+		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: "Psbt", Body: body, Key: chainKey(w), RequestID: reqID})
+	if err != nil {
+		return policy.Decision{}, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if d.Outcome == policy.Pending {
+		// As for EVM requests (docs/protocol/btc-transfers.md §6): an
+		// approved transfer is not carried out yet, so one that needs an
+		// approval is refused rather than left waiting for ever.
+		d = policy.Decision{Outcome: policy.Deny, PolicyID: d.PolicyID,
+			Reason: "policy " + d.PolicyID + " requires an approval, which transfers and transactions do not support yet"}
+	}
+	return d, nil
+}
+
+// newRequest is a request of w as p asks it.
+func (s *Service) newRequest(p *principal.Principal, w *wallet.Wallet, transfer bool, body []byte, ext string) *evmwallet.Request {
+	prefix := "tx"
+	if transfer {
+		prefix = "xfr"
+	}
+	now := s.now()
+	r := &evmwallet.Request{ID: id.New(prefix), OrgID: p.OrgID, WalletID: w.ID, Network: w.Network, Transfer: transfer,
+		Requester: evmwallet.Requester{UserID: p.UserID, TokenID: p.TokenID, AppID: p.AppID}, Body: body,
+		ExternalID: ext, Status: evmwallet.StatusExecuting, Sender: w.Address, Nonce: -1, Decimals: -1,
+		Requested: now, PolicyResolved: now}
+	if transfer {
+		r.Symbol, r.Decimals = nativeSymbol(w.Network), 8
+	}
+	return r
+}
+
+// nativeSymbol is the coin of a network.
+func nativeSymbol(network string) string {
+	if strings.HasPrefix(network, "Litecoin") {
+		return "LTC"
+	}
+	return "BTC"
+}
+
+func clip(s string) string { return clipN(s, 40) }
+
+// clipN is s cut to at most n bytes (at a rune boundary).
+func clipN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// compactJSON is body without insignificant whitespace.
+func compactJSON(body []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, apierr.BadRequest("request body must be a JSON object")
+	}
+	return json.Marshal(v)
+}

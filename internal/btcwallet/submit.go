@@ -1,0 +1,391 @@
+package btcwallet
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/wallet"
+)
+
+// reserveAttempts bounds how often a transfer chooses its outputs again
+// when a concurrent transfer of the wallet took one of them meanwhile
+// (PostgreSQL; on SQLite units of work run one at a time).
+const reserveAttempts = 20
+
+// maxCandidates bounds the outputs a transfer chooses from.
+const maxCandidates = 2000
+
+// chooser picks the outputs of a transfer from the wallet's spendable
+// outputs.
+type chooser struct {
+	s                 *Service
+	w                 *wallet.Wallet
+	tip, amount, rate int64
+	taproot           bool
+	toScript, change  []byte
+}
+
+// choose reads the wallet's spendable outputs (with ctx, in a unit of
+// work or not), picks those that pay the transfer and returns them with
+// the unsigned PSBT that spends them; a 400 naming amount when they do
+// not cover it.
+func (c *chooser) choose(ctx context.Context) (selection, string, error) {
+	cands, err := c.s.store.SpendableOutputs(ctx, c.w.Network, c.w.ID, maxCandidates)
+	if err != nil {
+		return selection{}, "", err
+	}
+	mature := cands[:0]
+	var spendable int64
+	for _, o := range cands {
+		if !o.Coinbase || c.tip-o.Block+1 >= coinbaseMaturity {
+			mature = append(mature, o)
+			spendable += o.Value
+		}
+	}
+	sel, ok := selectOutputs(mature, c.amount, c.rate, c.taproot, c.toScript, c.change)
+	if !ok {
+		return selection{}, "", apierr.BadRequest("amount %d plus a fee of %d satoshis exceeds the wallet's spendable balance of %d satoshis",
+			c.amount, sel.fee, spendable)
+	}
+	pkt, err := buildPsbt(sel, c.amount, c.toScript, c.change)
+	if err != nil {
+		return selection{}, "", err
+	}
+	unsigned, err := psbtHex(pkt)
+	return sel, unsigned, err
+}
+
+// transfer runs a checked Native transfer: the externalId replay, the fee
+// rate, a first choice of outputs (a 400 when the wallet cannot pay), the
+// policy step on the transaction it makes, then one unit of work that
+// spends act, chooses the outputs again among those still free, reserves
+// them and stores the request with its unsigned PSBT; then execute signs,
+// stores, broadcasts. The second choice pays the same recipient the same
+// amount (what the policy rules read); only the inputs, the change and the
+// fee may differ from the first. When a concurrent transfer took an output
+// meanwhile, the unit rolls back (act is not spent) and runs again.
+func (s *Service) transfer(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
+	body []byte, ext string, amount int64, toScript []byte, priority string) (evmwallet.View, error) {
+	compact, err := compactJSON(body)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	if ext != "" {
+		if v, done, err := s.replay(ctx, p, w.ID, true, ext, compact); done {
+			return v, err
+		}
+	}
+	c := &chooser{s: s, w: w, amount: amount, toScript: toScript}
+	if c.change, c.taproot, err = walletScript(n.Params, w.Address); err != nil {
+		return evmwallet.View{}, err
+	}
+	if c.rate, err = n.feeRate(ctx, priority); err != nil {
+		return evmwallet.View{}, nodeError(n.Network, err)
+	}
+	if c.tip, err = n.blockCount(ctx); err != nil {
+		return evmwallet.View{}, nodeError(n.Network, err)
+	}
+	_, unsigned, err := c.choose(ctx)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	r := s.newRequest(p, w, true, compact, ext)
+	d, err := s.evaluate(ctx, p, w, r.ID, unsigned)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	prepare := func(ctx context.Context) error {
+		if r.Status != evmwallet.StatusExecuting {
+			r.Unsigned = unsigned // what the policy refused
+			return nil
+		}
+		sel, unsigned, err := c.choose(ctx)
+		if err != nil {
+			return err
+		}
+		r.Unsigned = unsigned
+		ops := make([]OutPoint, 0, len(sel.inputs))
+		for _, o := range sel.inputs {
+			ops = append(ops, OutPoint{o.TxHash, o.Vout})
+		}
+		return s.store.ReserveOutputs(ctx, w.Network, r.ID, ops, true)
+	}
+	for attempt := 1; ; attempt++ {
+		v, err := s.store1(ctx, act, w, r, d, prepare)
+		if errors.Is(err, ErrOutputsTaken) && attempt < reserveAttempts {
+			continue
+		}
+		if errors.Is(err, ErrOutputsTaken) {
+			return evmwallet.View{}, &apierr.Error{Status: http.StatusConflict,
+				Message: "the wallet's outputs are being spent by other transfers: try again"}
+		}
+		return v, err
+	}
+}
+
+// transaction runs a checked Psbt transaction: the externalId replay, the
+// policy step, one unit of work that spends act, reserves the wallet's
+// outputs the PSBT spends and stores the request; then execute.
+func (s *Service) transaction(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet,
+	body []byte, ext string, pkt *psbt.Packet) (evmwallet.View, error) {
+	compact, err := compactJSON(body)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	if ext != "" {
+		if v, done, err := s.replay(ctx, p, w.ID, false, ext, compact); done {
+			return v, err
+		}
+	}
+	unsigned, err := psbtHex(pkt)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	r := s.newRequest(p, w, false, compact, ext)
+	r.Unsigned = unsigned
+	d, err := s.evaluate(ctx, p, w, r.ID, unsigned)
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	ops := make([]OutPoint, 0, len(pkt.UnsignedTx.TxIn))
+	for _, in := range pkt.UnsignedTx.TxIn {
+		ops = append(ops, OutPoint{in.PreviousOutPoint.Hash.String(), in.PreviousOutPoint.Index})
+	}
+	return s.store1(ctx, act, w, r, d, func(ctx context.Context) error {
+		if r.Status != evmwallet.StatusExecuting {
+			return nil
+		}
+		// The wallet's outputs it spends are held for it; outputs
+		// Custos does not know, or holds for another request, are left
+		// to the node (which refuses a double spend).
+		return s.store.ReserveOutputs(ctx, w.Network, r.ID, ops, false)
+	})
+}
+
+// store1 stores r as the policy decided, in one unit of work with the
+// consumption of act and prepare (which reserves the outputs r spends),
+// then executes it when it may run.
+func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision,
+	prepare func(ctx context.Context) error) (evmwallet.View, error) {
+	switch d.Outcome {
+	case policy.Pending:
+		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
+	case policy.Deny:
+		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
+	}
+	prefix := "tx"
+	if r.Transfer {
+		prefix = "xfr"
+	}
+	err := store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
+		if d.Commit != nil {
+			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
+				return err
+			}
+		}
+		if err := prepare(ctx); err != nil {
+			return err
+		}
+		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.emit(ctx, r)
+	})
+	if errors.Is(err, evmwallet.ErrDuplicateExternalID) {
+		v, _, err := s.replay(ctx, &principal.Principal{OrgID: r.OrgID}, w.ID, r.Transfer, r.ExternalID, r.Body)
+		return v, err
+	}
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	if r.Status == evmwallet.StatusExecuting {
+		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
+			// Stored and not lost: the worker retries it.
+			s.logger.Warn("btc request left for the worker", "request", r.ID, "error", err.Error())
+		}
+	}
+	return evmwallet.ViewOf(r), nil
+}
+
+// replay answers a request whose externalId the org already used for the
+// same kind: the same wallet and body get the stored request back,
+// anything else is a 409. done is false when ext is unused.
+func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (evmwallet.View, bool, error) {
+	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
+	if isNotFound(err) {
+		return evmwallet.View{}, false, nil
+	}
+	if err != nil {
+		return evmwallet.View{}, true, err
+	}
+	if c, err := compactJSON(prev.Body); prev.WalletID != walletID || err != nil || !bytes.Equal(c, body) {
+		return evmwallet.View{}, true, apierr.Conflict("Conflicting request with same externalId").
+			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
+	}
+	return evmwallet.ViewOf(prev), true, nil
+}
+
+// isNotFound reports whether err is a 404 API error.
+func isNotFound(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// execute signs r (unless its signed transaction is stored), stores the
+// signed transaction, broadcasts it and marks r Broadcasted. A node that
+// refuses the transaction fails r (and frees its outputs); a node that
+// cannot be reached leaves r Executing for the worker.
+func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
+	n := s.nodes[r.Network]
+	if n == nil {
+		return noNode(r.Network)
+	}
+	if r.Signed == "" {
+		key, signer, err := s.signers.ChainSigner(ctx, r.OrgID, keyID)
+		if err != nil {
+			return s.fail(ctx, r, "the wallet's key cannot sign", err)
+		}
+		body, _ := json.Marshal(map[string]string{"psbt": r.Unsigned})
+		res, err := btc.New().Sign(ctx, r.Network, key, signer, chain.Request{Kind: "Psbt", Body: body})
+		if err != nil {
+			return s.fail(ctx, r, "the transaction cannot be signed", err)
+		}
+		pkt, err := readPsbt(res.SignedData)
+		if err != nil {
+			return fmt.Errorf("request %s: read signed psbt: %w", r.ID, err)
+		}
+		if err := psbt.MaybeFinalizeAll(pkt); err != nil {
+			return s.fail(ctx, r, "the signed psbt cannot be finalized: "+clipN(err.Error(), 300), err)
+		}
+		tx, err := psbt.Extract(pkt)
+		if err != nil {
+			return s.fail(ctx, r, "the signed psbt cannot be finalized: "+clipN(err.Error(), 300), err)
+		}
+		raw, err := txHex(tx)
+		if err != nil {
+			return err
+		}
+		// The signed transaction is stored before it is sent: whatever
+		// happens next, it is the one sent (again) and looked for.
+		if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, raw, tx.TxHash().String()); err != nil {
+			return err
+		}
+	}
+	if err := s.send(ctx, n, r); err != nil {
+		return err
+	}
+	if r.Status == evmwallet.StatusExecuting {
+		at := s.now()
+		if err := s.store.Tx(ctx, func(ctx context.Context) error {
+			if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
+				return err
+			}
+			b := *r
+			b.Status, b.Broadcasted = evmwallet.StatusBroadcasted, at
+			return s.emit(ctx, &b)
+		}); err != nil {
+			return err
+		}
+		r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
+		if err := s.addChange(ctx, n, r); err != nil {
+			// Only the next transfers' choice is poorer: the follower
+			// records the change once it is mined.
+			s.logger.Warn("btc change not recorded before it is mined", "request", r.ID, "error", err.Error())
+		}
+	}
+	select {
+	case s.poke <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// send broadcasts r's signed transaction. Sending it again is harmless:
+// when the node answers with an error, the transaction is looked up, and
+// a node that has it already (pooled or mined) counts as a success.
+func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request) error {
+	err := n.call(ctx, nil, "sendrawtransaction", r.Signed)
+	if err == nil {
+		return nil
+	}
+	var re *rpcError
+	if !errors.As(err, &re) {
+		return nodeError(n.Network, err)
+	}
+	_, lerr := n.rawTx(ctx, r.TxHash)
+	if lerr == nil {
+		return nil
+	}
+	if !errors.Is(lerr, errNoTx) {
+		return nodeError(n.Network, lerr)
+	}
+	return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
+}
+
+// fail marks r Failed with reason, frees its outputs and returns err.
+func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string, err error) error {
+	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.store.ReleaseOutputs(ctx, r.ID); err != nil {
+			return err
+		}
+		if r.TxHash != "" {
+			if err := s.store.DropPendingOutputs(ctx, r.Network, r.TxHash); err != nil {
+				return err
+			}
+		}
+		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
+			return err
+		}
+		f := *r
+		f.Status, f.Reason = evmwallet.StatusFailed, reason
+		return s.emit(ctx, &f)
+	}); ferr != nil {
+		return ferr
+	}
+	r.Status, r.Reason = evmwallet.StatusFailed, reason
+	return fmt.Errorf("request %s failed: %w", r.ID, err)
+}
+
+// addChange records the outputs of r's transaction that pay the wallet
+// back (its change) as pending, so that the wallet's next transfer can
+// spend them before they are mined (docs/protocol/btc-transfers.md §3).
+func (s *Service) addChange(ctx context.Context, n *Node, r *evmwallet.Request) error {
+	raw, err := hex.DecodeString(r.Signed)
+	if err != nil {
+		return err
+	}
+	var tx wire.MsgTx
+	if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
+		return err
+	}
+	mine, _, err := walletScript(n.Params, r.Sender)
+	if err != nil {
+		return err
+	}
+	var outs []*Output
+	for i, o := range tx.TxOut {
+		if bytes.Equal(o.PkScript, mine) {
+			outs = append(outs, &Output{Network: r.Network, TxHash: r.TxHash, Vout: uint32(i), OrgID: r.OrgID, WalletID: r.WalletID,
+				Value: o.Value, PkScript: hex.EncodeToString(mine), Block: -1})
+		}
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	return s.store.AddPendingOutputs(ctx, outs)
+}

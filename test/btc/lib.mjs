@@ -1,0 +1,138 @@
+// Helpers of the Bitcoin transfer suite: the SDK client of the bootstrap
+// service account, JSON-RPC to btcd, balances read from btcd's address
+// index, a minimal PSBT encoder, and bounded polling.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DfnsApiClient, DfnsError } from '@dfns/sdk';
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
+
+/** clientFor is the SDK client of the bootstrap service account of a server. */
+export function clientFor(baseUrl, adminPath) {
+  const admin = JSON.parse(readFileSync(adminPath, 'utf8'));
+  return new DfnsApiClient({
+    baseUrl,
+    orgId: admin.orgId,
+    authToken: admin.serviceAccount.authToken,
+    signer: new AsymmetricKeySigner({ credId: admin.serviceAccount.credId, privateKey: admin.serviceAccount.privateKeyPem }),
+  });
+}
+
+/** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
+export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
+
+let rpcId = 0;
+/** btc calls the btcd node at url (default BTCD_URL, http://user:pass@host:port). */
+export async function btc(method, params = [], url = process.env.BTCD_URL) {
+  const u = new URL(url);
+  const auth = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  const res = await fetch(u, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+    body: JSON.stringify({ jsonrpc: '1.0', id: ++rpcId, method, params }),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** mine mines n blocks to btcd's --miningaddr. */
+export const mine = (n = 1) => btc('generate', [n]);
+
+/** sats converts a btcd amount (BTC, a JSON number) to satoshis. */
+export const sats = (btcAmount) => BigInt(Math.round(btcAmount * 1e8));
+
+/** paysTo reports whether a btcd verbose output pays address. */
+export function paysTo(vout, address) {
+  const spk = vout.scriptPubKey;
+  return spk.address === address || (spk.addresses ?? []).includes(address);
+}
+
+/** nodeBalance is what btcd's address index says address holds (confirmed and pooled). */
+export async function nodeBalance(address) {
+  const txs = await btc('searchrawtransactions', [address, 1, 0, 1000, 1]);
+  let bal = 0n;
+  for (const tx of txs) {
+    for (const o of tx.vout) if (paysTo(o, address)) bal += sats(o.value);
+    for (const i of tx.vin) {
+      if (i.prevOut && (i.prevOut.addresses ?? []).includes(address)) bal -= sats(i.prevOut.value);
+    }
+  }
+  return bal;
+}
+
+/** until polls fn (every 200 ms, at most timeoutMs) until it returns a truthy value. */
+export async function until(fn, what, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** settled polls a transfer (or transaction) until it is Confirmed or Failed. */
+export async function settled(walletId, id, transaction = false, client = api) {
+  return until(async () => {
+    const t = transaction
+      ? await client.wallets.getTransaction({ walletId, transactionId: id })
+      : await client.wallets.getTransfer({ walletId, transferId: id });
+    return t.status === 'Confirmed' || t.status === 'Failed' ? t : undefined;
+  }, `${id} to settle`);
+}
+
+/** balance is the Native balance GET /wallets/{id}/assets shows. */
+export async function balance(walletId, client = api) {
+  const a = await client.wallets.getWalletAssets({ walletId });
+  const native = a.assets.find((x) => x.kind === 'Native');
+  assert.ok(native, 'a Native asset');
+  return BigInt(native.balance);
+}
+
+/** rejects asserts that promise fails with a DfnsError of httpStatus whose message matches message. */
+export async function rejects(promise, httpStatus, message) {
+  let err;
+  try {
+    await promise;
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err, `expected a DfnsError ${httpStatus}, got success`);
+  assert.ok(err instanceof DfnsError, `expected a DfnsError, got ${err?.name}: ${err?.message}`);
+  assert.equal(err.httpStatus, httpStatus, `status of "${err.message}"`);
+  assert.match(err.message, message);
+}
+
+// A minimal PSBT (BIP-174) encoder: an unsigned version 2 transaction and
+// the witness UTXO of each input.
+const le = (n, bytes) => {
+  const b = Buffer.alloc(bytes);
+  if (bytes === 8) b.writeBigUInt64LE(BigInt(n));
+  else b.writeUInt32LE(Number(n));
+  return b;
+};
+const varint = (n) => (n < 0xfd ? Buffer.from([n]) : Buffer.concat([Buffer.from([0xfd]), Buffer.from([n & 0xff, n >> 8])]));
+const withLen = (b) => Buffer.concat([varint(b.length), b]);
+
+/**
+ * psbt encodes a PSBT spending inputs [{txid, vout, value (sats), script (hex)}] to outputs
+ * [{value (sats), script (hex)}] as 0x hex.
+ */
+export function psbt(inputs, outputs) {
+  const tx = Buffer.concat([
+    le(2, 4), varint(inputs.length),
+    ...inputs.map((i) => Buffer.concat([Buffer.from(i.txid, 'hex').reverse(), le(i.vout, 4), varint(0), le(0xfffffffd, 4)])),
+    varint(outputs.length),
+    ...outputs.map((o) => Buffer.concat([le(o.value, 8), withLen(Buffer.from(o.script, 'hex'))])),
+    le(0, 4),
+  ]);
+  const sep = Buffer.from([0]);
+  return '0x' + Buffer.concat([
+    Buffer.from('70736274ff', 'hex'),
+    withLen(Buffer.from([0])), withLen(tx), sep,
+    ...inputs.map((i) => Buffer.concat([withLen(Buffer.from([1])),
+      withLen(Buffer.concat([le(i.value, 8), withLen(Buffer.from(i.script, 'hex'))])), sep])),
+    ...outputs.map(() => sep),
+  ]).toString('hex');
+}
