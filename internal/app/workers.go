@@ -74,9 +74,9 @@ func serveUntil(srv *http.Server, ln net.Listener, grace time.Duration) func(con
 	}
 }
 
-// leaser is the database's lease on background jobs (sqlstore.DB.Lease).
+// leaser is the database's lease on background jobs (sqlstore.DB.TakeLease).
 type leaser interface {
-	Lease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
+	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 }
 
 // periodic returns a worker that runs job at once and then every interval
@@ -91,7 +91,7 @@ func periodic(db leaser, logger *slog.Logger, name, holder string, interval time
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for now := time.Now(); ; {
-			held, err := db.Lease(ctx, name, holder, 3*interval, now)
+			held, err := db.TakeLease(ctx, name, holder, now, now.Add(3*interval))
 			if err == nil && held {
 				err = job(ctx, now)
 			}

@@ -190,19 +190,6 @@ func (db *DB) OpenEVMRequests(ctx context.Context, network string, limit int) ([
 		[]any{network, limit}, func(r scanner) (*evmwallet.Request, error) { return scanEVMRequest(r) })
 }
 
-// Lease takes or renews lease name for holder.
-func (db *DB) TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error) {
-	res, err := db.execQuiet(ctx, `INSERT INTO worker_leases (name, holder, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-		WHERE worker_leases.holder = excluded.holder OR worker_leases.expires_at < ?`,
-		name, holder, ms(until), ms(now))
-	if err != nil {
-		return false, fmt.Errorf("lease %s: %w", name, err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
 // Cursor returns the next block to read on network.
 func (db *DB) EVMCursor(ctx context.Context, network string) (int64, bool, error) {
 	var n int64

@@ -2,33 +2,25 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
 
-// Lease takes or renews the lease on the background job name for holder
-// until now+ttl and reports whether holder has it: it does when nobody
-// holds it, when holder already does, or when the previous holder let it
-// expire (a replica that died). A job runs on the one replica holding its
-// lease, and moves to another within ttl of its holder's end
-// (docs/replicas.md). A SQLite database belongs to one process, which
-// always holds every lease.
-func (db *DB) Lease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error) {
-	if db.dialect != "postgres" {
-		return true, nil
-	}
-	var got string
-	err := db.r.QueryRowContext(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+// TakeLease takes or renews the lease on the background job name for
+// holder until until and reports whether holder has it: it does when
+// nobody holds it, when holder already does, or when the previous holder
+// let it expire (a replica that died). A job runs on the one replica
+// holding its lease and moves to another once its holder stops renewing
+// it (docs/replicas.md). One conditional statement, so of replicas racing
+// for a free lease one gets it.
+func (db *DB) TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error) {
+	res, err := db.execQuiet(ctx, `INSERT INTO worker_leases (name, holder, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-		WHERE leases.holder = excluded.holder OR leases.expires_at < $4
-		RETURNING holder`, name, holder, ms(now.Add(ttl)), ms(now)).Scan(&got)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+		WHERE worker_leases.holder = excluded.holder OR worker_leases.expires_at < ?`,
+		name, holder, ms(until), ms(now))
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", name, err)
 	}
-	return got == holder, nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

@@ -9,14 +9,6 @@ CREATE TABLE cache_generation (
 );
 INSERT INTO cache_generation (slot, n) SELECT g, 0 FROM generate_series(0, 15) AS g;
 
--- Leases on background jobs: of the replicas, the holder of a job's
--- unexpired lease runs it (sqlstore/lease.go).
-CREATE TABLE leases (
-	name TEXT COLLATE "C" PRIMARY KEY,
-	holder TEXT COLLATE "C" NOT NULL,
-	expires_at BIGINT NOT NULL
-);
-
 -- The replicas that may hold cached reads: each renews its row every second
 -- while it serves from its cache; a write that may change cached reads
 -- waits for the others' caches only when another replica is listed

@@ -1,3 +1,3 @@
--- PostgreSQL only: the replicas' shared cache generation and the leases on
--- background jobs. One process owns a SQLite database, so it needs neither
+-- PostgreSQL only: the replicas' shared cache generation and their list.
+-- One process owns a SQLite database, so its read cache needs neither
 -- (docs/replicas.md).
