@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/follow"
 )
 
 // Follower timing.
@@ -33,8 +34,6 @@ type follower struct {
 	addresses map[string]string
 	loadedAt  time.Time
 	sent      map[string]time.Time // request id → last broadcast by this server
-	failures  int
-	retryAt   time.Time
 }
 
 // Run follows every network that has a node until ctx ends: it finishes
@@ -46,36 +45,13 @@ type follower struct {
 // block read, so a block is never recorded twice. A network whose steps
 // fail is retried with a growing delay. Run returns nil when ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	if len(s.nodes) == 0 {
-		return nil
-	}
-	fs := make([]*follower, 0, len(s.nodes))
+	nets := make([]*follow.Net, 0, len(s.nodes))
 	for _, n := range s.nodes {
-		fs = append(fs, &follower{node: n, wallets: map[string]evmwallet.WalletRef{}, addresses: map[string]string{},
-			sent: map[string]time.Time{}})
+		f := &follower{node: n, wallets: map[string]evmwallet.WalletRef{}, addresses: map[string]string{},
+			sent: map[string]time.Time{}}
+		nets = append(nets, &follow.Net{Name: n.Network, Step: func(ctx context.Context) error { return s.step(ctx, f) }})
 	}
-	t := time.NewTicker(followEvery)
-	defer t.Stop()
-	for {
-		for _, f := range fs {
-			if time.Now().Before(f.retryAt) {
-				continue
-			}
-			if err := s.step(ctx, f); err != nil && ctx.Err() == nil {
-				f.failures++
-				f.retryAt = time.Now().Add(min(time.Second<<min(f.failures, 6), time.Minute))
-				s.logger.Warn("btc follower step failed", "network", f.node.Network, "failures", f.failures, "error", err.Error())
-			} else {
-				f.failures, f.retryAt = 0, time.Time{}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		case <-s.poke:
-		}
-	}
+	return follow.Run(ctx, followEvery, s.poke, nets, s.logger, "btc follower")
 }
 
 // step is one round of a network's follower.

@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/follow"
 	"github.com/custos-dev/custos/internal/id"
 )
 
@@ -37,10 +38,6 @@ type follower struct {
 	wallets  map[string]WalletRef // lower-case address → wallet
 	loadedAt time.Time
 	sent     map[string]time.Time // request id → last broadcast by this server
-	// failures counts the steps that failed in a row; the next step waits
-	// until retryAt.
-	failures int
-	retryAt  time.Time
 }
 
 // Run follows every network that has a node until ctx ends: it finishes
@@ -52,36 +49,12 @@ type follower struct {
 // from the block read, so two never record a block twice. Errors are
 // logged and retried; Run returns nil when ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	if len(s.nodes) == 0 {
-		return nil
-	}
-	fs := make([]*follower, 0, len(s.nodes))
+	nets := make([]*follow.Net, 0, len(s.nodes))
 	for _, n := range s.nodes {
-		fs = append(fs, &follower{node: n, wallets: map[string]WalletRef{}, sent: map[string]time.Time{}})
+		f := &follower{node: n, wallets: map[string]WalletRef{}, sent: map[string]time.Time{}}
+		nets = append(nets, &follow.Net{Name: n.Network, Step: func(ctx context.Context) error { return s.step(ctx, f) }})
 	}
-	t := time.NewTicker(followEvery)
-	defer t.Stop()
-	for {
-		for _, f := range fs {
-			if time.Now().Before(f.retryAt) {
-				continue
-			}
-			if err := s.step(ctx, f); err != nil && ctx.Err() == nil {
-				// Back off from a failing node: 2 s, 4 s, … up to a minute.
-				f.failures++
-				f.retryAt = time.Now().Add(min(time.Second<<min(f.failures, 6), time.Minute))
-				s.logger.Warn("evm follower step failed", "network", f.node.Network, "failures", f.failures, "error", err.Error())
-			} else {
-				f.failures, f.retryAt = 0, time.Time{}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		case <-s.poke:
-		}
-	}
+	return follow.Run(ctx, followEvery, s.poke, nets, s.logger, "evm follower")
 }
 
 // step is one round of a network's follower.
