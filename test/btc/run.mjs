@@ -11,7 +11,7 @@
 // process plumbing is test/lib/harness.mjs.
 //
 // Usage: node run.mjs [file.test.mjs ...]
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ async function startBtcd(bin, dir, rpcPort, url, miningAddr) {
   const args = ['--regtest', '--txindex', '--addrindex', '--notls', '--nolisten', '--rpcuser=custos', '--rpcpass=regtest',
     `--rpclisten=127.0.0.1:${rpcPort}`, `--datadir=${path.join(dir, 'data')}`, `--logdir=${path.join(dir, 'logs')}`];
   if (miningAddr) args.push(`--miningaddr=${miningAddr}`);
+  mkdirSync(dir, { recursive: true }); // the log opens before btcd makes its data directory
   const log = createWriteStream(path.join(dir, 'btcd.out'), { flags: 'a' });
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   h.live.add(child);
