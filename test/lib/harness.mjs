@@ -180,15 +180,16 @@ export function createHarness(prefix) {
 
 /**
  * runServerSuite is a whole runner for a suite that needs one `custos
- * serve` and nothing else: it builds custos (unless CUSTOS_BIN), starts it,
+ * serve` (with more arguments args) and nothing else: it builds custos
+ * (unless CUSTOS_BIN), starts it,
  * runs the test files of dir (or those named as arguments) against it with
  * CUSTOS_URL and CUSTOS_ADMIN set, and exits with the suite's code.
  */
-export async function runServerSuite(dir, prefix) {
+export async function runServerSuite(dir, prefix, args = []) {
   const h = createHarness(prefix);
   await h.main(async () => {
     const files = testFiles(dir);
-    const srv = await h.startCustos(await h.buildCustos(), 'suite');
+    const srv = await h.startCustos(await h.buildCustos(), 'suite', args);
     console.log(`# server ${srv.url}`);
     const env = { ...process.env, CUSTOS_URL: srv.url, CUSTOS_ADMIN: path.join(srv.dataDir, 'admin.json') };
     const code = await h.runTests(dir, files, env);

@@ -10,4 +10,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runServerSuite } from '../lib/harness.mjs';
 
-await runServerSuite(path.dirname(fileURLToPath(import.meta.url)), 'custos-nets-');
+// Rate limits off: every-network.test.mjs alone makes some 350 requests a
+// minute (test/sdk runs with the default limits).
+await runServerSuite(path.dirname(fileURLToPath(import.meta.url)), 'custos-nets-', ['--rate-limit', '0']);
