@@ -1,7 +1,6 @@
 package evm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,33 +30,10 @@ func signTransaction(ctx context.Context, k keySigner, chainID int64, body json.
 	if err := decodeBody(body, kindTransaction, &in); err != nil {
 		return nil, err
 	}
-	raw := bytes.TrimSpace(in.Transaction)
-	var (
-		inner types.TxData
-		err   error
-	)
-	switch {
-	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
-		return nil, apierr.BadRequest("transaction is required")
-	case raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, apierr.BadRequest("transaction must be a hex string or an object")
-		}
-		var b []byte
-		if b, err = decodeHex("transaction", s); err != nil {
-			return nil, err
-		}
-		inner, err = decodeUnsigned(b, chainID)
-	case raw[0] == '{':
-		inner, err = decodeTxJSON(raw, chainID)
-	default:
-		return nil, apierr.BadRequest("transaction must be a hex string or an object")
-	}
+	tx, err := DecodeUnsigned(in.Transaction, chainID)
 	if err != nil {
 		return nil, err
 	}
-	tx := types.NewTx(inner)
 	if chainID == openChain {
 		// Typed transactions only (legacy ones are refused above): the
 		// chain id is the transaction's own.
