@@ -3,23 +3,11 @@
 // signed transaction is stored before it is sent; sending it again is
 // harmless; each transfer holds its own outputs).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { freePort, kill9, serveCustos } from '../lib/harness.mjs';
 import { api, btc, clientFor, mine, nodeBalance, settled, until } from './lib.mjs';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // The PostgreSQL database of the test's server when the suite runs on
 // PostgreSQL (run.mjs makes it); SQLite otherwise.
@@ -27,34 +15,9 @@ const crashDB = (process.env.CUSTOS_CRASH_DBS ?? '').split(',').filter(Boolean)[
 
 /** serve starts custos on dataDir and resolves with the child and its URL. */
 function serve(dataDir, port) {
-  const args = ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, '--rate-limit', '0',
-    '--rpc', `BitcoinRegtest=${process.env.BTCD_URL}`, '--confirmations', 'BitcoinRegtest=1'];
+  const args = ['--rate-limit', '0', '--rpc', `BitcoinRegtest=${process.env.BTCD_URL}`, '--confirmations', 'BitcoinRegtest=1'];
   if (crashDB) args.push('--db', crashDB);
-  const child = spawn(process.env.CUSTOS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(path.join(dataDir + '.log'), { flags: 'a' });
-  child.stderr.pipe(log, { end: false });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('custos did not start')), 60_000);
-    let out = '';
-    child.stdout.on('data', (c) => {
-      log.write(c);
-      out += c;
-      const m = out.match(/serving on (\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`custos exited (${code})`)));
-  });
-}
-
-function kill9(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGKILL');
-  });
+  return serveCustos(process.env.CUSTOS_BIN, dataDir, port, args);
 }
 
 test('kill -9 with transfers in flight: each stored transfer is mined exactly once after restart', { skip: !process.env.CUSTOS_BIN }, async () => {

@@ -228,3 +228,37 @@ export function pgDatabases() {
     },
   };
 }
+
+/**
+ * serveCustos starts `custos serve` of bin on dataDir (kept across restarts,
+ * its log appended to dataDir.log) at port with more arguments args, for
+ * tests that kill and restart it; resolves with {child, url}.
+ */
+export function serveCustos(bin, dataDir, port, args = []) {
+  const child = spawn(bin, ['serve', '--data', dataDir, '--addr', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(`${dataDir}.log`, { flags: 'a' });
+  child.stderr.pipe(log, { end: false });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('custos did not start')), START_TIMEOUT_MS);
+    let out = '';
+    child.stdout.on('data', (c) => {
+      log.write(c);
+      out += c;
+      const m = out.match(/serving on (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`custos exited (${code})`)));
+  });
+}
+
+/** kill9 sends SIGKILL to child and resolves once it has exited. */
+export function kill9(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  });
+}
