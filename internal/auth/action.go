@@ -78,22 +78,34 @@ func (s *Service) CompleteAction(ctx context.Context, p *principal.Principal, in
 	// Verify against the live challenge first, then store the action: the
 	// signature check stays outside the writer, and the challenge is still
 	// used once (the action's id is the challenge's, and unique).
-	cid, secretHash, ok := splitHandle(in.ChallengeIdentifier)
-	if !ok {
-		return "", apierr.BadRequest("Challenge token is not valid.")
-	}
-	c, err := s.store.LiveChallenge(ctx, cid, secretHash, PurposeAction, s.now())
+	c, sealed, err := s.tokens.openChallenge(in.ChallengeIdentifier, s.now())
 	if err != nil {
 		return "", err
 	}
+	var cid, secretHash string
+	if sealed {
+		cid = c.ID
+	} else {
+		// A challenge stored before challenges were sealed.
+		var ok bool
+		if cid, secretHash, ok = splitHandle(in.ChallengeIdentifier); !ok {
+			return "", errChallengeInvalid
+		}
+		if c, err = s.store.LiveChallenge(ctx, cid, secretHash, PurposeAction, s.now()); err != nil {
+			return "", err
+		}
+	}
 	if c.OrgID != p.OrgID || c.UserID != p.UserID || c.TokenID != p.TokenID || c.SessionID != p.SessionID ||
 		c.PayloadHash == "" { // issued before payload digests: its payload is gone
-		return "", apierr.BadRequest("Challenge token is not valid.")
+		return "", errChallengeInvalid
 	}
 	cred, err := s.verifyFactor(ctx, c, in.FirstFactor)
 	if err != nil {
-		// A failed attempt burns the challenge.
-		_, _ = s.store.TakeChallenge(ctx, cid, secretHash, PurposeAction, s.now())
+		// A failed attempt burns a stored challenge; a sealed one stays
+		// valid until it expires (docs/protocol/auth.md §3.1).
+		if !sealed {
+			_, _ = s.store.TakeChallenge(ctx, cid, secretHash, PurposeAction, s.now())
+		}
 		return "", err
 	}
 	ca := in.FirstFactor.CredentialAssertion

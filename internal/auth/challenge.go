@@ -129,7 +129,14 @@ func (s *Service) issueSigningChallenge(ctx context.Context, c *Challenge, creds
 	c.Challenge = id.Secret(32)
 	c.Created = now
 	c.ExpiresAt = now.Add(s.cfg.ChallengeTTL)
-	if err := s.store.CreateChallenge(ctx, c); err != nil {
+	if c.Purpose == PurposeAction {
+		// Not stored: the handle carries it (sealed.go).
+		sealed, err := s.tokens.sealChallenge(c)
+		if err != nil {
+			return nil, err
+		}
+		ident = sealed
+	} else if err := s.store.CreateChallenge(ctx, c); err != nil {
 		return nil, err
 	}
 	out.Challenge = c.Challenge

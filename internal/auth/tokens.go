@@ -51,6 +51,8 @@ type Tokens struct {
 	current SigningKey
 	public  map[string]ed25519.PublicKey
 	parser  *jwt.Parser
+	// macs are the keys of sealed challenges, by signing key (sealed.go).
+	macs map[string][]byte
 
 	mu       sync.Mutex
 	verified map[[32]byte]*Claims
@@ -64,9 +66,11 @@ func NewTokens(issuer string, keys []SigningKey) (*Tokens, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("no token signing key")
 	}
-	t := &Tokens{issuer: issuer, current: keys[0], public: map[string]ed25519.PublicKey{}, verified: map[[32]byte]*Claims{}}
+	t := &Tokens{issuer: issuer, current: keys[0], public: map[string]ed25519.PublicKey{}, verified: map[[32]byte]*Claims{},
+		macs: map[string][]byte{}}
 	for _, k := range keys {
 		t.public[k.KID] = k.Private.Public().(ed25519.PublicKey)
+		t.macs[k.KID] = challengeMAC(k)
 	}
 	t.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),

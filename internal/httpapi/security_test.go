@@ -371,7 +371,7 @@ func TestPruneKeepsAuditLog(t *testing.T) {
 	}
 	unused := signedAction(t, sa, "POST", "/permissions", permBody("never-used"))
 	n, err := env.App.DB.Prune(ctx, time.Now().Add(time.Hour), time.Time{})
-	if err != nil || n < 2 {
+	if err != nil || n < 1 {
 		t.Fatalf("pruned %d rows: %v", n, err)
 	}
 	// The unconsumed action is gone, the consumed one is still in the log.

@@ -314,16 +314,30 @@ const consumeAction = `UPDATE user_actions SET consumed_at = ?
 func (db *DB) ConsumeUserAction(ctx context.Context, p *auth.Pending) error {
 	id := p.Action.ID
 	if u := unitFrom(ctx); u != nil {
-		if err := db.consumeIn(u.tx, id, p.TokenHash, p.At); err != nil {
+		// On PostgreSQL the refusal may come only when the unit ends
+		// (pipeline.go): it settles p then, and the unit's rollback must
+		// not reopen it.
+		refused := false
+		err := db.consumeIn(u.tx, id, p.TokenHash, p.At, func(err error) {
+			refused = true
 			settleRefusal(p, err)
+		})
+		if err != nil {
+			if !refused {
+				settleRefusal(p, err)
+			}
 			return err
 		}
 		db.actions.drop(id)
-		u.onSettle(func(committed bool) { p.Settle(nil, !committed) })
+		u.onSettle(func(committed bool) {
+			if !refused {
+				p.Settle(nil, !committed)
+			}
+		})
 		return nil
 	}
 	err := db.submit(ctx, writeOp{single: true, quiet: true, fn: func(tx *Tx) error {
-		return db.consumeIn(tx, id, p.TokenHash, p.At)
+		return db.consumeIn(tx, id, p.TokenHash, p.At, nil)
 	}})
 	if err == nil {
 		db.actions.drop(id)
@@ -348,24 +362,26 @@ func settleRefusal(p *auth.Pending, err error) {
 }
 
 // consumeIn consumes action id inside tx; the error is the refusal to
-// answer with. Only the refusal reads the row again.
-func (db *DB) consumeIn(tx *Tx, id, tokenHash string, now time.Time) error {
-	res, err := tx.ExecContext(context.Background(), db.q(consumeAction), ms(now), id, tokenHash)
-	if err != nil {
-		return fmt.Errorf("consume user action: %w", err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 1 {
-		return nil
-	}
-	var n int
-	if err := tx.QueryRowContext(context.Background(), db.q(`SELECT COUNT(*) FROM user_actions
-		WHERE id = ? AND token_hash = ? AND consumed_at > 0`), id, tokenHash).Scan(&n); err != nil {
-		return fmt.Errorf("select user action: %w", err)
-	}
-	if n > 0 {
-		return auth.ErrActionUsed
-	}
-	return auth.ErrActionInvalid
+// answer with, also given to refused (if set) whenever it is known. Only
+// the refusal reads the row again.
+func (db *DB) consumeIn(tx *Tx, id, tokenHash string, now time.Time, refused func(error)) error {
+	return tx.expect(db.q(consumeAction), 1, func(q querier) error {
+		var n int
+		err := q.QueryRowContext(context.Background(), db.q(`SELECT COUNT(*) FROM user_actions
+			WHERE id = ? AND token_hash = ? AND consumed_at > 0`), id, tokenHash).Scan(&n)
+		switch {
+		case err != nil:
+			err = fmt.Errorf("select user action: %w", err)
+		case n > 0:
+			err = auth.ErrActionUsed
+		default:
+			err = auth.ErrActionInvalid
+		}
+		if refused != nil {
+			refused(err)
+		}
+		return err
+	}, ms(now), id, tokenHash)
 }
 
 // AuditLog returns consumed user action id of org, or NotFound.

@@ -155,27 +155,25 @@ func (db *DB) CreateSignatureRequest(ctx context.Context, r *keys.SignatureReque
 	// ON CONFLICT DO NOTHING turns a used externalId into no row instead
 	// of an error, so the statement cannot fail in a way its caller
 	// handles: inside the signing unit of work on PostgreSQL it needs no
-	// savepoint (nofail).
-	var res sql.Result
+	// savepoint (nofail), and waits to be sent with the unit's other
+	// writes in one round trip (pipeline.go).
+	taken := func(querier) error {
+		if r.ExternalID != "" {
+			return keys.ErrDuplicateExternalID
+		}
+		return fmt.Errorf("insert signature request: id %s is taken", r.ID)
+	}
 	err = db.submit(ctx, writeOp{single: true, quiet: true, nofail: true, fn: func(tx *Tx) error {
-		var err error
-		res, err = tx.ExecContext(ctx, db.q(`INSERT INTO signature_requests (`+sigCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		return tx.expect(db.q(`INSERT INTO signature_requests (`+sigCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), 1, taken,
 			r.ID, r.OrgID, r.KeyID, r.WalletID, r.Network, r.Requester.UserID, r.Requester.TokenID, r.Requester.AppID,
 			string(r.Body), r.Status, r.Reason, result, r.ApprovalID, r.ExternalID, ms(r.Requested), ms(r.PolicyResolved),
 			ms(r.Signed))
-		return err
 	}})
-	if err != nil {
+	if err != nil && !errors.Is(err, keys.ErrDuplicateExternalID) {
 		return fmt.Errorf("insert signature request: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
-	}
-	if r.ExternalID != "" {
-		return keys.ErrDuplicateExternalID
-	}
-	return fmt.Errorf("insert signature request: id %s is taken", r.ID)
+	return err
 }
 
 func (db *DB) oneSig(ctx context.Context, where string, args ...any) (*keys.SignatureRequest, error) {

@@ -116,14 +116,16 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 	if op.single && op.unit == nil && op.quiet {
 		return db.runOp(op, &Tx{db: db, async: op.ephemeral})
 	}
-	sqlTx, err := db.w.DB.BeginTx(bg, nil)
-	if err != nil {
-		if op.unit != nil {
-			op.unit.finish(false)
+	// A unit begins its transaction when it needs it (pipeline.go); any
+	// other write of several statements begins at once.
+	tx := &Tx{db: db, lazy: op.unit != nil}
+	if !tx.lazy {
+		sqlTx, err := db.w.DB.BeginTx(bg, nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
 		}
-		return fmt.Errorf("begin: %w", err)
+		tx.tx = sqlTx
 	}
-	tx := &Tx{tx: sqlTx, db: db}
 	defer func() {
 		for _, q := range tx.missing {
 			_, _ = db.w.stmt(bg, q)
@@ -133,21 +135,26 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 	if err == nil && loud() {
 		err = bumpGeneration(tx)
 	}
-	if err != nil {
-		_ = sqlTx.Rollback()
-		if op.unit != nil {
-			op.unit.finish(false)
-		}
-		return err
+	if tx.broken != nil {
+		err = tx.broken
 	}
-	if err := sqlTx.Commit(); err != nil {
-		if op.unit != nil {
-			op.unit.finish(false)
+	switch {
+	case err != nil:
+		if tx.tx != nil {
+			_ = tx.tx.Rollback()
 		}
-		return fmt.Errorf("commit: %w", err)
+	case tx.tx != nil:
+		if err = tx.tx.Commit(); err != nil {
+			err = fmt.Errorf("commit: %w", err)
+		}
+	case len(tx.held) > 0:
+		err = db.sendHeld(bg, tx.held)
 	}
 	if op.unit != nil {
-		op.unit.finish(true)
+		op.unit.finish(err == nil)
+	}
+	if err != nil {
+		return err
 	}
 	if loud() {
 		db.fence()

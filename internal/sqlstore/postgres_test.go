@@ -199,7 +199,9 @@ func TestIDsPageInByteOrder(t *testing.T) {
 }
 
 // A second signature request with a used externalId is
-// ErrDuplicateExternalID, also inside a unit, which then goes on.
+// ErrDuplicateExternalID; inside a unit it fails the unit with that error
+// (on PostgreSQL only when the unit ends: its writes are sent together,
+// pipeline.go), and none of the unit's writes is kept.
 func TestDuplicateExternalIDInUnit(t *testing.T) {
 	db := testDB(t)
 	ctx := context.Background()
@@ -208,22 +210,33 @@ func TestDuplicateExternalIDInUnit(t *testing.T) {
 	if err := db.CreateKey(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	sig := func(id string) *keys.SignatureRequest {
+	sig := func(id, ext string) *keys.SignatureRequest {
 		return &keys.SignatureRequest{ID: id, OrgID: "or-1", KeyID: "key-1", Body: []byte(`{}`), Status: "Signed",
-			ExternalID: "ext", Requested: time.Now()}
+			ExternalID: ext, Requested: time.Now()}
 	}
-	if err := db.CreateSignatureRequest(ctx, sig("sig-1")); err != nil {
+	if err := db.CreateSignatureRequest(ctx, sig("sig-1", "ext")); err != nil {
 		t.Fatal(err)
+	}
+	if err := db.CreateSignatureRequest(ctx, sig("sig-2", "ext")); !errors.Is(err, keys.ErrDuplicateExternalID) {
+		t.Fatalf("duplicate externalId: %v", err)
 	}
 	err := db.Tx(ctx, func(ctx context.Context) error {
-		if err := db.CreateSignatureRequest(ctx, sig("sig-2")); !errors.Is(err, keys.ErrDuplicateExternalID) {
+		if err := db.CreateSignatureRequest(ctx, sig("sig-3", "")); err != nil {
+			return err
+		}
+		err := db.CreateSignatureRequest(ctx, sig("sig-4", "ext"))
+		if err != nil && !errors.Is(err, keys.ErrDuplicateExternalID) {
 			return fmt.Errorf("duplicate externalId: %w", err)
 		}
-		_, err := db.SignatureRequestByExternalID(ctx, "or-1", "ext")
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, keys.ErrDuplicateExternalID) {
+		t.Fatalf("unit with a duplicate externalId: %v", err)
+	}
+	for _, id := range []string{"sig-3", "sig-4"} {
+		if _, err := db.SignatureRequest(ctx, "or-1", id); err == nil {
+			t.Errorf("%s was kept from a failed unit", id)
+		}
 	}
 }
 

@@ -36,12 +36,22 @@ type Tx struct {
 	// async runs a single statement on PostgreSQL's asynchronous-commit
 	// pool (writeOp.ephemeral).
 	async bool
+	// lazy marks a unit of work on PostgreSQL, which begins its
+	// transaction only when a statement needs it (pipeline.go); held are
+	// the writes waiting until then, broken the error the unit must fail
+	// with.
+	lazy   bool
+	held   []deferred
+	broken error
 }
 
 // stmt returns the cached statement for query bound to this transaction.
 // The pool cannot prepare while the transaction holds its only connection,
 // so a new query is prepared on the transaction this once.
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := t.begin(); err != nil {
+		return nil, err
+	}
 	if t.tx == nil {
 		if t.async {
 			return t.db.async.stmt(ctx, query)
@@ -91,6 +101,10 @@ func (t *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.
 		query, args = noRows, nil
 	}
 	s, err := t.stmt(ctx, query)
+	if err != nil && t.broken != nil {
+		// The unit fails with t.broken whatever the read makes of this.
+		return t.db.w.DB.QueryRowContext(ctx, noRows)
+	}
 	if err != nil && t.tx == nil {
 		return t.db.w.DB.QueryRowContext(ctx, query, args...)
 	}
