@@ -19,6 +19,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/near"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/chain/starknet"
 	"github.com/custos-dev/custos/internal/chain/stellar"
 	"github.com/custos-dev/custos/internal/chain/substrate"
 	"github.com/custos-dev/custos/internal/chain/sui"
@@ -57,6 +58,7 @@ var (
 		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
+		{starknet.Adapter{}, chain.SchemeECDSA, chain.CurveStark},
 	}
 	byNetwork = map[string]*family{}
 )
