@@ -27,8 +27,7 @@ const goSDK = [
 ];
 
 // Not served yet (README "Networks" says why).
-const notServed = new Set(['Canton', 'CantonTestnet', 'Concordium', 'ConcordiumTestnet', 'Hedera', 'HederaTestnet',
-  'Starknet', 'StarknetSepolia']);
+const notServed = new Set(['Canton', 'CantonTestnet', 'Concordium', 'ConcordiumTestnet', 'Hedera', 'HederaTestnet']);
 
 test('createWallet on every network name of the Go SDK', async () => {
   let made = 0;

@@ -89,4 +89,3 @@ func isObject(raw json.RawMessage) bool {
 
 // feltPad returns v as 0x and 64 hex digits.
 func feltPad(v *big.Int) string { return chain.Hex0x(v.FillBytes(make([]byte, 32))) }
-

@@ -22,7 +22,9 @@ type softSigner struct{ d []byte }
 func (softSigner) SignECDSA(context.Context, []byte) ([]byte, byte, error) {
 	return nil, 0, errors.New("no secp256k1")
 }
-func (softSigner) SignEdDSA(context.Context, []byte) ([]byte, error) { return nil, errors.New("no ed25519") }
+func (softSigner) SignEdDSA(context.Context, []byte) ([]byte, error) {
+	return nil, errors.New("no ed25519")
+}
 func (softSigner) SignSchnorr(context.Context, []byte, []byte) ([]byte, error) {
 	return nil, errors.New("no schnorr")
 }
@@ -109,8 +111,8 @@ func TestTransactionHash(t *testing.T) {
 	key, _ := testKey(t)
 	acct := account(key)
 	for _, tc := range []struct {
-		name         string
-		tx           json.RawMessage
+		name        string
+		tx          json.RawMessage
 		chain, want string
 	}{
 		{"invoke", f.Invoke.Tx, f.Invoke.ChainID, f.Invoke.Hash},
