@@ -45,7 +45,7 @@ func testKey(t *testing.T) (chain.Key, softSigner) {
 }
 
 // fixture holds values starknet.js 10.8.0 computed (testdata/starknetjs.json,
-// made by the generator quoted in docs/protocol/networks-starknet.md).
+// written by test/networks/starknet-fixture.mjs).
 type fixture struct {
 	StarkKey string `json:"starkKey"`
 	Address  string `json:"address"`
