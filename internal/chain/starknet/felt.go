@@ -22,6 +22,10 @@ var (
 	maxSafe = big.NewInt(1<<53 - 1)
 )
 
+// maxNumberLen bounds a number written as a string: a field element takes
+// at most 76 decimal digits (254 in binary, with its 0b).
+const maxNumberLen = 256
+
 // parseRPCFelt reads a transaction field: a 0x-hex field element, as
 // Starknet's JSON-RPC writes them. field names it in the 400.
 func parseRPCFelt(field, s string) (*big.Int, error) {
@@ -75,13 +79,16 @@ func numberish(field string, raw json.RawMessage) (v *big.Int, ok bool, err erro
 		if err != nil || !f.IsInt() {
 			return nil, false, apierr.BadRequest("%s must be an integer", field)
 		}
-		n, _ := f.Int(nil)
-		if new(big.Int).Abs(n).Cmp(maxSafe) > 0 {
+		if new(big.Float).Abs(f).Cmp(new(big.Float).SetInt(maxSafe)) > 0 { // before Int: 1e999999999 is an integer too
 			return nil, false, apierr.BadRequest("%s is a JSON number above 2^53; send it as a string", field)
 		}
+		n, _ := f.Int(nil)
 		return n, true, nil
 	case string:
 		s := strings.TrimSpace(t)
+		if len(s) > maxNumberLen && (reHex.MatchString(s) || reDec.MatchString(s) || reBin.MatchString(s) || reOct.MatchString(s)) {
+			return nil, false, apierr.BadRequest("%s is a number of more than %d characters", field, maxNumberLen)
+		}
 		switch {
 		case s == "":
 			return new(big.Int), true, nil

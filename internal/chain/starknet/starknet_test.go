@@ -35,7 +35,7 @@ func (s softSigner) SignStark(_ context.Context, h []byte) ([]byte, []byte, erro
 // Starkware's published signing-vector key.
 var vectorKey, _ = hex.DecodeString("03c1e9550e66958296d11b60f8e8e7a7ad990d07fa65d5f7652c4a6c87d4e3cc")
 
-func testKey(t *testing.T) (chain.Key, softSigner) {
+func testKey(t testing.TB) (chain.Key, softSigner) {
 	t.Helper()
 	pub, err := stark.PublicKey(vectorKey)
 	if err != nil {
@@ -233,6 +233,8 @@ func TestSignRejects(t *testing.T) {
 		{"snip12 long shortstring", KindSnip12, `{"primaryType":"M","types":{"StarkNetDomain":[],"M":[{"name":"a","type":"felt"}]},"domain":{},"message":{"a":"this short string has more than 31 characters"}}`, "message.a"},
 		{"snip12 preset redefined", KindSnip12, `{"primaryType":"M","types":{"StarknetDomain":[],"u256":[],"M":[]},"domain":{"revision":"1"},"message":{}}`, "u256"},
 		{"snip12 unsafe number", KindSnip12, `{"primaryType":"M","types":{"StarkNetDomain":[],"M":[{"name":"a","type":"felt"}]},"domain":{},"message":{"a":9007199254740993}}`, "2^53"},
+		{"snip12 huge exponent", KindSnip12, `{"primaryType":"M","types":{"StarkNetDomain":[],"M":[{"name":"a","type":"felt"}]},"domain":{},"message":{"a":1e999999999}}`, "message.a"},
+		{"snip12 long number", KindSnip12, `{"primaryType":"M","types":{"StarkNetDomain":[],"M":[{"name":"a","type":"felt"}]},"domain":{},"message":{"a":"` + strings.Repeat("9", 300) + `"}}`, "more than 256"},
 		{"snip12 empty merkle", KindSnip12, `{"primaryType":"M","types":{"StarkNetDomain":[],"M":[{"name":"a","type":"merkletree","contains":"M"}]},"domain":{},"message":{"a":[]}}`, "message.a"},
 	} {
 		_, err := Adapter{}.Sign(context.Background(), NetworkStarknet, key, s, chain.Request{Kind: tc.kind, Body: json.RawMessage(tc.body)})

@@ -19,7 +19,7 @@ import (
 
 // maxTypedFelts bounds the field elements a typed-data request hashes
 // (Pedersen costs some 0.7 ms each).
-const maxTypedFelts = 2048
+const maxTypedFelts = 1024
 
 // maxTypedDepth bounds struct and array nesting.
 const maxTypedDepth = 24
@@ -51,9 +51,23 @@ var (
 
 // encoder hashes one typed-data message.
 type encoder struct {
-	rev    int
-	types  map[string][]typeField
-	budget int
+	rev        int
+	types      map[string][]typeField
+	budget     int
+	typeHashes map[string]*big.Int
+}
+
+// typeHash returns sn_keccak of encodeType(typ), computed once per type.
+func (e *encoder) typeHash(typ string) *big.Int {
+	if h, ok := e.typeHashes[typ]; ok {
+		return h
+	}
+	if e.typeHashes == nil {
+		e.typeHashes = map[string]*big.Int{}
+	}
+	h := stark.Keccak([]byte(e.encodeType(typ)))
+	e.typeHashes[typ] = h
+	return h
 }
 
 func (e *encoder) spend(n int) error {
@@ -196,7 +210,7 @@ func (e *encoder) structHash(typ string, raw json.RawMessage, path string, depth
 	if err := e.spend(1); err != nil {
 		return nil, err
 	}
-	vals := []*big.Int{stark.Keccak([]byte(e.encodeType(typ)))}
+	vals := []*big.Int{e.typeHash(typ)}
 	for _, f := range fs {
 		v, ok := obj[f.Name]
 		fp := path + "." + f.Name
