@@ -129,3 +129,26 @@ func signFelt(ctx context.Context, s chain.Signer, h *big.Int) (*chain.Result, e
 	}
 	return &chain.Result{Signature: &chain.Signature{R: chain.Hex0x(r), S: chain.Hex0x(sv)}}, nil
 }
+
+// TransactionHash returns the hash (the Starknet transaction hash) of the
+// JSON-RPC transaction tx of the wallet of key on network, as Sign signs it.
+func TransactionHash(network string, key chain.Key, tx json.RawMessage) ([]byte, error) {
+	if err := (Adapter{}).KeyFits(network, key); err != nil {
+		return nil, err
+	}
+	h, err := txHash(tx, chainIDs[network], account(key))
+	if err != nil {
+		return nil, err
+	}
+	return h.FillBytes(make([]byte, 32)), nil
+}
+
+// MessageHash returns the SNIP-12 message hash of a Snip12 request body for
+// the wallet of key, as Sign signs it.
+func MessageHash(key chain.Key, body json.RawMessage) ([]byte, error) {
+	h, err := snip12Hash(body, account(key))
+	if err != nil {
+		return nil, err
+	}
+	return h.FillBytes(make([]byte, 32)), nil
+}
