@@ -27,7 +27,7 @@ const goSDK = [
 ];
 
 // Not served yet (README "Networks" says why).
-const notServed = new Set(['Canton', 'CantonTestnet', 'Concordium', 'ConcordiumTestnet', 'Hedera', 'HederaTestnet',
+const notServed = new Set(['Canton', 'CantonTestnet', 'Concordium', 'ConcordiumTestnet',
   'Starknet', 'StarknetSepolia']);
 
 test('createWallet on every network name of the Go SDK', async () => {

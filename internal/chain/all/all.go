@@ -14,6 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/cardano"
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/hedera"
 	"github.com/custos-dev/custos/internal/chain/icp"
 	"github.com/custos-dev/custos/internal/chain/kaspa"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
@@ -57,6 +58,7 @@ var (
 		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
+		{hedera.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 	}
 	byNetwork = map[string]*family{}
 )
