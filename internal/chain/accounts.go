@@ -1,5 +1,7 @@
 package chain
 
+import "encoding/json"
+
 // OnChainAccounts is implemented by adapters of networks whose accounts are
 // created on chain rather than derived from the key (Hedera, Concordium,
 // Canton; docs/protocol/networks-hedera-concordium.md and
@@ -16,4 +18,14 @@ type OnChainAccounts interface {
 func StartsInactive(a Adapter, network string, key Key) bool {
 	oc, ok := a.(OnChainAccounts)
 	return ok && oc.Inactive(network, key)
+}
+
+// Activator is implemented by adapters whose Inactive wallets can be asked
+// to activate. Activation checks the body of POST
+// /wallets/{walletId}/activate for a wallet of key on network and returns
+// why Custos cannot carry it out: a 400 naming the malformed field, or a
+// 400 naming what the activation needs (a node, a validator) that Custos
+// lacks. No adapter activates wallets yet, so it never returns nil.
+type Activator interface {
+	Activation(network string, key Key, body json.RawMessage) error
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
 	"github.com/custos-dev/custos/internal/chain/cardano"
+	"github.com/custos-dev/custos/internal/chain/concordium"
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
 	"github.com/custos-dev/custos/internal/chain/hedera"
@@ -59,6 +60,7 @@ var (
 		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
 		{hedera.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{concordium.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
