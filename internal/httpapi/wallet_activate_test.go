@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -74,6 +75,15 @@ func TestInactiveWallets(t *testing.T) {
 	if err := sa.Do(bg, "GET", "/wallets/"+id, nil, &got); err != nil || got["status"] != "Inactive" {
 		t.Fatalf("after activate: %v %v", got, err)
 	}
+
+	canton := create("CantonDevnet")
+	cpub, _ := hex.DecodeString(canton["signingKey"].(map[string]any)["publicKey"].(string))
+	if len(cpub) != 32 {
+		t.Fatalf("canton key %v", canton["signingKey"])
+	}
+	cact := "/wallets/" + canton["id"].(string) + "/activate"
+	says(sa.Do(bg, "POST", cact, map[string]any{}, nil), 400, "validatorId is required")
+	says(sa.Do(bg, "POST", cact, map[string]any{"validatorId": "cv-1"}, nil), 400, "manages no Canton validators")
 
 	var eth map[string]any
 	if err := sa.Do(bg, "POST", "/wallets", map[string]any{"network": "EthereumSepolia"}, &eth); err != nil {

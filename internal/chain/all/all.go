@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/chain/algorand"
 	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/canton"
 	"github.com/custos-dev/custos/internal/chain/cardano"
 	"github.com/custos-dev/custos/internal/chain/concordium"
 	"github.com/custos-dev/custos/internal/chain/cosmos"
@@ -61,6 +62,7 @@ var (
 		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
 		{hedera.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{concordium.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{canton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
