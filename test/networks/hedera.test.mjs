@@ -3,12 +3,17 @@
 // account id for ed25519); a transfer the SDK builds and freezes for two
 // nodes is signed through Custos (Transaction) and the signed list decoded
 // by Transaction.fromBytes and checked by PublicKey.verifyTransaction;
-// Hash (secp256k1) and Message (ed25519) signatures are checked by
-// PublicKey.verify.
+// an EIP-1559 transaction for the JSON-RPC relay (chain id 295/296) is
+// signed through Custos, decoded by EthereumTransactionDataEip1559 and its
+// signature checked by PublicKey.verify; Hash (secp256k1) and Message
+// (ed25519) signatures are checked by PublicKey.verify too.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
-import { AccountId, Hbar, PublicKey, Timestamp, Transaction, TransactionId, TransferTransaction } from '@hashgraph/sdk';
+import {
+  AccountId, EthereumTransactionDataEip1559, Hbar, PublicKey, Timestamp, Transaction, TransactionId, TransferTransaction,
+} from '@hashgraph/sdk';
+import { encode as rlpEncode } from '@ethersproject/rlp'; // @hashgraph/sdk's own RLP codec
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { hex, rejects400, sign, to0x, wallet } from './lib.mjs';
 
@@ -64,6 +69,25 @@ for (const network of ['Hedera', 'HederaTestnet']) {
     });
   }
 
+  test(`${network}: EVM transaction for the relay`, async () => {
+    const w = await wallet(network);
+    const chainId = network === 'Hedera' ? 295 : 296;
+    const to = `0x${'00'.repeat(18)}04d2`;
+    const res = await sign(w, {
+      kind: 'Transaction',
+      transaction: { type: 2, chainId, nonce: 5, to, value: '0x1000', gasLimit: 21000, maxFeePerGas: '0xe8d4a51000', maxPriorityFeePerGas: '0x0' },
+    });
+    const data = EthereumTransactionDataEip1559.fromBytes(hex(res.signedData));
+    assert.equal(Buffer.from(data.chainId).readUIntBE(0, data.chainId.length), chainId);
+    assert.equal(to0x(data.to), to);
+    assert.equal(Buffer.from(data.nonce).readUIntBE(0, data.nonce.length), 5);
+    const fields = [data.chainId, data.nonce, data.maxPriorityGas, data.maxGas, data.gasLimit, data.to, data.value, data.callData];
+    const unsigned = Buffer.concat([Buffer.from([2]), hex(rlpEncode([...fields.map((b) => to0x(b)), data.accessList.map((b) => to0x(b))]))]);
+    const rs = Buffer.concat([Buffer.from(data.r), Buffer.from(data.s)]);
+    assert.ok(keys.secp256k1.pub(w).verify(unsigned, rs), 'the signature is over keccak256 of the unsigned transaction');
+    await rejects400(w, { kind: 'Transaction', transaction: { type: 2, chainId: 1, nonce: 0, to, gasLimit: 21000, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x0' } }, /chain/);
+  });
+
   test(`${network}: Hash (secp256k1) and Message (ed25519), other kinds 400`, async () => {
     const ec = await wallet(network);
     const msg = Buffer.from(`hello ${network}`);
@@ -76,6 +100,6 @@ for (const network of ['Hedera', 'HederaTestnet']) {
     assert.ok(keys.ed25519.pub(ed).verify(msg, Buffer.concat([hex(res2.signature.r), hex(res2.signature.s)])));
 
     await rejects400(ec, { kind: 'Psbt', psbt: '0x00' }, new RegExp(`Psbt.*not supported on ${network}`));
-    await rejects400(ec, { kind: 'Transaction', transaction: to0x(createHash('sha256').update('x').digest()) }, /Hedera TransactionList/);
+    await rejects400(ec, { kind: 'Transaction', transaction: `0x0a${createHash('sha256').update('x').digest('hex')}` }, /Hedera TransactionList/);
   });
 }

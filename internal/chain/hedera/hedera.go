@@ -72,14 +72,18 @@ func (a Adapter) Address(network string, key chain.Key) (string, error) {
 	return chain.Hex0x(h.Sum(nil)[12:]), nil
 }
 
-// Sign signs a Transaction (hex of a TransactionList), and Hash and Message
-// as on the key-only networks; other kinds are a 400.
+// Sign signs a Transaction (hex of a TransactionList, or an EVM
+// transaction for the network's JSON-RPC relay), and Hash and Message as
+// on the key-only networks; other kinds are a 400.
 func (a Adapter) Sign(ctx context.Context, network string, key chain.Key, s chain.Signer, req chain.Request) (*chain.Result, error) {
 	if err := a.KeyFits(network, key); err != nil {
 		return nil, err
 	}
 	switch req.Kind {
 	case KindTransaction:
+		if isEVM(req.Body) {
+			return signEVM(ctx, network, key, s, req.Body)
+		}
 		list, err := chainkit.HexField(req.Body, "transaction")
 		if err != nil {
 			return nil, err
@@ -106,13 +110,15 @@ func signList(ctx context.Context, key chain.Key, s chain.Signer, list []byte) (
 	if len(txs) > maxBodies {
 		return nil, apierr.BadRequest("transaction holds %d transactions, at most %d are signed in one request", len(txs), maxBodies)
 	}
-	var out []byte
-	var sigs []chain.Signature
-	var first *chain.Result
 	for _, f := range txs {
 		if f.num != fieldListTransaction || f.typ != wireLen {
 			return nil, errBad("TransactionList", "a field other than transaction_list")
 		}
+	}
+	var out []byte
+	var sigs []chain.Signature
+	var first *chain.Result
+	for _, f := range txs {
 		tx, res, err := signTransaction(ctx, key, s, f.data)
 		if err != nil {
 			return nil, err

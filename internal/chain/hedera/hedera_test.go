@@ -179,7 +179,8 @@ func TestBadInput(t *testing.T) {
 		{"Eip712", `{}`, "not supported on Hedera"},
 		{"Transaction", `{}`, "transaction is required"},
 		{"Transaction", `{"transaction":"0x0a"}`, "truncated"},
-		{"Transaction", `{"transaction":"0x1200"}`, "other than transaction_list"},
+		{"Transaction", `{"transaction":"0x0a001200"}`, "other than transaction_list"},
+		{"Transaction", `{"transaction":"0x1200"}`, "transaction"}, // not 0x0a: read as an EVM transaction
 		{"Transaction", `{"transaction":"0x0a00"}`, "signedTransactionBytes is missing"},
 		{"Transaction", `{"transaction":"0x0a021200"}`, "deprecated"},
 		{"Transaction", `{"transaction":"0x0a022a00"}`, "bodyBytes is missing"},
