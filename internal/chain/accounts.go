@@ -3,9 +3,10 @@ package chain
 import "encoding/json"
 
 // OnChainAccounts is implemented by adapters of networks whose accounts are
-// created on chain rather than derived from the key (Hedera, Concordium,
-// Canton; docs/protocol/networks-hedera-concordium.md and
-// networks-canton.md). A wallet for which Inactive reports true is created
+// created on chain rather than derived from the key, and unknown until then
+// (Concordium, Canton; docs/protocol/networks-hedera-concordium.md and
+// networks-canton.md; Hedera accounts have an alias from the key and do not
+// need it). A wallet for which Inactive reports true is created
 // with status Inactive, and with no address when Address returns "": the
 // key exists and signs, but the chain does not know the account until the
 // wallet is activated (POST /wallets/{walletId}/activate).

@@ -57,11 +57,11 @@ func fields(what string, b []byte) ([]field, error) {
 		f := field{num: key >> 3, typ: byte(key & 7)}
 		switch f.typ {
 		case wireVarint:
-			if _, n := binary.Uvarint(b); n <= 0 {
+			_, n := binary.Uvarint(b)
+			if n <= 0 {
 				return nil, errBad(what, "a varint is truncated")
-			} else {
-				b = b[n:]
 			}
+			b = b[n:]
 		case wire64:
 			if len(b) < 8 {
 				return nil, errBad(what, "a 64-bit field is truncated")
