@@ -135,3 +135,28 @@ func TestActivation(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSignTransaction: any bytes either sign, when the header's payload
+// size matches, into a block item that ends with them, or answer 400.
+func FuzzSignTransaction(f *testing.F) {
+	v, _ := hex.DecodeString(vectorUnsigned)
+	f.Add(v)
+	f.Add(make([]byte, headerSize))
+	s := signer()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) == 0 {
+			return
+		}
+		body, _ := json.Marshal(map[string]string{"transaction": hex.EncodeToString(b)})
+		res, err := Adapter{}.Sign(context.Background(), NetworkConcordium, s.Key(), s, chain.Request{Kind: KindTransaction, Body: body})
+		if err != nil {
+			if status(err) != http.StatusBadRequest {
+				t.Fatalf("non-400 error: %v", err)
+			}
+			return
+		}
+		if !strings.HasSuffix(res.SignedData, hex.EncodeToString(b)) || len(b) <= headerSize {
+			t.Fatalf("signed %x into %s", b, res.SignedData)
+		}
+	})
+}
