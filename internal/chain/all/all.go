@@ -11,9 +11,12 @@ import (
 	"github.com/custos-dev/custos/internal/chain/algorand"
 	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/canton"
 	"github.com/custos-dev/custos/internal/chain/cardano"
+	"github.com/custos-dev/custos/internal/chain/concordium"
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/hedera"
 	"github.com/custos-dev/custos/internal/chain/icp"
 	"github.com/custos-dev/custos/internal/chain/kaspa"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
@@ -59,6 +62,9 @@ var (
 		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
 		{starknet.Adapter{}, chain.SchemeECDSA, chain.CurveStark},
+		{hedera.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{concordium.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{canton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )
