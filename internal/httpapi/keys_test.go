@@ -225,6 +225,7 @@ func TestKeyBadInput(t *testing.T) {
 	ec := createKey(t, sa, map[string]any{"scheme": "ECDSA", "curve": "secp256k1"})
 	ed := createKey(t, sa, map[string]any{"scheme": "EdDSA", "curve": "ed25519"})
 	h := "0x" + strings.Repeat("ab", 32)
+	unserved, unservedSays := unservedNetwork()
 	for _, tc := range []struct {
 		name, path string
 		body       any
@@ -243,7 +244,7 @@ func TestKeyBadInput(t *testing.T) {
 		{"message on ECDSA", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Message", "message": "0x01"}, 400, "EdDSA"},
 		{"psbt without network", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Psbt", "psbt": "0x00"}, 400, "Psbt"},
 		{"unknown network", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Hash", "hash": h, "network": "Nope"}, 400, "unknown network"},
-		{"network not served", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Hash", "hash": h, "network": "Canton"}, 400, "network Canton not supported yet"},
+		{"network not served", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Hash", "hash": h, "network": unserved}, 400, unservedSays},
 		{"key does not fit", "/keys/" + ed.ID + "/signatures", map[string]any{"kind": "Hash", "hash": h, "network": "Ethereum"}, 400, "ECDSA"},
 		{"garbage tx", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Transaction", "transaction": "0xdeadbeef", "network": "Ethereum"}, 400, ""},
 		{"kind for network", "/keys/" + ec.ID + "/signatures", map[string]any{"kind": "Psbt", "psbt": "0x00", "network": "Ethereum"}, 400, "Psbt"},

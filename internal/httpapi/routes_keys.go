@@ -25,6 +25,7 @@ func (s *Server) keyRoutes() {
 	s.handle("POST /wallets", s.createWallet, signed, needs("Wallets:Create"))
 	s.handle("GET /wallets/{walletId}", s.getWallet, needs("Wallets:Read"))
 	s.handle("PUT /wallets/{walletId}", s.updateWallet, signed, needs("Wallets:Update"))
+	s.handle("POST /wallets/{walletId}/activate", s.activateWallet, signed, needs("Wallets:Update"))
 	s.handle("PUT /wallets/{walletId}/tags", s.tagWallet, signed, needs("Wallets:Tags:Add"))
 	s.handle("DELETE /wallets/{walletId}/tags", s.untagWallet, signed, needs("Wallets:Tags:Delete"))
 	s.handle("POST /wallets/{walletId}/delegate", s.delegateWallet, signed, needs("Keys:Delegate"))

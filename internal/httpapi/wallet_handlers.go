@@ -113,3 +113,12 @@ func (s *Server) getWalletSignature(w http.ResponseWriter, r *http.Request) erro
 	v, err := s.Wallets.Signature(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), r.PathValue("signatureId"))
 	return reply(w, v, err)
 }
+
+// activateWallet serves POST /wallets/{walletId}/activate.
+func (s *Server) activateWallet(w http.ResponseWriter, r *http.Request) error {
+	body, err := rawBody(r)
+	if err != nil {
+		return err
+	}
+	return s.Wallets.Activate(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), body)
+}

@@ -357,12 +357,13 @@ func TestWalletManagement(t *testing.T) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
+		unserved, unservedSays := unservedNetwork()
 		for _, tc := range []struct {
 			body map[string]any
 			says string
 		}{
 			{map[string]any{"network": "Nope"}, "unknown network"},
-			{map[string]any{"network": "Canton"}, "network Canton not supported yet"},
+			{map[string]any{"network": unserved}, unservedSays},
 			{map[string]any{}, "network is required"},
 			{map[string]any{"network": "Solana", "signingKey": map[string]any{"scheme": "ECDSA"}}, "EdDSA"},
 			{map[string]any{"network": "Ethereum", "signingKey": map[string]any{"scheme": "ECDSA", "curve": "ed25519"}}, "not supported"},

@@ -76,7 +76,7 @@ func (s *Service) PrepareOwned(ctx context.Context, org, owner string, ins []Own
 			return nil, err
 		}
 		w := &Wallet{ID: id.New("wa"), OrgID: org, KeyID: k.ID, Network: in.Network, Address: addr,
-			Status: StatusActive, Tags: []string{}, Created: s.now(),
+			Status: initialStatus(a, in.Network, k.Chain()), Tags: []string{}, Created: s.now(),
 			Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status, DelegatedTo: owner}}
 		if in.Name != nil {
 			w.Name = *in.Name

@@ -202,7 +202,7 @@ func (s *Service) Create(ctx context.Context, p *principal.Principal, act keys.A
 		return View{}, err
 	}
 	w := &Wallet{ID: id.New("wa"), OrgID: p.OrgID, KeyID: k.ID, Network: in.Network, Address: addr,
-		Status: StatusActive, Tags: dedupe(in.Tags), Created: s.now(),
+		Status: initialStatus(a, in.Network, k.Chain()), Tags: dedupe(in.Tags), Created: s.now(),
 		Key: SigningKey{Scheme: k.Scheme, Curve: k.Curve, PublicKey: k.PublicKey, Status: k.Status, DelegatedTo: k.DelegatedTo}}
 	if in.Name != nil {
 		w.Name = *in.Name

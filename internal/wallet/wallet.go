@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/store"
@@ -19,7 +20,18 @@ import (
 const (
 	StatusActive   = "Active"
 	StatusArchived = "Archived"
+	// StatusInactive is a wallet whose account the chain creates: it waits
+	// for activation (chain.OnChainAccounts).
+	StatusInactive = "Inactive"
 )
+
+// initialStatus is the status of a new wallet of a on network with key.
+func initialStatus(a chain.Adapter, network string, key chain.Key) string {
+	if chain.StartsInactive(a, network, key) {
+		return StatusInactive
+	}
+	return StatusActive
+}
 
 // Wallet is a wallet of an organisation.
 type Wallet struct {

@@ -18,6 +18,7 @@ const chains = {
   SuiTestnet: { PK: SuiPublicKey, Tx: SuiTransaction, verify: suiVerify, addr: (pk) => pk.toSuiAddress() },
   Iota: { PK: IotaPublicKey, Tx: IotaTransaction, verify: iotaVerify, addr: (pk) => pk.toIotaAddress() },
   IotaTestnet: { PK: IotaPublicKey, Tx: IotaTransaction, verify: iotaVerify, addr: (pk) => pk.toIotaAddress() },
+  IotaZodianet: { PK: IotaPublicKey, Tx: IotaTransaction, verify: iotaVerify, addr: (pk) => pk.toIotaAddress() },
 };
 
 const objectId = `0x${'ab'.repeat(32)}`;

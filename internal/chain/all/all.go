@@ -11,14 +11,18 @@ import (
 	"github.com/custos-dev/custos/internal/chain/algorand"
 	"github.com/custos-dev/custos/internal/chain/aptos"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/canton"
 	"github.com/custos-dev/custos/internal/chain/cardano"
+	"github.com/custos-dev/custos/internal/chain/concordium"
 	"github.com/custos-dev/custos/internal/chain/cosmos"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/hedera"
 	"github.com/custos-dev/custos/internal/chain/icp"
 	"github.com/custos-dev/custos/internal/chain/kaspa"
 	"github.com/custos-dev/custos/internal/chain/keyonly"
 	"github.com/custos-dev/custos/internal/chain/near"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/chain/starknet"
 	"github.com/custos-dev/custos/internal/chain/stellar"
 	"github.com/custos-dev/custos/internal/chain/substrate"
 	"github.com/custos-dev/custos/internal/chain/sui"
@@ -57,6 +61,10 @@ var (
 		{near.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 		{icp.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
 		{kaspa.Adapter{}, chain.SchemeSchnorr, chain.CurveSecp256k1},
+		{starknet.Adapter{}, chain.SchemeECDSA, chain.CurveStark},
+		{hedera.Adapter{}, chain.SchemeECDSA, chain.CurveSecp256k1},
+		{concordium.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
+		{canton.Adapter{}, chain.SchemeEdDSA, chain.CurveEd25519},
 	}
 	byNetwork = map[string]*family{}
 )

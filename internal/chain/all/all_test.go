@@ -24,7 +24,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: default scheme %s, want %s", tc.network, scheme, tc.scheme)
 		}
 	}
-	for _, n := range []string{"Canton", "Nope", ""} {
+	for _, n := range []string{"Nope", "TronShasta", ""} {
 		if _, ok := For(n); ok {
 			t.Errorf("%s is served", n)
 		}

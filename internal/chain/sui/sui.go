@@ -1,6 +1,6 @@
 // Package sui is the chain adapter for Sui and IOTA (Rebased), which share
-// Move object transactions and intent signing: Sui, SuiTestnet, Iota and
-// IotaTestnet (docs/protocol/networks-sui-iota.md).
+// Move object transactions and intent signing: Sui, SuiTestnet, Iota,
+// IotaTestnet and IotaZodianet (docs/protocol/networks-sui-iota.md).
 package sui
 
 import (
@@ -21,6 +21,9 @@ const (
 	NetworkSuiTestnet  = "SuiTestnet"
 	NetworkIota        = "Iota"
 	NetworkIotaTestnet = "IotaTestnet"
+	// NetworkIotaZodianet is the name TS 0.8.21 still accepts for an IOTA
+	// test network; served as IOTA Rebased (docs/protocol/networks-sui-iota.md).
+	NetworkIotaZodianet = "IotaZodianet"
 )
 
 // Signature kinds.
@@ -39,9 +42,9 @@ var (
 	intentPersonalMessage = []byte{3, 0, 0}
 )
 
-var family = chainkit.Family{Name: "Sui or IOTA", Networks: []string{NetworkSui, NetworkSuiTestnet, NetworkIota, NetworkIotaTestnet}, Ed25519: true}
+var family = chainkit.Family{Name: "Sui or IOTA", Networks: []string{NetworkSui, NetworkSuiTestnet, NetworkIota, NetworkIotaTestnet, NetworkIotaZodianet}, Ed25519: true}
 
-// Adapter serves Sui, SuiTestnet, Iota and IotaTestnet.
+// Adapter serves Sui, SuiTestnet, Iota, IotaTestnet and IotaZodianet.
 type Adapter struct{}
 
 var _ chain.Adapter = Adapter{}
@@ -52,7 +55,9 @@ func (Adapter) Networks() []string { return family.Networks }
 // KeyFits: wallets on these networks are ed25519 keys.
 func (Adapter) KeyFits(network string, key chain.Key) error { return family.KeyFits(network, key) }
 
-func isIota(network string) bool { return network == NetworkIota || network == NetworkIotaTestnet }
+func isIota(network string) bool {
+	return network == NetworkIota || network == NetworkIotaTestnet || network == NetworkIotaZodianet
+}
 
 // Address returns 0x and the hex BLAKE2b-256 of flag ‖ public key on Sui,
 // of the bare public key on IOTA (which dropped the flag for ed25519).

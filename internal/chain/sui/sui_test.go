@@ -26,8 +26,9 @@ func TestAddress(t *testing.T) {
 	}
 	key := chain.Key{Scheme: chain.SchemeEdDSA, Curve: chain.CurveEd25519, PublicKey: pub}
 	for network, want := range map[string]string{
-		NetworkSui:  "0x87a1c7b9e993010959b1ccbea21d088bf4064c31c7f0cd8c8156d6c17c4cf519",
-		NetworkIota: "0x17cdc7bca3f2a0bda60c6de5b96f82a36239b44bde397a3862d529ba8b3d7c62",
+		NetworkSui:          "0x87a1c7b9e993010959b1ccbea21d088bf4064c31c7f0cd8c8156d6c17c4cf519",
+		NetworkIota:         "0x17cdc7bca3f2a0bda60c6de5b96f82a36239b44bde397a3862d529ba8b3d7c62",
+		NetworkIotaZodianet: "0x17cdc7bca3f2a0bda60c6de5b96f82a36239b44bde397a3862d529ba8b3d7c62",
 	} {
 		got, err := Adapter{}.Address(network, key)
 		if err != nil || got != want {
