@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 
 	bin "github.com/gagliardetto/binary"
 	sol "github.com/gagliardetto/solana-go"
@@ -26,8 +27,9 @@ const (
 // compute-unit price asks for at most these many units.
 const (
 	baseFee       = 5000
-	nativeUnits   = 1_000
+	nativeUnits   = 2_000
 	tokenUnits    = 60_000
+	memoUnits     = 50_000
 	maxMemoLength = 256
 )
 
@@ -84,19 +86,33 @@ func ix(program sol.PublicKey, data []byte, accounts ...*sol.AccountMeta) sol.In
 	return sol.NewInstruction(program, accounts, data)
 }
 
-// budget is the compute-budget instructions of a transfer that pays price
-// micro-lamports per unit for at most units (none when price is 0).
+// budget is the compute-budget instructions of a transfer that asks for
+// at most units and pays price micro-lamports per unit (no price
+// instruction when price is 0).
 func budget(price uint64, units uint32) []sol.Instruction {
-	if price == 0 {
-		return nil
-	}
 	limit := make([]byte, 5)
 	limit[0] = 2
 	binary.LittleEndian.PutUint32(limit[1:], units)
+	out := []sol.Instruction{ix(computeBudget, limit)}
+	if price == 0 {
+		return out
+	}
 	p := make([]byte, 9)
 	p[0] = 3
 	binary.LittleEndian.PutUint64(p[1:], price)
-	return []sol.Instruction{ix(computeBudget, limit), ix(computeBudget, p)}
+	return append(out, ix(computeBudget, p))
+}
+
+// unitsFor is the compute-unit limit of the transfer of request id: base
+// plus a number from 0 to 4095 drawn from the id. Two transfers alike in
+// everything (recipient, amount, blockhash) would otherwise be one and
+// the same transaction with one signature, which Solana runs once: the
+// second would be taken for sent while nothing of it moved
+// (docs/protocol/sol-transfers.md §2).
+func unitsFor(id string, base uint32) uint32 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return base + h.Sum32()%4096
 }
 
 // priorityFee is the lamports a price of price micro-lamports per unit

@@ -23,9 +23,19 @@ type plan struct {
 	priority string
 	memo     string
 	create   bool
+	// id is the request's id, which makes its transaction unique.
+	id string
 
 	decimals int
 	unsigned []byte
+}
+
+// memoUnits is the compute units a memo needs (0 without one).
+func (pl *plan) memoUnits() uint32 {
+	if pl.memo == "" {
+		return 0
+	}
+	return memoUnits
 }
 
 // percentiles maps a priority to the share of recent slots whose
@@ -88,8 +98,9 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 		if err != nil {
 			return nodeError(n.Network, err)
 		}
-		ixs = append(budget(price, nativeUnits), systemTransfer(me, pl.to, pl.amount))
-		fee += priorityFee(price, nativeUnits)
+		units := unitsFor(pl.id, nativeUnits+pl.memoUnits())
+		ixs = append(budget(price, units), systemTransfer(me, pl.to, pl.amount))
+		fee += priorityFee(price, units)
 		rent, err := n.rentExempt(ctx, 0)
 		if err != nil {
 			return nodeError(n.Network, err)
@@ -135,6 +146,7 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 // transfer_checked from the wallet's associated token account.
 func (s *Service) buildToken(ctx context.Context, pl *plan, me sol.PublicKey, bal uint64, ixs *[]sol.Instruction, fee *uint64) error {
 	n := pl.n
+	*ixs = append(*ixs, budget(0, unitsFor(pl.id, tokenUnits+pl.memoUnits()))...)
 	acct, err := n.accountInfo(ctx, pl.mint.String())
 	if errors.Is(err, errNoAccount) {
 		return apierr.BadRequest("mint %s is not an account on %s", pl.mint, n.Network)

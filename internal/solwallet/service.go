@@ -154,15 +154,15 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 			return v, err
 		}
 	}
+	r := s.newRequest(p, w, true, compact, ext)
 	pl := plan{w: w, n: n, kind: in.Kind, to: to, amount: amount, mint: mint, priority: priority,
-		create: in.CreateDestinationAccount != nil && *in.CreateDestinationAccount}
+		create: in.CreateDestinationAccount != nil && *in.CreateDestinationAccount, id: r.ID}
 	if in.Memo != nil {
 		pl.memo = *in.Memo
 	}
 	if err := s.build(ctx, &pl); err != nil {
 		return evmwallet.View{}, err
 	}
-	r := s.newRequest(p, w, true, compact, ext)
 	r.Unsigned = hex.EncodeToString(pl.unsigned)
 	if in.Kind == "Native" {
 		r.Symbol, r.Decimals = nativeSymbol(w.Network), 9
