@@ -246,20 +246,21 @@ func checkTransaction(w *wallet.Wallet, v string) ([]byte, error) {
 		return nil, apierr.BadRequest("transaction does not decode as a Solana transaction: %s", clipN(err.Error(), 200))
 	}
 	me := sol.PublicKeyFromBytes(w.Key.PublicKey)
+	signers := int(tx.Message.Header.NumRequiredSignatures)
+	if signers > len(tx.Message.AccountKeys) {
+		return nil, apierr.BadRequest("transaction requires more signers than it lists accounts")
+	}
 	mine := false
-	for i := range int(tx.Message.Header.NumRequiredSignatures) {
-		if i >= len(tx.Message.AccountKeys) {
-			return nil, apierr.BadRequest("transaction requires more signers than it lists accounts")
-		}
-		switch {
-		case tx.Message.AccountKeys[i].Equals(me):
-			mine = true
-		case tx.Signatures[i].IsZero():
-			return nil, apierr.BadRequest("transaction needs the signature of %s, which it does not carry", tx.Message.AccountKeys[i])
-		}
+	for _, k := range tx.Message.AccountKeys[:signers] {
+		mine = mine || k.Equals(me)
 	}
 	if !mine {
 		return nil, apierr.BadRequest("transaction: the wallet %s is not a required signer", w.Address)
+	}
+	for i, k := range tx.Message.AccountKeys[:signers] {
+		if !k.Equals(me) && tx.Signatures[i].IsZero() {
+			return nil, apierr.BadRequest("transaction needs the signature of %s, which it does not carry", k)
+		}
 	}
 	return raw, nil
 }
