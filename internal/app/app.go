@@ -203,6 +203,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.BTC.SetEvents(a.Events)
 	a.SOL = solwallet.New(a.DB, ws, a.DB, ks, a.Policies, solNodes, a.Logger)
 	a.SOL.SetEvents(a.Events)
+	a.SOL.SetHolder(a.replicaID)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC, SOL: a.SOL,
 		Ready: a.DB.Ping, Logger: a.Logger,

@@ -92,6 +92,11 @@ func New(st Store, ws evmwallet.Wallets, rows evmwallet.WalletStore, signers evm
 // SetEvents makes the service record its webhook events with e.
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
+// SetHolder names this server in the followers' leases (the replica id,
+// kept across restarts, so that a restarted server takes its lease back at
+// once).
+func (s *Service) SetHolder(holder string) { s.holder = holder }
+
 // Networks lists the networks that have a node.
 func (s *Service) Networks() []string {
 	out := make([]string, 0, len(s.nodes))
