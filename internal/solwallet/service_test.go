@@ -39,7 +39,9 @@ func (s signerOf) ChainSigner(context.Context, string, string) (chain.Key, chain
 	return chain.Key{Scheme: chain.SchemeEdDSA, Curve: chain.CurveEd25519, PublicKey: s.priv.Public().(ed25519.PublicKey)}, s, nil
 }
 
-func (s signerOf) SignEdDSA(_ context.Context, msg []byte) ([]byte, error) { return ed25519.Sign(s.priv, msg), nil }
+func (s signerOf) SignEdDSA(_ context.Context, msg []byte) ([]byte, error) {
+	return ed25519.Sign(s.priv, msg), nil
+}
 func (s signerOf) SignECDSA(context.Context, []byte) ([]byte, byte, error) { return nil, 0, io.EOF }
 func (s signerOf) SignSchnorr(context.Context, []byte, []byte) ([]byte, error) {
 	return nil, io.EOF
