@@ -163,6 +163,34 @@ test('broadcastTransaction of an unsigned transaction built with @solana/kit', a
     /not a required signer/);
 });
 
+test('every transfer passes the policy step: a recipient whitelist blocks the others, nothing sent', async () => {
+  const policy = await api.policies.createPolicy({
+    body: {
+      name: `sol-whitelist-${Date.now()}`, activityKind: 'Wallets:Sign',
+      rule: { kind: 'TransactionRecipientWhitelist', configuration: { addresses: [bob.address] } },
+      action: { kind: 'Block' }, filters: { walletId: { in: [alice.id] } },
+    },
+  });
+  try {
+    const ok = await transfer(alice, { kind: 'Native', to: bob.address, amount: '1000000' });
+    await confirmed(alice.id, ok);
+    const carolBefore = await lamportsOf(carol.address);
+    const carolTokens = await tokensOf(carol.address, token.mint);
+    for (const body of [{ kind: 'Native', to: carol.address, amount: '1000000' },
+      { kind: 'Spl', mint: token.mint, to: carol.address, amount: '1000' }]) {
+      const blocked = await api.wallets.transferAsset({ walletId: alice.id, body });
+      assert.equal(blocked.status, 'Rejected', `${body.kind}: ${blocked.reason ?? ''}`);
+      assert.match(blocked.reason, new RegExp(policy.id));
+      assert.equal(blocked.txHash, undefined);
+      assert.equal((await api.wallets.getTransfer({ walletId: alice.id, transferId: blocked.id })).status, 'Rejected');
+    }
+    assert.equal(await lamportsOf(carol.address), carolBefore, 'nothing reached carol');
+    assert.equal(await tokensOf(carol.address, token.mint), carolTokens);
+  } finally {
+    await api.policies.archivePolicy({ policyId: policy.id }).catch(() => {});
+  }
+});
+
 test('bad input is refused naming the field, and nothing is sent', async () => {
   const before = await lamportsOf(alice.address);
   const listed = (await api.wallets.listTransfers({ walletId: alice.id })).items.length;
