@@ -31,6 +31,7 @@ type fakeSol struct {
 	forget    bool // getSignatureStatuses knows no signature
 	sends     int
 	balance   uint64
+	bump      int64 // added to the block height: expire moves it past every bound handed out
 }
 
 func newFakeSol() *fakeSol {
@@ -67,6 +68,7 @@ func (f *fakeSol) expire() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	clear(f.valid)
+	f.bump += 1000
 	f.newHash()
 }
 
@@ -114,6 +116,8 @@ func (f *fakeSol) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		result = "EtWTRABZaYq6iMfeYKouRu166VNyUGN4SqtYEwzt1SPW"
 	case "getSlot":
 		result = f.slot
+	case "getBlockHeight":
+		result = f.slot + f.bump
 	case "getBalance":
 		result = map[string]any{"context": ctx, "value": f.balance}
 	case "getMinimumBalanceForRentExemption":
@@ -121,7 +125,7 @@ func (f *fakeSol) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getRecentPrioritizationFees":
 		result = []any{}
 	case "getLatestBlockhash":
-		result = map[string]any{"context": ctx, "value": map[string]any{"blockhash": f.hashes[len(f.hashes)-1], "lastValidBlockHeight": f.slot + 150}}
+		result = map[string]any{"context": ctx, "value": map[string]any{"blockhash": f.hashes[len(f.hashes)-1], "lastValidBlockHeight": f.slot + f.bump + 150}}
 	case "isBlockhashValid":
 		if f.failValid {
 			rpcErr = map[string]any{"code": -32005, "message": "node is behind"}

@@ -3,6 +3,7 @@ package solwallet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -167,6 +168,7 @@ func (s *Service) watch(ctx context.Context, f *follower, rs []*evmwallet.Reques
 	if err != nil {
 		return err
 	}
+	height := int64(-1) // the finalized block height, read once when needed
 	for i, r := range rs {
 		if st[i] != nil {
 			if r.Status == evmwallet.StatusExecuting {
@@ -180,12 +182,7 @@ func (s *Service) watch(ctx context.Context, f *follower, rs []*evmwallet.Reques
 			continue
 		}
 		f.sent[r.ID] = now
-		tx, err := decodeSigned(r.Signed)
-		if err != nil {
-			s.logger.Error("solana request with a signed transaction that does not decode", "request", r.ID, "error", err.Error())
-			continue
-		}
-		valid, err := n.blockhashValid(ctx, tx.Message.RecentBlockhash)
+		valid, err := s.landable(ctx, n, r, &height)
 		if err != nil {
 			return err
 		}
@@ -210,6 +207,30 @@ func (s *Service) watch(ctx context.Context, f *follower, rs []*evmwallet.Reques
 		}
 	}
 	return nil
+}
+
+// landable reports whether r's signed transaction can still land: while
+// the node's finalized block height has not passed the height recorded
+// when it was signed (height caches the node's answer for a step). A
+// request stored without one is asked of the node (isBlockhashValid).
+func (s *Service) landable(ctx context.Context, n *Node, r *evmwallet.Request, height *int64) (bool, error) {
+	until, ok, err := s.store.SolValidUntil(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		if *height < 0 {
+			if *height, err = n.blockHeight(ctx); err != nil {
+				return false, err
+			}
+		}
+		return *height <= until, nil
+	}
+	tx, err := decodeSigned(r.Signed)
+	if err != nil {
+		return false, fmt.Errorf("request %s: signed transaction: %w", r.ID, err)
+	}
+	return n.blockhashValid(ctx, tx.Message.RecentBlockhash)
 }
 
 // loadWallets adds the wallets created since the last load (with a

@@ -163,6 +163,13 @@ func (n *Node) blockhashValid(ctx context.Context, h sol.Hash) (bool, error) {
 	return out.Value, err
 }
 
+// blockHeight returns the height of the newest finalized block.
+func (n *Node) blockHeight(ctx context.Context) (int64, error) {
+	var out int64
+	err := n.c.call(ctx, &out, "getBlockHeight", commitment("finalized"))
+	return out, err
+}
+
 // balance returns the lamports of address.
 func (n *Node) balance(ctx context.Context, address string) (uint64, error) {
 	var out struct {

@@ -51,6 +51,11 @@ type Store interface {
 	// slots between from and slot hold no block) to slot+1;
 	// evmwallet.ErrLostRace when the cursor was not at from.
 	AdvanceFrom(ctx context.Context, network string, from, slot int64, hash string, events []*evmwallet.Event, finals []evmwallet.Final) error
+	// SetSolValidUntil records, in the unit of work of ctx, the last block
+	// height at which the signed transaction of request id can land,
+	// unless one is recorded; SolValidUntil reads it (ok false: none).
+	SetSolValidUntil(ctx context.Context, id string, height int64) error
+	SolValidUntil(ctx context.Context, id string) (int64, bool, error)
 	// TokenMints lists the mints of the SplTransfer and Spl2022Transfer
 	// events of a wallet (at most 100).
 	TokenMints(ctx context.Context, org, walletID string) ([]string, error)

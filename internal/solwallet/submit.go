@@ -150,15 +150,17 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		if err != nil {
 			return nodeError(n.Network, err)
 		}
+		// The newest blockhash's last valid height bounds the
+		// transaction's own (its blockhash is that one or older).
+		newest, validUntil, err := n.latestBlockhash(ctx)
+		if err != nil {
+			return nodeError(n.Network, err)
+		}
 		if !valid {
 			if !r.Transfer {
 				return s.fail(ctx, r, "the transaction's blockhash expired before it was signed", errors.New("blockhash expired"))
 			}
-			h, _, err := n.latestBlockhash(ctx)
-			if err != nil {
-				return nodeError(n.Network, err)
-			}
-			if raw, err = withBlockhash(raw, h); err != nil {
+			if raw, err = withBlockhash(raw, newest); err != nil {
 				return fmt.Errorf("request %s: refresh blockhash: %w", r.ID, err)
 			}
 		}
@@ -179,7 +181,12 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		// The signed transaction is stored before it is sent: whatever
 		// happens next, it is the one sent (again) and looked for.
 		hash := stx.Signatures[0].String()
-		if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, signed, hash); err != nil {
+		if err := s.store.Tx(ctx, func(ctx context.Context) error {
+			if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, signed, hash); err != nil {
+				return err
+			}
+			return s.store.SetSolValidUntil(ctx, r.ID, int64(validUntil))
+		}); err != nil {
 			return err
 		}
 		signedNow = r.TxHash == hash

@@ -14,7 +14,9 @@
 // getAccountInfo, getMinimumBalanceForRentExemption, getBlocks, getBlock,
 // getRecentPrioritizationFees, getTokenAccountsByOwner, requestAirdrop
 // (a real transfer from the shim's faucet account, in a block like any
-// other), and shim_stop / shim_resume (hold block production, for tests).
+// other), and for tests: shim_drop (true: take transactions and drop them,
+// as a node whose leader never gets them; they never land) and shim_warp
+// (seal n empty blocks at once, so blockhashes expire).
 //
 // Usage: node shim.mjs PORT [SLOT_MS]  — prints "shim listening on URL".
 import { createHash } from 'node:crypto';
@@ -66,7 +68,7 @@ const statuses = new Map(); // signature → {slot, err}
 let slot = 0; // the slot being built
 let height = 0; // the height of the newest sealed block
 let building = [];
-let stopped = false;
+let dropping = false;
 const start = Math.floor(Date.now() / 1000);
 
 const nextHash = (prev, s) => b58dec.decode(createHash('sha256').update(`${prev}/${s}`).digest());
@@ -87,9 +89,7 @@ function seal() {
   height++;
 }
 seal(); // the genesis block
-setInterval(() => {
-  if (!stopped) seal();
-}, SLOT_MS).unref();
+setInterval(seal, SLOT_MS).unref();
 
 const context = () => ({ slot: slot - 1, apiVersion: '2.2.0' });
 const latest = () => hashes[hashes.length - 1];
@@ -165,6 +165,7 @@ function send(raw) {
     throw new RpcError(-32002, 'Transaction simulation failed: Blockhash not found');
   }
   if ((msg.addressTableLookups ?? []).length > 0) throw new RpcError(-32602, 'the shim does not load address lookup tables');
+  if (dropping) return signature;
   const sim = svm.simulateTransaction(tx);
   if (sim instanceof FailedTransactionMetadata) {
     const err = errOf(sim);
@@ -251,12 +252,12 @@ const methods = {
     }
     return { context: context(), value };
   },
-  shim_stop: () => {
-    stopped = true;
-    return slot - 1;
+  shim_drop: ([on]) => {
+    dropping = Boolean(on);
+    return dropping;
   },
-  shim_resume: () => {
-    stopped = false;
+  shim_warp: ([n]) => {
+    for (let i = 0; i < Math.min(Number(n), 1000); i++) seal();
     return slot - 1;
   },
 };

@@ -191,6 +191,24 @@ test('every transfer passes the policy step: a recipient whitelist blocks the ot
   }
 });
 
+test('a transfer whose transaction never lands is Failed once its blockhash expired, and moves nothing', async () => {
+  const before = await lamportsOf(bob.address);
+  await rpc('shim_drop', [true]);
+  let t;
+  try {
+    t = await transfer(alice, { kind: 'Native', to: bob.address, amount: '7777777' });
+    assert.equal((await rpc('getSignatureStatuses', [[t.txHash]])).value[0], null, 'the node dropped it');
+    await rpc('shim_warp', [160]); // past the last height its blockhash allows
+  } finally {
+    await rpc('shim_drop', [false]);
+  }
+  const done = await settled(alice.id, t.id);
+  assert.equal(done.status, 'Failed');
+  assert.match(done.reason, /blockhash expired before it landed/);
+  assert.equal((await rpc('getSignatureStatuses', [[t.txHash]])).value[0], null, 'it never landed');
+  assert.equal(await lamportsOf(bob.address), before, 'bob got nothing');
+});
+
 test('bad input is refused naming the field, and nothing is sent', async () => {
   const before = await lamportsOf(alice.address);
   const listed = (await api.wallets.listTransfers({ walletId: alice.id })).items.length;
