@@ -97,26 +97,33 @@ export async function sendSigned(payer, instructions) {
   return sig;
 }
 
-/** createMint makes an SPL Token mint of decimals whose authority is a fresh keypair; resolves with {mint, authority}. */
-export async function createMint(decimals) {
+/** TOKEN_2022 is the Token-2022 program's address. */
+export const TOKEN_2022 = 'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb';
+
+/**
+ * createMint makes a mint of decimals under the token program (SPL Token unless TOKEN_2022) whose authority is a
+ * fresh keypair; resolves with {mint, authority, program}.
+ */
+export async function createMint(decimals, program = TOKEN_PROGRAM_ADDRESS) {
   const authority = await generateKeyPairSigner();
   await airdrop(authority.address, 10_000_000_000n);
   const mint = await generateKeyPairSigner();
   const space = BigInt(getMintSize());
   const rent = BigInt(await rpc('getMinimumBalanceForRentExemption', [Number(space)]));
   await sendSigned(authority, [
-    getCreateAccountInstruction({ payer: authority, newAccount: mint, lamports: rent, space, programAddress: TOKEN_PROGRAM_ADDRESS }),
-    getInitializeMint2Instruction({ mint: mint.address, decimals, mintAuthority: authority.address }),
+    getCreateAccountInstruction({ payer: authority, newAccount: mint, lamports: rent, space, programAddress: address(program) }),
+    getInitializeMint2Instruction({ mint: mint.address, decimals, mintAuthority: authority.address }, { programAddress: address(program) }),
   ]);
-  return { mint: mint.address, authority };
+  return { mint: mint.address, authority, program };
 }
 
 /** mintTo mints amount of mint (made by createMint) to owner's associated token account. */
-export async function mintTo({ mint, authority }, owner, amount) {
-  const [ata] = await findAssociatedTokenPda({ owner: address(owner), mint: address(mint), tokenProgram: TOKEN_PROGRAM_ADDRESS });
+export async function mintTo({ mint, authority, program }, owner, amount) {
+  const tokenProgram = address(program);
+  const [ata] = await findAssociatedTokenPda({ owner: address(owner), mint: address(mint), tokenProgram });
   await sendSigned(authority, [
-    getCreateAssociatedTokenIdempotentInstruction({ payer: authority, ata, owner: address(owner), mint: address(mint) }),
-    getMintToInstruction({ mint: address(mint), token: ata, mintAuthority: authority, amount: BigInt(amount) }),
+    getCreateAssociatedTokenIdempotentInstruction({ payer: authority, ata, owner: address(owner), mint: address(mint), tokenProgram }),
+    getMintToInstruction({ mint: address(mint), token: ata, mintAuthority: authority, amount: BigInt(amount) }, { programAddress: tokenProgram }),
   ]);
 }
 

@@ -12,7 +12,7 @@ import {
 } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
 import {
-  airdrop, api, createMint, lamportsOf, latestBlockhash, mintTo, rejects, rpc, settled, tokensOf, until,
+  airdrop, api, createMint, lamportsOf, latestBlockhash, mintTo, rejects, rpc, settled, TOKEN_2022, tokensOf, until,
 } from './lib.mjs';
 
 const network = 'SolanaDevnet';
@@ -130,6 +130,22 @@ test('Spl transfer to a wallet without a token account: the account is created, 
     { mint: token.mint, decimals: 6, balance: '750000000', symbol: undefined });
   const c = (await api.wallets.getWalletAssets({ walletId: carol.id })).assets.find((x) => x.kind === 'Spl');
   assert.equal(c.balance, '250000000');
+});
+
+test('Spl2022 transfer of a Token-2022 mint; a mint of the other program is refused naming mint', async () => {
+  const t22 = await createMint(9, TOKEN_2022);
+  await mintTo(t22, alice.address, 5_000_000_000n);
+  await rejects(api.wallets.transferAsset({ walletId: alice.id,
+    body: { kind: 'Spl', mint: t22.mint, to: carol.address, amount: '1', createDestinationAccount: true } }), 400, /mint .* kind Spl/);
+  const t = await transfer(alice, { kind: 'Spl2022', mint: t22.mint, to: carol.address, amount: '1500000000', createDestinationAccount: true });
+  assert.equal(t.metadata.asset.decimals, 9);
+  await confirmed(alice.id, t);
+  assert.equal(await tokensOf(carol.address, t22.mint), 1_500_000_000n, 'carol holds the Token-2022 tokens in litesvm');
+  const e = await until(async () => (await api.wallets.getWalletHistory({ walletId: carol.id, query: { kind: 'Spl2022Transfer' } }))
+    .items.find((x) => x.txHash === t.txHash), 'carol\'s Spl2022Transfer');
+  assert.deepEqual([e.direction, e.mint, e.value, e.from], ['In', t22.mint, '1500000000', alice.address]);
+  const a = (await api.wallets.getWalletAssets({ walletId: carol.id })).assets.find((x) => x.kind === 'Spl2022');
+  assert.deepEqual([a.mint, a.decimals, a.balance], [t22.mint, 9, '1500000000']);
 });
 
 test('broadcastTransaction of an unsigned transaction built with @solana/kit', async () => {
