@@ -135,7 +135,11 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, slot i
 	}
 	tx, err := decodeTx(raw)
 	if err != nil || len(tx.Signatures) == 0 {
-		return fmt.Errorf("decode: %v", err)
+		// A transaction this follower cannot read (a newer version)
+		// would otherwise stop the network's history for good.
+		s.logger.Warn("solana transaction skipped: it does not decode", "network", f.node.Network, "slot", slot,
+			"error", fmt.Sprint(err))
+		return nil
 	}
 	m := t.Meta
 	keys := make([]string, 0, len(tx.Message.AccountKeys))

@@ -31,6 +31,7 @@ const (
 	tokenUnits    = 60_000
 	memoUnits     = 50_000
 	maxMemoLength = 256
+	maxTxSize     = 1232 // Solana's largest serialized transaction (PACKET_DATA_SIZE)
 )
 
 // mintInfo is what a mint account says of its token.

@@ -4,12 +4,14 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	sol "github.com/gagliardetto/solana-go"
 
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/wallet"
 )
 
 var (
@@ -170,5 +172,32 @@ func TestPercentile(t *testing.T) {
 	fees := []uint64{50, 10, 40, 20, 30}
 	if percentile(fees, 25) != 20 || percentile(fees, 50) != 30 || percentile(fees, 75) != 40 || fees[0] != 50 {
 		t.Fatalf("percentiles %d %d %d (input %v)", percentile(fees, 25), percentile(fees, 50), percentile(fees, 75), fees)
+	}
+}
+
+// checkTransaction takes a transaction the wallet must sign whose other
+// signers have signed, and names what is wrong otherwise.
+func TestCheckTransaction(t *testing.T) {
+	w := &wallet.Wallet{ID: "wa-1", Address: walletKey.String(), Key: wallet.SigningKey{PublicKey: walletKey[:]}}
+	both := []sol.Instruction{ix(sol.SystemProgramID, []byte{2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
+		sol.Meta(otherKey).WRITE().SIGNER(), sol.Meta(walletKey).WRITE().SIGNER())}
+	raw, err := unsignedTx(walletKey, someHash, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkTransaction(w, hex.EncodeToString(raw)); err == nil || !strings.Contains(err.Error(), "needs the signature of "+otherKey.String()) {
+		t.Fatalf("another signer's signature missing: %v", err)
+	}
+	signed := append([]byte(nil), raw...)
+	signed[1+64] = 9 // the second signature slot (otherKey's)
+	if _, err := checkTransaction(w, "0x"+hex.EncodeToString(signed)); err != nil {
+		t.Fatalf("signed by the other signer: %v", err)
+	}
+	notMine, _ := unsignedTx(otherKey, someHash, []sol.Instruction{systemTransfer(otherKey, walletKey, 1)})
+	if _, err := checkTransaction(w, hex.EncodeToString(notMine)); err == nil || !strings.Contains(err.Error(), "not a required signer") {
+		t.Fatalf("the wallet does not sign: %v", err)
+	}
+	if _, err := checkTransaction(w, strings.Repeat("00", maxTxSize+1)); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("too long: %v", err)
 	}
 }

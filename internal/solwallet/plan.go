@@ -135,8 +135,8 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 	if err != nil {
 		return err
 	}
-	if len(pl.unsigned) > 1232 {
-		return apierr.BadRequest("the transaction would be %d bytes, more than Solana's 1232 (shorten memo)", len(pl.unsigned))
+	if len(pl.unsigned) > maxTxSize {
+		return apierr.BadRequest("the transaction would be %d bytes, more than Solana's %d (shorten memo)", len(pl.unsigned), maxTxSize)
 	}
 	return nil
 }

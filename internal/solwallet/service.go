@@ -237,7 +237,11 @@ func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act s
 // not one of its required signers, or when another required signer has
 // not signed it yet (the node would refuse it).
 func checkTransaction(w *wallet.Wallet, v string) ([]byte, error) {
-	raw, err := hex.DecodeString(strings.TrimPrefix(v, "0x"))
+	v = strings.TrimPrefix(v, "0x")
+	if len(v) > 2*maxTxSize {
+		return nil, apierr.BadRequest("transaction is more than Solana's %d bytes", maxTxSize)
+	}
+	raw, err := hex.DecodeString(v)
 	if err != nil {
 		return nil, apierr.BadRequest("transaction must be hex")
 	}

@@ -312,3 +312,29 @@ func TestDialChecksGenesis(t *testing.T) {
 		t.Fatalf("split %v %v", mine, others)
 	}
 }
+
+// A transaction the follower cannot decode is skipped: the blocks after it
+// are still read and the requests in them confirmed.
+func TestUndecodableTransactionSkipped(t *testing.T) {
+	ctx := context.Background()
+	svc, db, node := setup(t)
+	fol := &solwallet.Follower{}
+	if err := solwallet.StepOnce(ctx, svc, "SolanaDevnet", fol); err != nil {
+		t.Fatal(err)
+	}
+	p := &principal.Principal{OrgID: "or-1", UserID: "us-1"}
+	v, err := svc.Transfer(ctx, p, nil, "wa-1", []byte(`{"kind":"Native","to":"`+recipient+`","amount":"1000000"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.mu.Lock()
+	node.pending = append([]string{"/////w=="}, node.pending...) // four bytes that are no transaction
+	node.mu.Unlock()
+	node.seal()
+	if err := solwallet.StepOnce(ctx, svc, "SolanaDevnet", fol); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := db.EVMRequest(ctx, "or-1", v.ID); r.Status != evmwallet.StatusConfirmed {
+		t.Fatalf("a transfer in a block with an undecodable transaction is %s", r.Status)
+	}
+}
