@@ -338,3 +338,51 @@ func TestUndecodableTransactionSkipped(t *testing.T) {
 		t.Fatalf("a transfer in a block with an undecodable transaction is %s", r.Status)
 	}
 }
+
+// A block whose parent is not the block read at its parent slot (the node
+// moved to another fork) makes the follower forget that slot and the ones
+// after it and read them again: the transfer it had confirmed there is
+// confirmed again, once, from the new block.
+func TestForkRereadsBlocks(t *testing.T) {
+	ctx := context.Background()
+	svc, db, node := setup(t)
+	fol := &solwallet.Follower{}
+	step := func() {
+		t.Helper()
+		if err := solwallet.StepOnce(ctx, svc, "SolanaDevnet", fol); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	p := &principal.Principal{OrgID: "or-1", UserID: "us-1"}
+	v, err := svc.Transfer(ctx, p, nil, "wa-1", []byte(`{"kind":"Native","to":"`+recipient+`","amount":"1000000"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.seal() // slot 1 holds the transfer
+	step()
+	first, _ := db.EVMRequest(ctx, "or-1", v.ID)
+	if first.Status != evmwallet.StatusConfirmed || first.Block != 1 {
+		t.Fatalf("before the fork: %s in slot %d", first.Status, first.Block)
+	}
+	// Slot 1 is replaced by another block holding the same transaction.
+	node.mu.Lock()
+	node.blockHash[1] = "11111111111111111111111111111112"
+	node.mu.Unlock()
+	node.seal() // slot 2, whose parent is the new slot 1
+	step()      // notices the fork and forgets slot 1 on
+	if h, ok, _ := db.EVMBlockHash(ctx, "SolanaDevnet", 1); ok {
+		t.Fatalf("slot 1 still recorded as %s", h)
+	}
+	step() // reads slots 1 and 2 again
+	if h, _, _ := db.EVMBlockHash(ctx, "SolanaDevnet", 1); h != "11111111111111111111111111111112" {
+		t.Fatalf("slot 1 recorded as %q after the fork", h)
+	}
+	again, _ := db.EVMRequest(ctx, "or-1", v.ID)
+	if again.Status != evmwallet.StatusConfirmed || again.Block != 1 {
+		t.Fatalf("after the fork: %s in slot %d", again.Status, again.Block)
+	}
+	if next, _, _ := db.EVMCursor(ctx, "SolanaDevnet"); next != 3 {
+		t.Fatalf("cursor at %d, want 3", next)
+	}
+}
