@@ -38,7 +38,7 @@ func TestSolanaRoutesWithoutNode(t *testing.T) {
 	if expect(t, err, 400); !strings.Contains(err.Error(), "to is not a Solana address") {
 		t.Fatalf("EVM recipient: %v", err)
 	}
-	// A v0-less legacy transaction the wallet pays: one signature slot, the message header, the payer, a blockhash, no instruction.
+	// A legacy transaction another key pays: one signature slot, the message header, the payer, a blockhash, no instruction.
 	tx := "01" + strings.Repeat("00", 64) + "010000" + "01" + strings.Repeat("00", 32) + strings.Repeat("11", 32) + "00"
 	err = root.Do(ctx, "POST", "/wallets/"+w.ID+"/transactions", map[string]any{"kind": "Transaction", "transaction": tx}, nil)
 	if expect(t, err, 400); !strings.Contains(err.Error(), "not a required signer") {
