@@ -194,16 +194,17 @@ func (a *App) wire(ctx context.Context) error {
 	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, a.Policies, nodes, a.Logger)
 	a.EVM.SetEvents(a.Events)
 	a.EVM.SetHolder(a.replicaID)
-	// Wallets:Sign approvals hold signature requests (sig-…), transfers
-	// (xfr-…) and transactions (tx-…).
-	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
-		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
-		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.EVM.Approvals()}))
-	a.BTC = btcwallet.New(a.DB, ws, a.DB, ks, a.Policies, btcNodes, a.Logger)
-	a.BTC.SetEvents(a.Events)
 	a.SOL = solwallet.New(a.DB, ws, a.DB, ks, a.Policies, solNodes, a.Logger)
 	a.SOL.SetEvents(a.Events)
 	a.SOL.SetHolder(a.replicaID)
+	// Wallets:Sign approvals hold signature requests (sig-…), transfers
+	// (xfr-…) and transactions (tx-…): Solana ones are carried out by
+	// the Solana service, the others by the EVM one.
+	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
+		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
+		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.SOL.Approvals(a.EVM.Approvals())}))
+	a.BTC = btcwallet.New(a.DB, ws, a.DB, ks, a.Policies, btcNodes, a.Logger)
+	a.BTC.SetEvents(a.Events)
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC, SOL: a.SOL,
 		Ready: a.DB.Ping, Logger: a.Logger,

@@ -123,8 +123,8 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*evmwalle
 		if r.TxHash != "" {
 			open[r.TxHash] = r
 		}
-		if r.Status == evmwallet.StatusExecuting && now.Sub(r.Requested) < s.resumeAfter {
-			continue // its own request is still at it
+		if r.Status == evmwallet.StatusExecuting && now.Sub(maxTime(r.Requested, r.PolicyResolved)) < s.resumeAfter {
+			continue // its own request (or the approval's decision) is still at it
 		}
 		if r.Signed == "" {
 			w, err := s.walletRows.Wallet(ctx, r.OrgID, r.WalletID)
@@ -231,6 +231,14 @@ func (s *Service) landable(ctx context.Context, n *Node, r *evmwallet.Request, h
 		return false, fmt.Errorf("request %s: signed transaction: %w", r.ID, err)
 	}
 	return n.blockhashValid(ctx, tx.Message.RecentBlockhash)
+}
+
+// maxTime is the later of a and b.
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // loadWallets adds the wallets created since the last load (with a

@@ -37,6 +37,7 @@ type Store interface {
 	SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error)
 	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
 	MarkEVMFailed(ctx context.Context, id, reason string) error
+	ResolveEVMRequest(ctx context.Context, org, id, status, reason string, at time.Time) (bool, error)
 	OpenEVMRequestByHash(ctx context.Context, network, hash string) (*evmwallet.Request, error)
 	OpenEVMRequests(ctx context.Context, network string, limit int) ([]*evmwallet.Request, error)
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)

@@ -54,20 +54,16 @@ func (s *Service) evaluate(ctx context.Context, p *principal.Principal, w *walle
 	if err != nil {
 		return policy.Decision{}, fmt.Errorf("evaluate policies: %w", err)
 	}
-	if d.Outcome == policy.Pending {
-		// As for Bitcoin requests (docs/protocol/sol-transfers.md §6): an
-		// approved Solana request is not carried out yet, so one that
-		// needs an approval is refused rather than left waiting for ever.
-		d = policy.Decision{Outcome: policy.Deny, PolicyID: d.PolicyID,
-			Reason: "policy " + d.PolicyID + " requires an approval, which Solana transfers and transactions do not support yet"}
-	}
 	return d, nil
 }
 
 // store1 stores r as the policy decided, in one unit of work with the
 // consumption of act, then executes it when it may run.
 func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision) (evmwallet.View, error) {
-	if d.Outcome == policy.Deny {
+	switch d.Outcome {
+	case policy.Pending:
+		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
+	case policy.Deny:
 		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
 	}
 	prefix := "tx"

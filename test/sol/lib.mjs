@@ -3,8 +3,9 @@
 // an SPL mint made by a keypair of the test, and bounded polling.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DfnsApiClient, DfnsError } from '@dfns/sdk';
+import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
+import { toBase64Url } from '@dfns/sdk/utils/index.js';
 import {
   address, appendTransactionMessageInstructions, createTransactionMessage, generateKeyPairSigner, getTransactionEncoder,
   pipe, setTransactionMessageFeePayerSigner, setTransactionMessageLifetimeUsingBlockhash, signTransactionMessageWithSigners,
@@ -14,6 +15,7 @@ import {
   findAssociatedTokenPda, getCreateAssociatedTokenIdempotentInstruction, getInitializeMint2Instruction, getMintSize,
   getMintToInstruction, TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
+import { approverClient as makeApprover } from '../lib/approver.mjs';
 
 /** clientFor is the SDK client of the bootstrap service account of a server. */
 export function clientFor(baseUrl, adminPath) {
@@ -28,6 +30,12 @@ export function clientFor(baseUrl, adminPath) {
 
 /** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
 export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
+
+/** approverClient creates a user who may decide approvals and logs in as it; resolves with {userId, api}. */
+export function approverClient() {
+  return makeApprover({ DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, toBase64Url }, api, process.env.CUSTOS_URL,
+    process.env.CUSTOS_ADMIN);
+}
 
 let rpcId = 0;
 /** rpc calls the shim at url (default SHIM_URL). */

@@ -12,7 +12,7 @@ import {
 } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
 import {
-  airdrop, api, createMint, lamportsOf, latestBlockhash, mintTo, rejects, rpc, settled, TOKEN_2022, tokensOf, until,
+  airdrop, api, approverClient, createMint, lamportsOf, latestBlockhash, mintTo, rejects, rpc, settled, TOKEN_2022, tokensOf, until,
 } from './lib.mjs';
 
 const network = 'SolanaDevnet';
@@ -202,6 +202,68 @@ test('every transfer passes the policy step: a recipient whitelist blocks the ot
     }
     assert.equal(await lamportsOf(carol.address), carolBefore, 'nothing reached carol');
     assert.equal(await tokensOf(carol.address, token.mint), carolTokens);
+  } finally {
+    await api.policies.archivePolicy({ policyId: policy.id }).catch(() => {});
+  }
+});
+
+test('a RequestApproval policy holds Solana transfers and transactions for another user’s decision', async () => {
+  const approver = await approverClient();
+  const wallet = await api.wallets.createWallet({ body: { network } });
+  await airdrop(wallet.address, 2n * SOL);
+  const policy = await api.policies.createPolicy({
+    body: {
+      name: `sol-hold-${wallet.id}`, activityKind: 'Wallets:Sign', rule: { kind: 'AlwaysTrigger' },
+      action: {
+        kind: 'RequestApproval', autoRejectTimeout: 60,
+        approvalGroups: [{ name: 'treasury', quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
+      },
+      filters: { walletId: { in: [wallet.id] } },
+    },
+  });
+  try {
+    const to = (await generateKeyPairSigner()).address;
+    const held = await api.wallets.transferAsset({ walletId: wallet.id, body: { kind: 'Native', to, amount: '31337000' } });
+    assert.equal(held.status, 'Pending');
+    assert.match(held.approvalId, /^ap-/);
+    assert.equal(held.txHash, undefined);
+    const listed = await approver.api.policies.getApproval({ approvalId: held.approvalId });
+    assert.equal(listed.activity.kind, 'Wallets:Sign');
+    assert.equal(listed.activity.transferRequest.id, held.id);
+    assert.equal(await lamportsOf(to), 0n, 'nothing sent before the approval');
+    // The blockhash it was built with expires while it waits: it is signed with a fresh one.
+    await rpc('shim_warp', [160]);
+    const decided = await approver.api.policies.createApprovalDecision({ approvalId: held.approvalId, body: { value: 'Approved' } });
+    assert.equal(decided.status, 'Approved');
+    const done = await settled(wallet.id, held.id);
+    assert.equal(done.status, 'Confirmed', done.reason);
+    assert.equal(done.approvalId, held.approvalId);
+    assert.equal(await lamportsOf(to), 31_337_000n);
+
+    const denied = await api.wallets.transferAsset({ walletId: wallet.id, body: { kind: 'Native', to, amount: '4444000' } });
+    assert.equal(denied.status, 'Pending');
+    await approver.api.policies.createApprovalDecision({ approvalId: denied.approvalId, body: { value: 'Denied', reason: 'not this one' } });
+    const rejected = await api.wallets.getTransfer({ walletId: wallet.id, transferId: denied.id });
+    assert.equal(rejected.status, 'Rejected');
+    assert.match(rejected.reason, /not this one/);
+    assert.equal(await lamportsOf(to), 31_337_000n, 'a denied transfer is never sent');
+
+    // A transaction (broadcastTransaction) is held and approved the same way.
+    const lifetime = await latestBlockhash();
+    const msg = pipe(
+      createTransactionMessage({ version: 0 }),
+      (m) => setTransactionMessageFeePayer(address(wallet.address), m),
+      (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
+      (m) => appendTransactionMessageInstructions([getTransferSolInstruction({ source: createNoopSigner(address(wallet.address)),
+        destination: address(to), amount: 5_000_000n })], m),
+    );
+    const unsigned = Buffer.from(getTransactionEncoder().encode(compileTransaction(msg))).toString('hex');
+    const tx = await api.wallets.broadcastTransaction({ walletId: wallet.id, body: { kind: 'Transaction', transaction: unsigned } });
+    assert.equal(tx.status, 'Pending');
+    assert.equal((await approver.api.policies.getApproval({ approvalId: tx.approvalId })).activity.transactionRequest.id, tx.id);
+    await approver.api.policies.createApprovalDecision({ approvalId: tx.approvalId, body: { value: 'Approved' } });
+    assert.equal((await settled(wallet.id, tx.id, true)).status, 'Confirmed');
+    assert.equal(await lamportsOf(to), 36_337_000n);
   } finally {
     await api.policies.archivePolicy({ policyId: policy.id }).catch(() => {});
   }
