@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -384,5 +385,62 @@ func TestForkRereadsBlocks(t *testing.T) {
 	}
 	if next, _, _ := db.EVMCursor(ctx, "SolanaDevnet"); next != 3 {
 		t.Fatalf("cursor at %d, want 3", next)
+	}
+}
+
+type recorder struct {
+	mu    sync.Mutex
+	kinds []string
+}
+
+func (e *recorder) Emit(_ context.Context, _, kind string, _ any) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.kinds = append(e.kinds, kind)
+	return nil
+}
+
+func (e *recorder) take() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := strings.Join(e.kinds, " ")
+	e.kinds = nil
+	return k
+}
+
+// A transfer records its webhook events as it moves: requested and
+// broadcasted when it is sent, confirmed when its block is read; one that
+// fails records failed.
+func TestTransferEvents(t *testing.T) {
+	ctx := context.Background()
+	svc, _, node := setup(t)
+	events := &recorder{}
+	svc.SetEvents(events)
+	fol := &solwallet.Follower{}
+	if err := solwallet.StepOnce(ctx, svc, "SolanaDevnet", fol); err != nil {
+		t.Fatal(err)
+	}
+	p := &principal.Principal{OrgID: "or-1", UserID: "us-1"}
+	if _, err := svc.Transfer(ctx, p, nil, "wa-1", []byte(`{"kind":"Native","to":"`+recipient+`","amount":"1000000"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := events.take(); got != "wallet.transfer.requested wallet.transfer.broadcasted" {
+		t.Fatalf("events %q", got)
+	}
+	node.seal()
+	if err := solwallet.StepOnce(ctx, svc, "SolanaDevnet", fol); err != nil {
+		t.Fatal(err)
+	}
+	if got := events.take(); got != "wallet.transfer.confirmed" {
+		t.Fatalf("events %q", got)
+	}
+	node.mu.Lock()
+	node.refuse = true
+	node.mu.Unlock()
+	if _, err := svc.Transfer(ctx, p, nil, "wa-1", []byte(`{"kind":"Native","to":"`+recipient+`","amount":"2000000"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := events.take(); got != "wallet.transfer.requested wallet.transfer.failed" {
+		t.Fatalf("events %q", got)
 	}
 }
