@@ -26,6 +26,7 @@ import (
 	"github.com/custos-dev/custos/internal/permission"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/ratelimit"
+	"github.com/custos-dev/custos/internal/solwallet"
 	"github.com/custos-dev/custos/internal/sqlstore"
 	"github.com/custos-dev/custos/internal/wallet"
 	"github.com/custos-dev/custos/internal/webapp"
@@ -45,6 +46,7 @@ type App struct {
 	// EVM moves funds of EVM wallets through the configured nodes.
 	EVM     *evmwallet.Service
 	BTC     *btcwallet.Service
+	SOL     *solwallet.Service
 	Handler http.Handler
 	// Webhooks manages webhooks; Events records events in the unit of
 	// work of each change (webhooks.go).
@@ -172,10 +174,16 @@ func (a *App) wire(ctx context.Context) error {
 	ws := wallet.New(a.DB, ks, a.Perms)
 	ks.SetEvents(a.Events)
 	ws.SetEvents(a.Events)
-	// --rpc and --confirmations name EVM and Bitcoin-family nodes alike.
-	btcRPC, evmRPC := btcwallet.SplitEntries(a.Config.RPC)
-	btcConfs, evmConfs := btcwallet.SplitEntries(a.Config.Confirmations)
+	// --rpc and --confirmations name EVM, Bitcoin-family and Solana nodes alike.
+	solRPC, rpcRest := solwallet.SplitEntries(a.Config.RPC)
+	solConfs, confRest := solwallet.SplitEntries(a.Config.Confirmations)
+	btcRPC, evmRPC := btcwallet.SplitEntries(rpcRest)
+	btcConfs, evmConfs := btcwallet.SplitEntries(confRest)
 	btcNodes, err := btcwallet.Dial(ctx, btcRPC, btcConfs)
+	if err != nil {
+		return err
+	}
+	solNodes, err := solwallet.Dial(ctx, solRPC, solConfs)
 	if err != nil {
 		return err
 	}
@@ -186,15 +194,19 @@ func (a *App) wire(ctx context.Context) error {
 	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, a.Policies, nodes, a.Logger)
 	a.EVM.SetEvents(a.Events)
 	a.EVM.SetHolder(a.replicaID)
+	a.SOL = solwallet.New(a.DB, ws, a.DB, ks, a.Policies, solNodes, a.Logger)
+	a.SOL.SetEvents(a.Events)
+	a.SOL.SetHolder(a.replicaID)
 	// Wallets:Sign approvals hold signature requests (sig-…), transfers
-	// (xfr-…) and transactions (tx-…).
+	// (xfr-…) and transactions (tx-…): Solana ones are carried out by
+	// the Solana service, the others by the EVM one.
 	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
 		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
-		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.EVM.Approvals()}))
+		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.SOL.Approvals(a.EVM.Approvals())}))
 	a.BTC = btcwallet.New(a.DB, ws, a.DB, ks, a.Policies, btcNodes, a.Logger)
 	a.BTC.SetEvents(a.Events)
 	h := httpapi.New(httpapi.Deps{
-		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC,
+		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC, SOL: a.SOL,
 		Ready: a.DB.Ping, Logger: a.Logger,
 		Webhooks: a.Webhooks,
 		People:   people, Page: webapp.Handler("/app/", webapp.Config{RPID: a.Config.RPID}),
@@ -366,6 +378,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go("evm-follower", a.EVM.Run)
 	g.Go("btc-follower", a.BTC.Run)
+	g.Go("sol-follower", a.SOL.Run)
 	g.Go("prune", periodic(a.DB, a.Logger, "prune", a.replicaID, 30*time.Second, a.pruner()))
 	g.Go("policy", periodic(a.DB, a.Logger, "policy-sweep", a.replicaID, a.policySweepEvery(), a.sweepPolicies))
 	return g.Wait()

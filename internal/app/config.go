@@ -18,6 +18,7 @@ import (
 	"github.com/custos-dev/custos/internal/btcwallet"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/mail"
+	"github.com/custos-dev/custos/internal/solwallet"
 )
 
 // Config is the whole configuration; defaults in code, then flags, then
@@ -153,8 +154,13 @@ func (c *Config) Validate() error {
 	if c.WebhookTimeout <= 0 || c.WebhookTimeout > 5*time.Minute {
 		return errors.New("--webhook-timeout must be positive and at most 5m")
 	}
-	btcRPC, evmRPC := btcwallet.SplitEntries(c.RPC)
-	btcConfs, evmConfs := btcwallet.SplitEntries(c.Confirmations)
+	solRPC, rpcRest := solwallet.SplitEntries(c.RPC)
+	solConfs, confRest := solwallet.SplitEntries(c.Confirmations)
+	if _, _, err := solwallet.ParseNodes(solRPC, solConfs); err != nil {
+		return err
+	}
+	btcRPC, evmRPC := btcwallet.SplitEntries(rpcRest)
+	btcConfs, evmConfs := btcwallet.SplitEntries(confRest)
 	if _, _, err := evmwallet.ParseNodes(evmwallet.NodeConfig{RPC: evmRPC, Confirmations: evmConfs}); err != nil {
 		return err
 	}

@@ -6,19 +6,25 @@ import (
 	"github.com/custos-dev/custos/internal/btcwallet"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/solwallet"
 )
 
 // byChain serves a wallet route with btc when the wallet is on a
-// Bitcoin-family network and the server moves funds there, else with
-// other (docs/protocol/btc-transfers.md). Transfers and transactions of
+// Bitcoin-family network and the server moves funds there, with sol when
+// it is on a Solana network (docs/protocol/sol-transfers.md), else with
+// other (docs/protocol/btc-transfers.md); a nil btc or sol leaves that
+// family to other. Transfers and transactions of
 // every chain family are read (GET) by the EVM handlers, which only read
 // the stored requests.
-func (s *Server) byChain(other, btc handlerFunc) handlerFunc {
+func (s *Server) byChain(other, btc, sol handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if s.BTC != nil {
+		if s.BTC != nil || s.SOL != nil {
 			wl, err := s.Wallets.Load(r.Context(), principal.From(r.Context()), r.PathValue("walletId"))
-			if err == nil && btcwallet.IsNetwork(wl.Network) {
+			switch {
+			case err == nil && s.BTC != nil && btc != nil && btcwallet.IsNetwork(wl.Network):
 				return btc(w, r)
+			case err == nil && s.SOL != nil && sol != nil && solwallet.IsNetwork(wl.Network):
+				return sol(w, r)
 			}
 		}
 		return other(w, r)
@@ -63,6 +69,9 @@ func (s *Server) btcHistory(w http.ResponseWriter, r *http.Request) error {
 // Bitcoin service, the others by EVM's.
 func (s *Server) feesByChain(w http.ResponseWriter, r *http.Request) error {
 	network := r.URL.Query().Get("network")
+	if s.SOL != nil && solwallet.IsNetwork(network) {
+		return s.solFees(w, r)
+	}
 	if s.BTC == nil || !btcwallet.IsNetwork(network) {
 		return s.networkFees(w, r)
 	}

@@ -11,15 +11,15 @@ import (
 // evmRoutes registers transfers, sign-and-broadcast transactions, assets,
 // history and fees (docs/protocol/evm-transfers.md).
 func (s *Server) evmRoutes() {
-	s.handle("POST /wallets/{walletId}/transfers", s.byChain(s.createTransfer, s.btcTransfer), signed, needs("Wallets:Transfers:Create"))
+	s.handle("POST /wallets/{walletId}/transfers", s.byChain(s.createTransfer, s.btcTransfer, s.solTransfer), signed, needs("Wallets:Transfers:Create"))
 	s.handle("GET /wallets/{walletId}/transfers", s.listTransfers(true), needs("Wallets:Transfers:Read"))
 	s.handle("GET /wallets/{walletId}/transfers/{transferId}", s.getTransfer(true, "transferId"), needs("Wallets:Transfers:Read"))
-	s.handle("POST /wallets/{walletId}/transactions", s.byChain(s.createTransaction, s.btcTransaction), signed, needs("Wallets:Transactions:Create"))
+	s.handle("POST /wallets/{walletId}/transactions", s.byChain(s.createTransaction, s.btcTransaction, s.solTransaction), signed, needs("Wallets:Transactions:Create"))
 	s.handle("GET /wallets/{walletId}/transactions", s.listTransfers(false), needs("Wallets:Transactions:Read"))
 	s.handle("GET /wallets/{walletId}/transactions/{transactionId}", s.getTransfer(false, "transactionId"), needs("Wallets:Transactions:Read"))
-	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets), needs("Wallets:Read"))
-	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory), needs("Wallets:Read"))
-	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets, s.solAssets), needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory, s.solHistory), needs("Wallets:Read"))
+	s.handle("GET /wallets/{walletId}/nfts", s.byChain(s.walletNfts, nil, s.solNfts), needs("Wallets:Read"))
 	s.handle("GET /networks/fees", s.feesByChain)
 }
 

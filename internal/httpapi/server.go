@@ -16,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/keys"
 	"github.com/custos-dev/custos/internal/permission"
 	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/solwallet"
 	"github.com/custos-dev/custos/internal/wallet"
 	"github.com/custos-dev/custos/internal/webhook"
 )
@@ -36,6 +37,9 @@ type Deps struct {
 	// BTC serves transfers, transactions, assets and history of
 	// Bitcoin-family wallets; nil leaves them to EVM (a 400).
 	BTC *btcwallet.Service
+	// SOL serves transfers, transactions, assets, history and fees of
+	// Solana wallets; nil leaves them to EVM (a 400).
+	SOL *solwallet.Service
 	// People serves registration, recovery, credential and login codes; nil answers 501.
 	People *auth.People
 	// Page serves the people's page at /app/ (internal/webapp); nil: none.

@@ -222,8 +222,15 @@ const keptBlocks = 256
 
 // Advance records block number as read (see evmwallet.Store).
 func (db *DB) AdvanceEVM(ctx context.Context, network string, number int64, hash string, events []*evmwallet.Event, finals []evmwallet.Final) error {
+	return db.AdvanceFrom(ctx, network, number, number, hash, events, finals)
+}
+
+// AdvanceFrom records block number as read and moves the cursor from from
+// (the numbers between hold no block, e.g. skipped Solana slots) to
+// number+1 (see solwallet.Store).
+func (db *DB) AdvanceFrom(ctx context.Context, network string, from, number int64, hash string, events []*evmwallet.Event, finals []evmwallet.Final) error {
 	return db.writeQuiet(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE evm_cursors SET next_block = ? WHERE network = ? AND next_block = ?`), number+1, network, number)
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE evm_cursors SET next_block = ? WHERE network = ? AND next_block = ?`), number+1, network, from)
 		if err != nil {
 			return fmt.Errorf("move cursor: %w", err)
 		}

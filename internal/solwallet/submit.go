@@ -1,0 +1,284 @@
+package solwallet
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	sol "github.com/gagliardetto/solana-go"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/solana"
+	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/id"
+	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/principal"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/wallet"
+)
+
+// Errors of sendTransaction after which the node has sent nothing on: its
+// preflight simulation failed, or a signature does not verify.
+const (
+	codePreflightFailure = -32002
+	codeSigVerifyFailure = -32003
+)
+
+// newRequest is a request of w as p asks it.
+func (s *Service) newRequest(p *principal.Principal, w *wallet.Wallet, transfer bool, body []byte, ext string) *evmwallet.Request {
+	prefix := "tx"
+	if transfer {
+		prefix = "xfr"
+	}
+	now := s.now()
+	return &evmwallet.Request{ID: id.New(prefix), OrgID: p.OrgID, WalletID: w.ID, Network: w.Network, Transfer: transfer,
+		Requester: evmwallet.Requester{UserID: p.UserID, TokenID: p.TokenID, AppID: p.AppID}, Body: body,
+		ExternalID: ext, Status: evmwallet.StatusExecuting, Sender: w.Address, Nonce: -1, Decimals: -1,
+		Requested: now, PolicyResolved: now}
+}
+
+// evaluate runs the policy step for r, whose unsigned transaction the
+// rules read (outflows, when set, says what a transfer pays instead).
+func (s *Service) evaluate(ctx context.Context, p *principal.Principal, w *wallet.Wallet, r *evmwallet.Request,
+	outflows func() ([]chain.Outflow, error)) (policy.Decision, error) {
+	body, _ := json.Marshal(map[string]string{"transaction": r.Unsigned})
+	d, err := s.policy.Evaluate(ctx, policy.Activity{Kind: policy.KindWalletsSign, Principal: p, KeyID: w.KeyID,
+		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: solana.KindTransaction, Body: body,
+		Key: chainKey(w), Outflows: outflows, RequestID: r.ID})
+	if err != nil {
+		return policy.Decision{}, fmt.Errorf("evaluate policies: %w", err)
+	}
+	return d, nil
+}
+
+// store1 stores r as the policy decided, in one unit of work with the
+// consumption of act, then executes it when it may run.
+func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision) (evmwallet.View, error) {
+	switch d.Outcome {
+	case policy.Pending:
+		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
+	case policy.Deny:
+		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
+	}
+	prefix := "tx"
+	if r.Transfer {
+		prefix = "xfr"
+	}
+	err := store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
+		if d.Commit != nil {
+			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
+				return err
+			}
+		}
+		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.emit(ctx, r)
+	})
+	if errors.Is(err, evmwallet.ErrDuplicateExternalID) {
+		v, _, err := s.replay(ctx, &principal.Principal{OrgID: r.OrgID}, w.ID, r.Transfer, r.ExternalID, r.Body)
+		return v, err
+	}
+	if err != nil {
+		return evmwallet.View{}, err
+	}
+	if r.Status == evmwallet.StatusExecuting {
+		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
+			// Stored and not lost: the worker retries it.
+			s.logger.Warn("solana request left for the worker", "request", r.ID, "error", err.Error())
+		}
+	}
+	return evmwallet.ViewOf(r), nil
+}
+
+// replay answers a request whose externalId the org already used for the
+// same kind: the same wallet and body get the stored request back,
+// anything else is a 409. done is false when ext is unused.
+func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (evmwallet.View, bool, error) {
+	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
+	if isNotFound(err) {
+		return evmwallet.View{}, false, nil
+	}
+	if err != nil {
+		return evmwallet.View{}, true, err
+	}
+	if c, err := compactJSON(prev.Body); prev.WalletID != walletID || err != nil || !bytes.Equal(c, body) {
+		return evmwallet.View{}, true, apierr.Conflict("Conflicting request with same externalId").
+			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
+	}
+	return evmwallet.ViewOf(prev), true, nil
+}
+
+// isNotFound reports whether err is a 404 API error.
+func isNotFound(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// execute signs r (unless its signed transaction is stored), stores the
+// signed transaction, sends it and marks r Broadcasted. A transfer whose
+// blockhash expired before it was signed gets a fresh one first (nothing
+// was signed, so nothing can land). A node that refuses a transaction
+// signed in this call (its preflight failed: it was never sent before)
+// fails r; any other failure leaves r Executing for the worker.
+func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
+	n := s.nodes[r.Network]
+	if n == nil {
+		return noNode(r.Network)
+	}
+	signedNow := false
+	if r.Signed == "" {
+		raw, err := hex.DecodeString(r.Unsigned)
+		if err != nil {
+			return fmt.Errorf("request %s: unsigned transaction: %w", r.ID, err)
+		}
+		tx, err := decodeTx(raw)
+		if err != nil {
+			return fmt.Errorf("request %s: unsigned transaction: %w", r.ID, err)
+		}
+		valid, err := n.blockhashValid(ctx, tx.Message.RecentBlockhash)
+		if err != nil {
+			return nodeError(n.Network, err)
+		}
+		// The newest blockhash's last valid height bounds the
+		// transaction's own (its blockhash is that one or older).
+		newest, validUntil, err := n.latestBlockhash(ctx)
+		if err != nil {
+			return nodeError(n.Network, err)
+		}
+		if !valid {
+			if !r.Transfer {
+				return s.fail(ctx, r, "the transaction's blockhash expired before it was signed", errors.New("blockhash expired"))
+			}
+			if raw, err = withBlockhash(raw, newest); err != nil {
+				return fmt.Errorf("request %s: refresh blockhash: %w", r.ID, err)
+			}
+		}
+		key, signer, err := s.signers.ChainSigner(ctx, r.OrgID, keyID)
+		if err != nil {
+			return s.fail(ctx, r, "the wallet's key cannot sign", err)
+		}
+		body, _ := json.Marshal(map[string]string{"transaction": hex.EncodeToString(raw)})
+		res, err := solana.Adapter{}.Sign(ctx, r.Network, key, signer, chain.Request{Kind: solana.KindTransaction, Body: body})
+		if err != nil {
+			return s.fail(ctx, r, "the transaction cannot be signed", err)
+		}
+		signed := strings.TrimPrefix(res.SignedData, "0x")
+		stx, err := decodeSigned(signed)
+		if err != nil {
+			return fmt.Errorf("request %s: read signed transaction: %w", r.ID, err)
+		}
+		// The signed transaction is stored before it is sent: whatever
+		// happens next, it is the one sent (again) and looked for.
+		hash := stx.Signatures[0].String()
+		if err := s.store.Tx(ctx, func(ctx context.Context) error {
+			if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, signed, hash); err != nil {
+				return err
+			}
+			return s.store.SetSolValidUntil(ctx, r.ID, int64(validUntil))
+		}); err != nil {
+			return err
+		}
+		signedNow = r.TxHash == hash
+	}
+	if err := s.send(ctx, n, r, signedNow); err != nil {
+		return err
+	}
+	if r.Status == evmwallet.StatusExecuting {
+		if err := s.markBroadcasted(ctx, r); err != nil {
+			return err
+		}
+	}
+	select {
+	case s.poke <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// markBroadcasted moves r from Executing to Broadcasted.
+func (s *Service) markBroadcasted(ctx context.Context, r *evmwallet.Request) error {
+	at := s.now()
+	if err := s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
+			return err
+		}
+		b := *r
+		b.Status, b.Broadcasted = evmwallet.StatusBroadcasted, at
+		return s.emit(ctx, &b)
+	}); err != nil {
+		return err
+	}
+	r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
+	return nil
+}
+
+// decodeSigned decodes a stored signed transaction (hex).
+func decodeSigned(signed string) (*sol.Transaction, error) {
+	raw, err := hex.DecodeString(signed)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := decodeTx(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(tx.Signatures) == 0 {
+		return nil, errors.New("no signature")
+	}
+	return tx, nil
+}
+
+// send sends r's signed transaction. Sending it again is harmless: Solana
+// runs a signature once, and when the node answers with an error the
+// signature is looked up; a node that has it counts as a success. Only a
+// transaction signed in this call (first) whose preflight the node refused
+// fails r: one sent before may still land, and is left to the follower
+// (which fails it once its blockhash expired without it landing).
+func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request, first bool) error {
+	raw, err := hex.DecodeString(r.Signed)
+	if err != nil {
+		return fmt.Errorf("request %s: signed transaction: %w", r.ID, err)
+	}
+	_, err = n.send(ctx, raw)
+	if err == nil {
+		return nil
+	}
+	var re *rpcError
+	if !errors.As(err, &re) {
+		return nodeError(n.Network, err)
+	}
+	st, lerr := n.statuses(ctx, []string{r.TxHash})
+	if lerr != nil {
+		return nodeError(n.Network, lerr)
+	}
+	if st[0] != nil {
+		return nil
+	}
+	if first && (re.Code == codePreflightFailure || re.Code == codeSigVerifyFailure) {
+		return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
+	}
+	return nodeError(n.Network, err)
+}
+
+// fail marks r Failed with reason and returns err.
+func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string, err error) error {
+	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
+		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
+			return err
+		}
+		f := *r
+		f.Status, f.Reason = evmwallet.StatusFailed, reason
+		return s.emit(ctx, &f)
+	}); ferr != nil {
+		return ferr
+	}
+	r.Status, r.Reason = evmwallet.StatusFailed, reason
+	return fmt.Errorf("request %s failed: %w", r.ID, err)
+}

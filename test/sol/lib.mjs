@@ -1,0 +1,160 @@
+// Helpers of the Solana transfer suite: the SDK client of the bootstrap
+// service account, JSON-RPC to the litesvm shim (shim.mjs), airdrops,
+// an SPL mint made by a keypair of the test, and bounded polling.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
+import { toBase64Url } from '@dfns/sdk/utils/index.js';
+import {
+  address, appendTransactionMessageInstructions, createTransactionMessage, generateKeyPairSigner, getTransactionEncoder,
+  pipe, setTransactionMessageFeePayerSigner, setTransactionMessageLifetimeUsingBlockhash, signTransactionMessageWithSigners,
+} from '@solana/kit';
+import { getCreateAccountInstruction } from '@solana-program/system';
+import {
+  findAssociatedTokenPda, getCreateAssociatedTokenIdempotentInstruction, getInitializeMint2Instruction, getMintSize,
+  getMintToInstruction, TOKEN_PROGRAM_ADDRESS,
+} from '@solana-program/token';
+import { approverClient as makeApprover } from '../lib/approver.mjs';
+
+/** clientFor is the SDK client of the bootstrap service account of a server. */
+export function clientFor(baseUrl, adminPath) {
+  const admin = JSON.parse(readFileSync(adminPath, 'utf8'));
+  return new DfnsApiClient({
+    baseUrl,
+    orgId: admin.orgId,
+    authToken: admin.serviceAccount.authToken,
+    signer: new AsymmetricKeySigner({ credId: admin.serviceAccount.credId, privateKey: admin.serviceAccount.privateKeyPem }),
+  });
+}
+
+/** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
+export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
+
+/** approverClient creates a user who may decide approvals and logs in as it; resolves with {userId, api}. */
+export function approverClient() {
+  return makeApprover({ DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, toBase64Url }, api, process.env.CUSTOS_URL,
+    process.env.CUSTOS_ADMIN);
+}
+
+let rpcId = 0;
+/** rpc calls the shim at url (default SHIM_URL). */
+export async function rpc(method, params = [], url = process.env.SHIM_URL) {
+  const res = await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** until polls fn (every 200 ms, at most timeoutMs) until it returns a truthy value. */
+export async function until(fn, what, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** finalized waits until the shim has sealed the block of signature. */
+export function finalized(signature) {
+  return until(async () => (await rpc('getSignatureStatuses', [[signature]])).value[0]?.confirmationStatus === 'finalized',
+    `${signature} to be finalized`);
+}
+
+/** airdrop pays addr lamports from the shim's faucet and waits for the block. */
+export async function airdrop(addr, lamports) {
+  const sig = await rpc('requestAirdrop', [addr, Number(lamports)]);
+  await finalized(sig);
+  return sig;
+}
+
+/** lamportsOf is the balance of addr in litesvm. */
+export async function lamportsOf(addr) {
+  return BigInt((await rpc('getBalance', [addr])).value);
+}
+
+/** tokensOf is what owner holds of mint in litesvm (every token account). */
+export async function tokensOf(owner, mint) {
+  const r = await rpc('getTokenAccountsByOwner', [owner, { mint }, { encoding: 'base64' }]);
+  return r.value.reduce((sum, a) => sum + Buffer.from(a.account.data[0], 'base64').readBigUInt64LE(64), 0n);
+}
+
+/** latestBlockhash is the shim's newest blockhash as kit takes it. */
+export async function latestBlockhash() {
+  const v = (await rpc('getLatestBlockhash')).value;
+  return { blockhash: v.blockhash, lastValidBlockHeight: BigInt(v.lastValidBlockHeight) };
+}
+
+/** sendSigned signs a message of instructions paid by payer with kit and sends it; resolves once finalized. */
+export async function sendSigned(payer, instructions) {
+  const lifetime = await latestBlockhash();
+  const m2 = pipe(
+    createTransactionMessage({ version: 'legacy' }),
+    (m) => setTransactionMessageFeePayerSigner(payer, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
+    (m) => appendTransactionMessageInstructions(instructions, m),
+  );
+  const signed = await signTransactionMessageWithSigners(m2);
+  const sig = await rpc('sendTransaction', [Buffer.from(getTransactionEncoder().encode(signed)).toString('base64'), { encoding: 'base64' }]);
+  await finalized(sig);
+  return sig;
+}
+
+/** TOKEN_2022 is the Token-2022 program's address. */
+export const TOKEN_2022 = 'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb';
+
+/**
+ * createMint makes a mint of decimals under the token program (SPL Token unless TOKEN_2022) whose authority is a
+ * fresh keypair; resolves with {mint, authority, program}.
+ */
+export async function createMint(decimals, program = TOKEN_PROGRAM_ADDRESS) {
+  const authority = await generateKeyPairSigner();
+  await airdrop(authority.address, 10_000_000_000n);
+  const mint = await generateKeyPairSigner();
+  const space = BigInt(getMintSize());
+  const rent = BigInt(await rpc('getMinimumBalanceForRentExemption', [Number(space)]));
+  await sendSigned(authority, [
+    getCreateAccountInstruction({ payer: authority, newAccount: mint, lamports: rent, space, programAddress: address(program) }),
+    getInitializeMint2Instruction({ mint: mint.address, decimals, mintAuthority: authority.address }, { programAddress: address(program) }),
+  ]);
+  return { mint: mint.address, authority, program };
+}
+
+/** mintTo mints amount of mint (made by createMint) to owner's associated token account. */
+export async function mintTo({ mint, authority, program }, owner, amount) {
+  const tokenProgram = address(program);
+  const [ata] = await findAssociatedTokenPda({ owner: address(owner), mint: address(mint), tokenProgram });
+  await sendSigned(authority, [
+    getCreateAssociatedTokenIdempotentInstruction({ payer: authority, ata, owner: address(owner), mint: address(mint), tokenProgram }),
+    getMintToInstruction({ mint: address(mint), token: ata, mintAuthority: authority, amount: BigInt(amount) }, { programAddress: tokenProgram }),
+  ]);
+}
+
+/** settled polls a transfer (or transaction) until it is Confirmed or Failed. */
+export async function settled(walletId, id, transaction = false, client = api) {
+  return until(async () => {
+    const t = transaction
+      ? await client.wallets.getTransaction({ walletId, transactionId: id })
+      : await client.wallets.getTransfer({ walletId, transferId: id });
+    return t.status === 'Confirmed' || t.status === 'Failed' ? t : undefined;
+  }, `${id} to settle`);
+}
+
+/** rejects asserts that promise fails with a DfnsError of httpStatus whose message matches message. */
+export async function rejects(promise, httpStatus, message) {
+  let err;
+  try {
+    await promise;
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err, `expected a DfnsError ${httpStatus}, got success`);
+  assert.ok(err instanceof DfnsError, `expected a DfnsError, got ${err?.name}: ${err?.message}`);
+  assert.equal(err.httpStatus, httpStatus, `status of "${err.message}"`);
+  assert.match(err.message, message);
+}
