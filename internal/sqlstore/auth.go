@@ -62,7 +62,7 @@ func (db *DB) CreateChallenge(ctx context.Context, c *auth.Challenge) error {
 		return err
 	}
 	allowed, _ := json.Marshal(c.Allowed)
-	_, err = db.execEphemeral(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
+	err = db.execEphemeral(ctx, `INSERT INTO challenges (id, secret_hash, org_id, purpose, user_id, token_id, session_id, challenge, kind,
 		method, path, payload_hash, canonical_hash, allowed, expires_at, created_at, otp_secret)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.OrgID, c.Purpose, c.UserID, c.TokenID, c.SessionID, c.Challenge, c.Kind, c.Method, c.Path,
@@ -130,7 +130,7 @@ func (db *DB) LiveChallenge(ctx context.Context, id, secretHash, purpose string,
 // challenge. One statement, so no savepoint in the group commit.
 func (db *DB) CreateActionFor(ctx context.Context, id string, a *auth.UserAction) error {
 	db.challenges.drop(id)
-	_, err := db.execEphemeral(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := db.execEphemeral(ctx, `INSERT INTO user_actions (`+actionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		actionArgs(a)...)
 	if isUnique(err) {
 		return apierr.BadRequest("Challenge token is not valid.")

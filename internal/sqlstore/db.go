@@ -31,6 +31,9 @@ var migrations embed.FS
 type DB struct {
 	w, r    *pool
 	dialect string
+	// groups gather PostgreSQL writes into shared commits (pggroup.go):
+	// [0] on the synchronous pool, [1] on the asynchronous one.
+	groups [2]*group
 
 	opsMu      sync.RWMutex // guards ops and open against Close
 	ops        chan writeOp
@@ -116,6 +119,11 @@ func (db *DB) Close() error {
 	db.open = false
 	db.opsMu.Unlock()
 	db.stopWriter()
+	for _, g := range db.groups {
+		if g != nil {
+			g.stop()
+		}
+	}
 	var err error
 	if db.async != nil {
 		err = db.async.Close()
@@ -236,14 +244,19 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // execEphemeral is execQuiet for an issued challenge or user action
 // (writeOp.ephemeral).
-func (db *DB) execEphemeral(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := db.submit(ctx, writeOp{single: true, quiet: true, ephemeral: true, fn: func(tx *Tx) error {
-		var err error
-		res, err = tx.ExecContext(ctx, db.q(query), args...)
+func (db *DB) execEphemeral(ctx context.Context, query string, args ...any) error {
+	op := writeOp{single: true, quiet: true, ephemeral: true, fn: func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, db.q(query), args...)
 		return err
-	}})
-	return res, err
+	}}
+	if db.dialect == "postgres" && unitFrom(ctx) == nil {
+		// Alone (not in a unit of work), it joins a group (pggroup.go).
+		if badText(args) {
+			return errBadText
+		}
+		op.grouped = []deferred{{query: db.q(query), args: args, want: -1}}
+	}
+	return db.submit(ctx, op)
 }
 
 // execQuiet is exec for protocol tables (see writeQuiet).

@@ -106,47 +106,69 @@ func (t *Tx) begin() error {
 	return nil
 }
 
-// sendHeld sends the writes a lazy unit held back, when it never had to
-// begin, as one pipeline in one implicit transaction.
-func (db *DB) sendHeld(ctx context.Context, held []deferred) error {
-	conn, err := db.w.DB.Conn(ctx)
+// sendHeld sends held as one pipeline on a connection of p, run by
+// PostgreSQL as one implicit transaction: all of it commits or none. A
+// write that changed another number of rows than expected answers with its
+// mismatch error; a plain write (want < 0) with its own error.
+func (db *DB) sendHeld(ctx context.Context, p *pool, held []deferred) error {
+	conn, err := p.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("connection: %w", err)
 	}
 	failed := -1
 	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		b := &pgx.Batch{}
-		for _, d := range held {
-			b.Queue(expectRows(d.query, len(d.args)), append(d.args[:len(d.args):len(d.args)], d.want)...)
-		}
-		br := pc.SendBatch(ctx, b)
 		var first error
-		for i := range held {
-			if _, err := br.Exec(); err != nil && first == nil {
-				first = err
-				if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == sqlstateUnexpectedRows {
-					failed = i
-				}
-			}
-		}
-		if err := br.Close(); err != nil && first == nil {
-			first = err
-		}
+		failed, first = runPipeline(ctx, dc.(*stdlib.Conn).Conn(), held)
 		return first
 	})
 	// Given back before the reason is read: that read takes a connection
 	// of the same pool, which concurrent units may have drained.
 	conn.Close()
-	if failed >= 0 {
+	if failed >= 0 && pgCode(err, sqlstateUnexpectedRows) {
 		// Rolled back: the reason reads the committed state.
 		return held[failed].mismatch(db.r)
+	}
+	if err != nil && failed >= 0 {
+		return err // a plain write's own error (e.g. a unique violation)
 	}
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	return nil
 }
+
+// runPipeline sends held in one batch (one Sync: one implicit
+// transaction) and returns the first error, with the index of the write
+// that failed with it when it is that write's own (a constraint, or
+// custos_expect_rows), else -1.
+func runPipeline(ctx context.Context, pc *pgx.Conn, held []deferred) (failed int, first error) {
+	failed = -1
+	b := &pgx.Batch{}
+	for _, d := range held {
+		if d.want < 0 {
+			b.Queue(d.query, d.args...)
+			continue
+		}
+		b.Queue(expectRows(d.query, len(d.args)), append(d.args[:len(d.args):len(d.args)], d.want)...)
+	}
+	br := pc.SendBatch(ctx, b)
+	for i := range held {
+		if _, err := br.Exec(); err != nil && first == nil {
+			first = err
+			if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code != sqlstateInFailedTx {
+				failed = i
+			}
+		}
+	}
+	if err := br.Close(); err != nil && first == nil {
+		first = err
+	}
+	return failed, first
+}
+
+// sqlstateInFailedTx answers the statements after a failed one in a
+// pipeline's transaction.
+const sqlstateInFailedTx = "25P02"
 
 // expectRows wraps a write of n arguments so that it fails unless it
 // changes as many rows as its last argument says.

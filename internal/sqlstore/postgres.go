@@ -82,7 +82,11 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*DB, error) 
 		db.replicaID = id.New("rp")
 	}
 	db.async = &pool{DB: asyncDB, strict: true}
+	db.groups = [2]*group{newGroup(db, p), newGroup(db, db.async)}
 	if err := db.migratePostgres(ctx); err != nil {
+		for _, g := range db.groups {
+			g.stop()
+		}
 		sqlDB.Close()
 		asyncDB.Close()
 		return nil, err
@@ -113,6 +117,10 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 		}
 	}()
 	bg := context.WithoutCancel(ctx)
+	if op.grouped != nil {
+		// An ephemeral write joins the group of the asynchronous pool.
+		return db.groups[1].run(op.grouped)
+	}
 	if op.single && op.unit == nil && op.quiet {
 		return db.runOp(op, &Tx{db: db, async: op.ephemeral})
 	}
@@ -148,7 +156,7 @@ func (db *DB) runDirect(ctx context.Context, op writeOp) (err error) {
 			err = fmt.Errorf("commit: %w", err)
 		}
 	case len(tx.held) > 0:
-		err = db.sendHeld(bg, tx.held)
+		err = db.groups[0].run(tx.held)
 	}
 	if op.unit != nil {
 		op.unit.finish(err == nil)

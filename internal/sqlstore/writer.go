@@ -148,6 +148,9 @@ type writeOp struct {
 	// uses it (taking the challenge, consuming the action) flushes it too
 	// (docs/replicas.md, "What it costs").
 	ephemeral bool
+	// grouped is, on PostgreSQL, an ephemeral write sent with a group
+	// (pggroup.go) instead of fn.
+	grouped []deferred
 	// unit is the unit of work the write runs, if it is one.
 	unit *unit
 	done chan error
