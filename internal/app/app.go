@@ -19,6 +19,7 @@ import (
 	"github.com/custos-dev/custos/internal/custody"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/heldreq"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -186,13 +187,14 @@ func (a *App) wire(ctx context.Context) error {
 	a.EVM = evmwallet.New(a.DB, ws, a.DB, ks, a.Policies, nodes, a.Logger)
 	a.EVM.SetEvents(a.Events)
 	a.EVM.SetHolder(a.replicaID)
-	// Wallets:Sign approvals hold signature requests (sig-…), transfers
-	// (xfr-…) and transactions (tx-…).
-	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
-		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
-		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.EVM.Approvals()}))
 	a.BTC = btcwallet.New(a.DB, ws, a.DB, ks, a.Policies, btcNodes, a.Logger)
 	a.BTC.SetEvents(a.Events)
+	a.BTC.SetHolder(a.replicaID)
+	// Wallets:Sign approvals hold signature requests (sig-…), transfers
+	// (xfr-…) and transactions (tx-…) of every chain family.
+	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
+		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
+		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: heldreq.Runner(a.DB, a.Events, a.EVM, a.BTC)}))
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC,
 		Ready: a.DB.Ping, Logger: a.Logger,

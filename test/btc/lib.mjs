@@ -3,8 +3,9 @@
 // index, a minimal PSBT encoder, and bounded polling.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DfnsApiClient, DfnsError } from '@dfns/sdk';
+import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
+import { approverClient as sharedApprover } from '../lib/approver.mjs';
 
 /** clientFor is the SDK client of the bootstrap service account of a server. */
 export function clientFor(baseUrl, adminPath) {
@@ -19,6 +20,13 @@ export function clientFor(baseUrl, adminPath) {
 
 /** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
 export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
+
+/** approverClient is a user who may decide approvals, logged in through the SDK (test/lib/approver.mjs). */
+export function approverClient() {
+  const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
+  return sharedApprover({ api, baseUrl: process.env.CUSTOS_URL, orgId: admin.orgId,
+    sdk: { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } });
+}
 
 let rpcId = 0;
 /** btc calls the btcd node at url (default BTCD_URL, http://user:pass@host:port). */
