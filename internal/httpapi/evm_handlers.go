@@ -21,6 +21,7 @@ func (s *Server) evmRoutes() {
 	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))
 	s.handle("GET /networks/fees", s.feesByChain)
+	s.handle("POST /networks/{network}/call-function", s.callFunction)
 }
 
 // evm returns the EVM service, or a 501 when the server runs without one.
