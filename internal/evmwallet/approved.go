@@ -148,8 +148,9 @@ func (s *Service) reload(ctx context.Context, r *Request) error {
 }
 
 // unsignedTx returns pl's transaction: the caller's own (its nonce moves
-// the wallet's counter past it) or a new EIP-1559 one with the wallet's
-// next nonce, allocated in the unit of work of ctx.
+// the wallet's counter past it) or a new EIP-1559 one (a legacy one on a
+// network without EIP-1559) with the wallet's next nonce, allocated in the
+// unit of work of ctx.
 func (s *Service) unsignedTx(ctx context.Context, walletID string, chainID int64, pl *plan, floor uint64) (*types.Transaction, error) {
 	if pl.nonce != nil {
 		if err := s.store.UseEVMNonce(ctx, walletID, *pl.nonce); err != nil {
@@ -167,6 +168,10 @@ func (s *Service) unsignedTx(ctx context.Context, walletID string, chainID int64
 		if nonce, err = s.store.AllocateEVMNonce(ctx, walletID, floor); err != nil {
 			return nil, err
 		}
+	}
+	if pl.legacy {
+		// A network without EIP-1559: signed with EIP-155 (its chain id).
+		return types.NewTx(&types.LegacyTx{Nonce: nonce, GasPrice: pl.feeCap, Gas: pl.gas, To: pl.to, Value: pl.value, Data: pl.data}), nil
 	}
 	return types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(chainID), Nonce: nonce, GasTipCap: pl.tip,
 		GasFeeCap: pl.feeCap, Gas: pl.gas, To: pl.to, Value: pl.value, Data: pl.data}), nil

@@ -280,7 +280,7 @@ func (s *Service) prepare(ctx context.Context, n *Node, sender common.Address, p
 			return err
 		}
 		lv := f.level(pl.priority)
-		pl.tip, pl.feeCap = lv.Tip, lv.FeeCap
+		pl.tip, pl.feeCap, pl.legacy = lv.Tip, lv.FeeCap, f.Legacy
 	}
 	if pl.gas == 0 {
 		msg := callMsg(sender, pl)

@@ -26,9 +26,9 @@ export function clientFor(baseUrl, adminPath) {
 export const api = clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN);
 
 let rpcId = 0;
-/** rpc calls anvil. */
-export async function rpc(method, params = []) {
-  const res = await fetch(anvilURL, {
+/** rpc calls anvil (the one at url: the legacy one of legacy.test.mjs). */
+export async function rpc(method, params = [], url = anvilURL) {
+  const res = await fetch(url, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
   });
@@ -38,14 +38,14 @@ export async function rpc(method, params = []) {
 }
 
 /** dev is anvil's first funded dev account (unlocked for eth_sendTransaction). */
-export async function dev() {
-  return (await rpc('eth_accounts'))[0];
+export async function dev(url = anvilURL) {
+  return (await rpc('eth_accounts', [], url))[0];
 }
 
 /** send sends a transaction from anvil's dev account and returns its receipt. */
-export async function send(tx) {
-  const hash = await rpc('eth_sendTransaction', [{ from: await dev(), ...tx }]);
-  const rec = await until(() => rpc('eth_getTransactionReceipt', [hash]), 'receipt');
+export async function send(tx, url = anvilURL) {
+  const hash = await rpc('eth_sendTransaction', [{ from: await dev(url), ...tx }], url);
+  const rec = await until(() => rpc('eth_getTransactionReceipt', [hash], url), 'receipt');
   assert.equal(rec.status, '0x1', `dev transaction ${hash} reverted`);
   return rec;
 }
@@ -59,8 +59,8 @@ export function randomAddress() {
   return '0x' + crypto.randomBytes(20).toString('hex');
 }
 
-export async function balance(addr) {
-  return BigInt(await rpc('eth_getBalance', [addr, 'latest']));
+export async function balance(addr, url = anvilURL) {
+  return BigInt(await rpc('eth_getBalance', [addr, 'latest'], url));
 }
 
 export async function tokenBalance(token, addr) {
