@@ -110,7 +110,7 @@ func parseRecipient(network, field, to string) (string, []byte, error) {
 	if to == "" {
 		return "", nil, apierr.BadRequest("%s is required", field)
 	}
-	addr, err := btcutil.DecodeAddress(to, p)
+	addr, err := decodeAddress(to, p)
 	if err != nil || !addr.IsForNet(p) {
 		return "", nil, apierr.BadRequest("%s is not a %s address", field, network)
 	}
@@ -123,7 +123,7 @@ func parseRecipient(network, field, to string) (string, []byte, error) {
 
 // walletScript is the output script of a wallet's address.
 func walletScript(p *chaincfg.Params, address string) ([]byte, bool, error) {
-	addr, err := btcutil.DecodeAddress(address, p)
+	addr, err := decodeAddress(address, p)
 	if err != nil {
 		return nil, false, fmt.Errorf("wallet address %s: %w", address, err)
 	}
