@@ -250,3 +250,39 @@ func TestRacingBuildersOfAnApprovedBitcoinTransfer(t *testing.T) {
 		})
 	}
 }
+
+// Aborting a Bitcoin transfer that is Executing and not signed frees the
+// outputs held for it in the abort's unit of work, and it is never sent.
+func TestAbortFreesBitcoinOutputs(t *testing.T) {
+	h := newHeld(t, dialects["sqlite"](t), 2, func(r policy.Runner) policy.Runner { return crashAfterDecision{r} })
+	v := h.pending(t, 30_000)
+	h.decide(t, approver1, v.ApprovalID, policy.Approved)
+	outs, err := h.db.SpendableOutputs(bg, btc.NetworkBitcoinRegtest, "wa-1", 10)
+	if err != nil || len(outs) != 2 {
+		t.Fatal(outs, err)
+	}
+	// Built and holding an output, not signed yet (the server died there).
+	if err := h.db.Tx(bg, func(ctx context.Context) error {
+		if _, err := h.db.SetEVMUnsigned(ctx, v.ID, -1, "70736274ff"); err != nil {
+			return err
+		}
+		return h.db.ReserveOutputs(ctx, btc.NetworkBitcoinRegtest, v.ID, []btcwallet.OutPoint{{TxHash: outs[0].TxHash, Vout: outs[0].Vout}}, true)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if h.spendable(t) != 1 {
+		t.Fatal("the output is not held")
+	}
+	evm := evmwallet.New(h.db, walletsOf{h.db}, h.db, nil, nil, nil, nil)
+	got, err := evm.Abort(bg, requester, nil, "wa-1", v.ID, true, h.svc.ReleaseAborted)
+	if err != nil || got.Status != evmwallet.StatusFailed {
+		t.Fatalf("abort: %+v, %v", got, err)
+	}
+	if h.spendable(t) != 2 {
+		t.Fatal("the aborted transfer's output is still held")
+	}
+	h.step(t, h.restart())
+	if h.sends() != 0 {
+		t.Fatalf("%d sends of an aborted transfer", h.sends())
+	}
+}

@@ -157,3 +157,9 @@ func (s *Service) reload(ctx context.Context, r *evmwallet.Request) error {
 	*r = *cur
 	return nil
 }
+
+// ReleaseAborted frees the outputs held for request r, which an abort
+// fails (evmwallet.Service.Abort), in the unit of work of ctx.
+func (s *Service) ReleaseAborted(ctx context.Context, r *evmwallet.Request) error {
+	return s.store.ReleaseOutputs(ctx, r.ID)
+}

@@ -303,6 +303,11 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, raw, tx.TxHash().String()); err != nil {
 			return err
 		}
+		if r.Signed == "" {
+			// Aborted before it was signed (docs/protocol/evm-transfers.md
+			// §4b): it is never sent.
+			return s.reload(ctx, r)
+		}
 	}
 	if err := s.send(ctx, n, r); err != nil {
 		return err

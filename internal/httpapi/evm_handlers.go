@@ -17,6 +17,9 @@ func (s *Server) evmRoutes() {
 	s.handle("POST /wallets/{walletId}/transactions", s.byChain(s.createTransaction, s.btcTransaction), signed, needs("Wallets:Transactions:Create"))
 	s.handle("GET /wallets/{walletId}/transactions", s.listTransfers(false), needs("Wallets:Transactions:Read"))
 	s.handle("GET /wallets/{walletId}/transactions/{transactionId}", s.getTransfer(false, "transactionId"), needs("Wallets:Transactions:Read"))
+	s.handle("PUT /wallets/{walletId}/transfers/{transferId}/abort", s.abortRequest(true, "transferId"), signed, needs("Wallets:Transfers:Abort"))
+	s.handle("PUT /wallets/{walletId}/transactions/{transactionId}/abort", s.abortRequest(false, "transactionId"), signed,
+		needs("Wallets:Transactions:Abort"))
 	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))

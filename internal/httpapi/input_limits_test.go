@@ -314,6 +314,10 @@ func limitTable(t *testing.T, env *apitest.Env, sa, root *apitest.Identity) map[
 		"POST /wallets/{walletId}/transactions": {path: "/wallets/" + wal + "/transactions",
 			body: `{"kind":"Eip1559","to":"0x00000000000000000000000000000000000000b2","value":"1","data":"0x","gasLimit":"21000","maxFeePerGas":"2","maxPriorityFeePerGas":"1","externalId":"t-2"}`,
 			note: "the server has no node: the base body is refused with a 400 naming --rpc"},
+		"PUT /wallets/{walletId}/transfers/{transferId}/abort": {path: "/wallets/" + wal + "/transfers/xfr-00000-00000-0000000000000000/abort",
+			body: `{}`, note: noStrings + " (the body is not read)"},
+		"PUT /wallets/{walletId}/transactions/{transactionId}/abort": {path: "/wallets/" + wal + "/transactions/tx-00000-00000-0000000000000000/abort",
+			body: `{}`, note: noStrings + " (the body is not read)"},
 
 		"POST /v2/policies":                                {path: "/v2/policies", body: policy, valid: true},
 		"PUT /v2/policies/{policyId}":                      {path: "/v2/policies/" + plc, body: policy, valid: true},

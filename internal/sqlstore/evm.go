@@ -140,12 +140,13 @@ func (db *DB) EVMRequests(ctx context.Context, org, walletID string, transfer bo
 		func(r *evmwallet.Request) string { return r.ID })
 }
 
-// SetEVMSigned stores the signed transaction unless one is stored, and
-// returns the stored one.
+// SetEVMSigned stores the signed transaction unless one is stored or the
+// request is no longer Executing (aborted), and returns the stored one.
 func (db *DB) SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error) {
 	var gotSigned, gotHash string
 	err := db.writeQuiet(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE evm_requests SET signed_tx = ?, tx_hash = ? WHERE id = ? AND signed_tx = ''`),
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE evm_requests SET signed_tx = ?, tx_hash = ? WHERE id = ? AND signed_tx = ''
+			AND status = 'Executing'`),
 			signed, hash, id); err != nil {
 			return err
 		}
