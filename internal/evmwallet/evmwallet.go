@@ -71,6 +71,9 @@ type Request struct {
 	// Fee is gas used times the effective gas price, in wei, once mined.
 	Fee   string
 	Block int64
+	// ReplacementID is the replacement transaction (tx-…) a speed-up or
+	// cancel issued for the request.
+	ReplacementID string
 
 	Requested      time.Time
 	PolicyResolved time.Time
@@ -144,6 +147,10 @@ type Store interface {
 	// stored already or the request is no longer Executing (it was aborted),
 	// and returns the one stored ("" when none).
 	SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error)
+	// SetEVMReplacement records replacementID as the replacement of request
+	// id of org, provided it is Broadcasted and has none; it reports
+	// whether it did.
+	SetEVMReplacement(ctx context.Context, org, id, replacementID string) (bool, error)
 	// AbortEVMRequest fails an Executing request of org that is not signed
 	// yet, giving back the nonce it holds, in the unit of work of ctx; it
 	// reports whether the request was such (ErrLaterNonce: nothing done).

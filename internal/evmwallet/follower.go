@@ -160,6 +160,7 @@ type rpcTx struct {
 	From  common.Address  `json:"from"`
 	To    *common.Address `json:"to"`
 	Value *hexutil.Big    `json:"value"`
+	Nonce *hexutil.Uint64 `json:"nonce"`
 }
 
 // errRewound ends a step after a reorganisation was undone.
@@ -197,12 +198,16 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		}
 		return rec, err
 	}
+	byNonce := openByNonce(open)
 	for _, tx := range b.Transactions {
 		from, fromOurs := f.wallets[strings.ToLower(tx.From.Hex())]
 		if fromOurs {
 			if _, err := receipt(tx.Hash); err != nil {
 				return err
 			}
+			// Another transaction with this nonce (the original of a
+			// speed-up or cancel, or its replacement) can never be mined.
+			finals, settled = replaced(byNonce, tx, number, finals, settled)
 		}
 		r := open[strings.ToLower(tx.Hash.Hex())]
 		if r == nil && fromOurs {
@@ -287,6 +292,43 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		}
 		return nil
 	})
+}
+
+// nonceKey names a wallet's nonce.
+type nonceKey struct {
+	sender string // lower-case address
+	nonce  int64
+}
+
+// openByNonce indexes the open requests that were signed by their
+// sender and nonce.
+func openByNonce(open map[string]*Request) map[nonceKey][]*Request {
+	out := make(map[nonceKey][]*Request, len(open))
+	for _, r := range open {
+		if r.Nonce >= 0 {
+			k := nonceKey{strings.ToLower(r.Sender), r.Nonce}
+			out[k] = append(out[k], r)
+		}
+	}
+	return out
+}
+
+// replaced adds to finals the open requests of tx's sender and nonce whose
+// transaction is not tx: tx, mined in block number, used their nonce, so
+// they fail (docs/protocol/evm-transfers.md §4c).
+func replaced(byNonce map[nonceKey][]*Request, tx rpcTx, number int64, finals []Final, settled []*Request) ([]Final, []*Request) {
+	if tx.Nonce == nil {
+		return finals, settled
+	}
+	for _, r := range byNonce[nonceKey{strings.ToLower(tx.From.Hex()), int64(*tx.Nonce)}] {
+		if strings.EqualFold(r.TxHash, tx.Hash.Hex()) {
+			continue
+		}
+		finals = append(finals, Final{ID: r.ID, Status: StatusFailed, Block: number, At: time.Now().UTC().Truncate(time.Millisecond),
+			Reason: "replaced: transaction " + tx.Hash.Hex() + " with the same nonce was mined instead"})
+		settled = append(settled, r)
+	}
+	return finals, settled
 }
 
 // eventOf is base as seen by wallet w in direction dir.

@@ -403,7 +403,9 @@ func (s *Service) send(ctx context.Context, n *Node, r *Request) error {
 // wallet's last, and returns err.
 func (s *Service) fail(ctx context.Context, r *Request, reason string, err error) error {
 	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
-		if r.Nonce >= 0 {
+		// A replacement shares its nonce with the transaction it replaces,
+		// which may still be mined: it never gives the nonce back.
+		if r.Nonce >= 0 && !isReplacement(r) {
 			if err := s.store.ReleaseEVMNonce(ctx, r.WalletID, uint64(r.Nonce)); err != nil {
 				return err
 			}

@@ -29,3 +29,17 @@ func (s *Server) abortRequest(transfer bool, param string) handlerFunc {
 		return reply(w, v, err)
 	}
 }
+
+// replaceRequest serves POST …/transfers/{transferId}/speed-up and
+// …/cancel (transfer) and the same under …/transactions/{transactionId}
+// (docs/protocol/evm-transfers.md §4c): a replacement TransactionRequest.
+func (s *Server) replaceRequest(transfer, cancel bool, param string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		e, err := s.evm()
+		if err != nil {
+			return err
+		}
+		v, err := e.Replace(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), r.PathValue(param), transfer, cancel)
+		return reply(w, v, err)
+	}
+}

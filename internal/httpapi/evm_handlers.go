@@ -20,6 +20,16 @@ func (s *Server) evmRoutes() {
 	s.handle("PUT /wallets/{walletId}/transfers/{transferId}/abort", s.abortRequest(true, "transferId"), signed, needs("Wallets:Transfers:Abort"))
 	s.handle("PUT /wallets/{walletId}/transactions/{transactionId}/abort", s.abortRequest(false, "transactionId"), signed,
 		needs("Wallets:Transactions:Abort"))
+	// Speed-up and cancel issue a transaction (Wallets:Transactions:Create, as Dfns documents it).
+	for _, op := range []struct {
+		name   string
+		cancel bool
+	}{{"speed-up", false}, {"cancel", true}} {
+		s.handle("POST /wallets/{walletId}/transfers/{transferId}/"+op.name, s.replaceRequest(true, op.cancel, "transferId"), signed,
+			needs("Wallets:Transactions:Create"))
+		s.handle("POST /wallets/{walletId}/transactions/{transactionId}/"+op.name, s.replaceRequest(false, op.cancel, "transactionId"), signed,
+			needs("Wallets:Transactions:Create"))
+	}
 	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/nfts", s.walletNfts, needs("Wallets:Read"))

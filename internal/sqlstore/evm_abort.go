@@ -56,3 +56,16 @@ func (db *DB) AbortEVMRequest(ctx context.Context, org, id, reason string) (bool
 	}
 	return aborted, err
 }
+
+// SetEVMReplacement records replacementID as the replacement of request id
+// of org, provided it is Broadcasted and has none; it reports whether it
+// did (one of two concurrent speed-ups or cancels does it).
+func (db *DB) SetEVMReplacement(ctx context.Context, org, id, replacementID string) (bool, error) {
+	res, err := db.execQuiet(ctx, `UPDATE evm_requests SET replacement_id = ?
+		WHERE org_id = ? AND id = ? AND status = 'Broadcasted' AND replacement_id = ''`, replacementID, org, id)
+	if err != nil {
+		return false, fmt.Errorf("set replacement: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
