@@ -147,6 +147,9 @@ type Store interface {
 	// stored already or the request is no longer Executing (it was aborted),
 	// and returns the one stored ("" when none).
 	SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error)
+	// EVMNonceHeld reports whether an open (Executing or Broadcasted)
+	// request of wallet other than exceptID holds nonce.
+	EVMNonceHeld(ctx context.Context, walletID string, nonce int64, exceptID string) (bool, error)
 	// SetEVMReplacement records replacementID as the replacement of request
 	// id of org, provided it is Broadcasted and has none; it reports
 	// whether it did.

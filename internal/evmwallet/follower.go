@@ -125,7 +125,10 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*Request,
 				s.logger.Warn("evm request not sent yet", "request", r.ID, "error", err.Error())
 			}
 			f.sent[r.ID] = now
-		case r.Status == StatusBroadcasted && now.Sub(r.Broadcasted) >= resendEvery && now.Sub(f.sent[r.ID]) >= resendEvery:
+		case r.Status == StatusBroadcasted && r.ReplacementID == "" && now.Sub(r.Broadcasted) >= resendEvery &&
+			now.Sub(f.sent[r.ID]) >= resendEvery:
+			// A replaced request is not sent again: its replacement, with
+			// the same nonce, is what is out, and the follower settles both.
 			if err := s.send(ctx, f.node, r); err != nil {
 				s.logger.Warn("evm request not sent again", "request", r.ID, "error", err.Error())
 			}

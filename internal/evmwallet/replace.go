@@ -32,17 +32,6 @@ type replacementBody struct {
 	SignedTx string `json:"signedTx"`
 }
 
-// isReplacement reports whether r is a speed-up or cancel transaction,
-// which shares its nonce with the request it replaces.
-func isReplacement(r *Request) bool {
-	if r.Transfer {
-		return false
-	}
-	var b struct{ Kind string }
-	_ = json.Unmarshal(r.Body, &b)
-	return b.Kind == KindSpeedUp || b.Kind == KindCancel
-}
-
 // errHasReplacement rolls back a replacement whose original got one
 // meanwhile (a concurrent speed-up or cancel).
 var errHasReplacement = errors.New("evmwallet: replaced already")

@@ -403,11 +403,18 @@ func (s *Service) send(ctx context.Context, n *Node, r *Request) error {
 // wallet's last, and returns err.
 func (s *Service) fail(ctx context.Context, r *Request, reason string, err error) error {
 	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
-		// A replacement shares its nonce with the transaction it replaces,
-		// which may still be mined: it never gives the nonce back.
-		if r.Nonce >= 0 && !isReplacement(r) {
-			if err := s.store.ReleaseEVMNonce(ctx, r.WalletID, uint64(r.Nonce)); err != nil {
+		// A nonce another open request holds (a replacement and the
+		// transaction it replaces share theirs, and either may still be
+		// mined) is never given back.
+		if r.Nonce >= 0 {
+			held, err := s.store.EVMNonceHeld(ctx, r.WalletID, r.Nonce, r.ID)
+			if err != nil {
 				return err
+			}
+			if !held {
+				if err := s.store.ReleaseEVMNonce(ctx, r.WalletID, uint64(r.Nonce)); err != nil {
+					return err
+				}
 			}
 		}
 		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {

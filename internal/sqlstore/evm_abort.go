@@ -69,3 +69,18 @@ func (db *DB) SetEVMReplacement(ctx context.Context, org, id, replacementID stri
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// EVMNonceHeld reports whether an open request of wallet other than
+// exceptID holds nonce (a replacement and the request it replaces share
+// theirs), in the unit of work of ctx when there is one.
+func (db *DB) EVMNonceHeld(ctx context.Context, walletID string, nonce int64, exceptID string) (bool, error) {
+	var n int
+	err := db.writeQuiet(ctx, func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM evm_requests WHERE wallet_id = ? AND nonce = ? AND id <> ?
+			AND status IN ('Executing', 'Broadcasted')`), walletID, nonce, exceptID).Scan(&n)
+	})
+	if err != nil {
+		return false, fmt.Errorf("nonce held: %w", err)
+	}
+	return n > 0, nil
+}
