@@ -71,23 +71,6 @@ func (c *chooser) choose(ctx context.Context) (selection, string, error) {
 	return sel, unsigned, err
 }
 
-// newChooser reads the fee rate of in's priority and the node's tip, for
-// choosing the outputs of transfer in of w.
-func (s *Service) newChooser(ctx context.Context, n *Node, w *wallet.Wallet, in *transferInput) (*chooser, error) {
-	c := &chooser{s: s, w: w, amount: in.amount, toScript: in.toScript}
-	var err error
-	if c.change, c.taproot, err = walletScript(n.Params, w.Address); err != nil {
-		return nil, err
-	}
-	if c.rate, err = n.feeRate(ctx, in.priority); err != nil {
-		return nil, nodeError(n.Network, err)
-	}
-	if c.tip, err = n.blockCount(ctx); err != nil {
-		return nil, nodeError(n.Network, err)
-	}
-	return c, nil
-}
-
 // transfer runs a checked Native transfer: the externalId replay, the fee
 // rate, a first choice of outputs (a 400 when the wallet cannot pay), the
 // policy step on the transaction it makes, then one unit of work that

@@ -297,43 +297,6 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 	})
 }
 
-// nonceKey names a wallet's nonce.
-type nonceKey struct {
-	sender string // lower-case address
-	nonce  int64
-}
-
-// openByNonce indexes the open requests that were signed by their
-// sender and nonce.
-func openByNonce(open map[string]*Request) map[nonceKey][]*Request {
-	out := make(map[nonceKey][]*Request, len(open))
-	for _, r := range open {
-		if r.Nonce >= 0 {
-			k := nonceKey{strings.ToLower(r.Sender), r.Nonce}
-			out[k] = append(out[k], r)
-		}
-	}
-	return out
-}
-
-// replaced adds to finals the open requests of tx's sender and nonce whose
-// transaction is not tx: tx, mined in block number, used their nonce, so
-// they fail (docs/protocol/evm-transfers.md §4c).
-func replaced(byNonce map[nonceKey][]*Request, tx rpcTx, number int64, finals []Final, settled []*Request) ([]Final, []*Request) {
-	if tx.Nonce == nil {
-		return finals, settled
-	}
-	for _, r := range byNonce[nonceKey{strings.ToLower(tx.From.Hex()), int64(*tx.Nonce)}] {
-		if strings.EqualFold(r.TxHash, tx.Hash.Hex()) {
-			continue
-		}
-		finals = append(finals, Final{ID: r.ID, Status: StatusFailed, Block: number, At: time.Now().UTC().Truncate(time.Millisecond),
-			Reason: "replaced: transaction " + tx.Hash.Hex() + " with the same nonce was mined instead"})
-		settled = append(settled, r)
-	}
-	return finals, settled
-}
-
 // eventOf is base as seen by wallet w in direction dir.
 func eventOf(base Event, w WalletRef, dir, fee string) *Event {
 	e := base
