@@ -120,7 +120,11 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*evmwalle
 				s.logger.Warn("btc request not sent yet", "request", r.ID, "error", err.Error())
 			}
 			f.sent[r.ID] = now
-		case r.Status == evmwallet.StatusBroadcasted && now.Sub(r.Broadcasted) >= resendEvery && now.Sub(f.sent[r.ID]) >= resendEvery:
+		case r.Status == evmwallet.StatusBroadcasted && r.ReplacementID == "" && now.Sub(r.Broadcasted) >= resendEvery &&
+			now.Sub(f.sent[r.ID]) >= resendEvery:
+			// A replaced transfer is not sent again (the node would refuse
+			// it, and failing it would free the inputs its replacement
+			// spends); the follower settles both.
 			if err := s.send(ctx, f.node, r); err != nil {
 				s.logger.Warn("btc request not sent again", "request", r.ID, "error", err.Error())
 			}

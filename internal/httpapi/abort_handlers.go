@@ -43,3 +43,11 @@ func (s *Server) replaceRequest(transfer, cancel bool, param string) handlerFunc
 		return reply(w, v, err)
 	}
 }
+
+// btcSpeedUp serves POST …/transfers/{transferId}/speed-up for
+// Bitcoin-family wallets: replace-by-fee (docs/protocol/btc-transfers.md
+// §4a).
+func (s *Server) btcSpeedUp(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.BTC.SpeedUp(r.Context(), principal.From(r.Context()), actionOf(r), r.PathValue("walletId"), r.PathValue("transferId"), true)
+	return reply(w, v, err)
+}

@@ -25,8 +25,12 @@ func (s *Server) evmRoutes() {
 		name   string
 		cancel bool
 	}{{"speed-up", false}, {"cancel", true}} {
-		s.handle("POST /wallets/{walletId}/transfers/{transferId}/"+op.name, s.replaceRequest(true, op.cancel, "transferId"), signed,
-			needs("Wallets:Transactions:Create"))
+		transfers := s.replaceRequest(true, op.cancel, "transferId")
+		if !op.cancel {
+			// Bitcoin-family transfers are sped up by replace-by-fee.
+			transfers = s.byChain(transfers, s.btcSpeedUp)
+		}
+		s.handle("POST /wallets/{walletId}/transfers/{transferId}/"+op.name, transfers, signed, needs("Wallets:Transactions:Create"))
 		s.handle("POST /wallets/{walletId}/transactions/{transactionId}/"+op.name, s.replaceRequest(false, op.cancel, "transactionId"), signed,
 			needs("Wallets:Transactions:Create"))
 	}
