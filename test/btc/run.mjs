@@ -78,15 +78,17 @@ async function goBinary(envVar, name, module) {
 }
 
 /**
- * startChain starts a regtest node of bin, makes network's miner wallet on the server at srvURL, restarts the node
- * mining to it (address as the node spells it: nodeAddress) and mines MINED blocks; it returns {node, miner}.
+ * startChain starts a regtest node of bin for network and returns {url, port, dir, serverArgs(args) (adds the
+ * server's --rpc and --confirmations flags), mine() (makes the network's miner wallet on the server at srvURL(),
+ * restarts the node mining to it — its address as the node spells it: nodeAddress — mines MINED blocks and resolves
+ * with the wallet), kill()}.
  */
 async function startChain(bin, name, network, srvURL, admin, nodeAddress = (a) => a) {
   const dir = path.join(h.tmp, name);
   const port = await freePort();
   const url = `http://custos:regtest@127.0.0.1:${port}`;
   let node = await startBtcd(bin, dir, port, url);
-  return { url, port, dir, start: (srvArgs) => srvArgs.push('--rpc', `${network}=${url}`, '--confirmations', `${network}=1`),
+  return { url, port, dir, serverArgs: (srvArgs) => srvArgs.push('--rpc', `${network}=${url}`, '--confirmations', `${network}=1`),
     async mine() {
       const miner = await clientFor(srvURL(), admin()).wallets.createWallet({ body: { network, name: 'miner' } });
       await stop(node);
@@ -122,8 +124,8 @@ await h.main(async () => {
     console.log(`# btcd ${bitcoin.port}, ltcd ${litecoin.port}`);
 
     const args = ['--rate-limit', '0'];
-    bitcoin.start(args);
-    litecoin.start(args);
+    bitcoin.serverArgs(args);
+    litecoin.serverArgs(args);
     const pg = pgDatabases();
     let crashDBs = '';
     if (pg.url) {
