@@ -19,6 +19,7 @@ import (
 	"github.com/custos-dev/custos/internal/custody"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/heldreq"
 	"github.com/custos-dev/custos/internal/httpapi"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/identity"
@@ -197,14 +198,15 @@ func (a *App) wire(ctx context.Context) error {
 	a.SOL = solwallet.New(a.DB, ws, a.DB, ks, a.Policies, solNodes, a.Logger)
 	a.SOL.SetEvents(a.Events)
 	a.SOL.SetHolder(a.replicaID)
-	// Wallets:Sign approvals hold signature requests (sig-…), transfers
-	// (xfr-…) and transactions (tx-…): Solana ones are carried out by
-	// the Solana service, the others by the EVM one.
-	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
-		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
-		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.SOL.Approvals(a.EVM.Approvals())}))
 	a.BTC = btcwallet.New(a.DB, ws, a.DB, ks, a.Policies, btcNodes, a.Logger)
 	a.BTC.SetEvents(a.Events)
+	a.BTC.SetHolder(a.replicaID)
+	// Wallets:Sign approvals hold signature requests (sig-…), transfers
+	// (xfr-…) and transactions (tx-…) of every chain family: Solana ones
+	// are carried out by the Solana service, the others by heldreq.
+	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
+		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
+		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.SOL.Approvals(heldreq.Runner(a.DB, a.Events, a.EVM, a.BTC))}))
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC, SOL: a.SOL,
 		Ready: a.DB.Ping, Logger: a.Logger,

@@ -73,9 +73,15 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 			return err
 		}
 	}
+	dropped := settleReplaced(&br, open, number)
 	return s.store.Tx(ctx, func(ctx context.Context) error {
 		if err := s.store.AdvanceEVM(ctx, n.Network, number, hash, br.events, br.finals); err != nil {
 			return err
+		}
+		for _, h := range dropped {
+			if err := s.store.DropPendingOutputs(ctx, n.Network, h); err != nil {
+				return err
+			}
 		}
 		if err := s.store.RecordOutputs(ctx, n.Network, number, br.created, br.spent); err != nil {
 			return err

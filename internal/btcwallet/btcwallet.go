@@ -72,6 +72,9 @@ type RequestStore interface {
 	SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error)
 	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
 	MarkEVMFailed(ctx context.Context, id, reason string) error
+	SetEVMUnsigned(ctx context.Context, id string, nonce int64, unsigned string) (bool, error)
+	FailUnbuiltEVMRequest(ctx context.Context, id, reason string) (bool, error)
+	SetEVMReplacement(ctx context.Context, org, id, replacementID string) (bool, error)
 	OpenEVMRequestByHash(ctx context.Context, network, hash string) (*evmwallet.Request, error)
 	OpenEVMRequests(ctx context.Context, network string, limit int) ([]*evmwallet.Request, error)
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)

@@ -2,6 +2,7 @@ package btcwallet
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/wallet"
 )
 
 // Sizes, in virtual bytes, of what a transaction Custos builds holds
@@ -110,7 +112,7 @@ func parseRecipient(network, field, to string) (string, []byte, error) {
 	if to == "" {
 		return "", nil, apierr.BadRequest("%s is required", field)
 	}
-	addr, err := btcutil.DecodeAddress(to, p)
+	addr, err := decodeAddress(to, p)
 	if err != nil || !addr.IsForNet(p) {
 		return "", nil, apierr.BadRequest("%s is not a %s address", field, network)
 	}
@@ -123,7 +125,7 @@ func parseRecipient(network, field, to string) (string, []byte, error) {
 
 // walletScript is the output script of a wallet's address.
 func walletScript(p *chaincfg.Params, address string) ([]byte, bool, error) {
-	addr, err := btcutil.DecodeAddress(address, p)
+	addr, err := decodeAddress(address, p)
 	if err != nil {
 		return nil, false, fmt.Errorf("wallet address %s: %w", address, err)
 	}
@@ -230,4 +232,21 @@ func txHex(tx *wire.MsgTx) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(buf.Bytes()), nil
+}
+
+// newChooser reads the fee rate of in's priority and the node's tip, for
+// choosing the outputs of transfer in of w.
+func (s *Service) newChooser(ctx context.Context, n *Node, w *wallet.Wallet, in *transferInput) (*chooser, error) {
+	c := &chooser{s: s, w: w, amount: in.amount, toScript: in.toScript}
+	var err error
+	if c.change, c.taproot, err = walletScript(n.Params, w.Address); err != nil {
+		return nil, err
+	}
+	if c.rate, err = n.feeRate(ctx, in.priority); err != nil {
+		return nil, nodeError(n.Network, err)
+	}
+	if c.tip, err = n.blockCount(ctx); err != nil {
+		return nil, nodeError(n.Network, err)
+	}
+	return c, nil
 }

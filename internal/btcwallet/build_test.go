@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/base58"
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
@@ -210,6 +211,39 @@ func TestParseInput(t *testing.T) {
 	}
 	if a, _, err := parseRecipient(btc.NetworkBitcoin, "to", "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"); err != nil || a != "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4" {
 		t.Errorf("upper-case bech32: %q %v", a, err)
+	}
+}
+
+// Litecoin addresses (whose prefixes btcutil's decoder does not know) pay
+// the script their program or hash says, on their own network only.
+func TestLitecoinRecipients(t *testing.T) {
+	h160 := "751e76e8199196d454941c45d1b3a323f1433bd6"
+	raw, _ := hex.DecodeString(h160)
+	for _, c := range []struct{ network, to, script string }{
+		{btc.NetworkLitecoin, "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9", "0014" + h160},
+		{btc.NetworkLitecoin, base58.CheckEncode(raw, 48), "76a914" + h160 + "88ac"}, // L…
+		{btc.NetworkLitecoin, base58.CheckEncode(raw, 50), "a914" + h160 + "87"},     // M…
+		{btc.NetworkLitecoinTestnet, "tltc1q0fe74v45kj7uwckn97vt9srn2356p085j486rq", "00147a73eab2b4b4bdc762d32f98b2c0735469a0bcf4"},
+		{btc.NetworkLitecoinRegtest, "rltc1qugcz88sljs6uwxjs7wv37gttfpt2sq89p873q2", "0014e230239e1f9435c71a50f3991f216b4856a800e5"},
+	} {
+		_, script, err := parseRecipient(c.network, "to", c.to)
+		if err != nil || hex.EncodeToString(script) != c.script {
+			t.Errorf("%s on %s: %x %v, want %s", c.to, c.network, script, err, c.script)
+		}
+	}
+	for _, c := range []struct{ network, to string }{
+		{btc.NetworkLitecoin, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},          // Bitcoin
+		{btc.NetworkLitecoin, base58.CheckEncode(raw, 0)},                            // Bitcoin 1…
+		{btc.NetworkLitecoin, "tltc1q0fe74v45kj7uwckn97vt9srn2356p085j486rq"},        // Litecoin testnet
+		{btc.NetworkLitecoinRegtest, "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, // ltcd's own spelling
+		{btc.NetworkLitecoinRegtest, "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9"},
+	} {
+		if _, _, err := parseRecipient(c.network, "to", c.to); status(err) != http.StatusBadRequest {
+			t.Errorf("%s on %s: %v, want a 400", c.to, c.network, err)
+		}
+	}
+	if _, _, err := walletScript(&chaincfg.MainNetParams, "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9"); err == nil {
+		t.Error("a Litecoin wallet address decoded as a Bitcoin one")
 	}
 }
 

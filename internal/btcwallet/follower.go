@@ -112,16 +112,19 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*evmwalle
 	now := time.Now()
 	for _, r := range rs {
 		switch {
-		case r.Status == evmwallet.StatusExecuting && now.Sub(r.Requested) >= s.resumeAfter:
-			w, err := s.walletRows.Wallet(ctx, r.OrgID, r.WalletID)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.execute(ctx, r, w.KeyID); err != nil {
+		case r.Status == evmwallet.StatusExecuting && now.Sub(r.Requested) >= s.resumeAfter && now.Sub(r.PolicyResolved) >= s.resumeAfter:
+			// An approved request is the approving decision's to carry out
+			// for a while after the approval (PolicyResolved), as a new one
+			// is its request's.
+			if err := s.CarryOut(ctx, r); err != nil {
 				s.logger.Warn("btc request not sent yet", "request", r.ID, "error", err.Error())
 			}
 			f.sent[r.ID] = now
-		case r.Status == evmwallet.StatusBroadcasted && now.Sub(r.Broadcasted) >= resendEvery && now.Sub(f.sent[r.ID]) >= resendEvery:
+		case r.Status == evmwallet.StatusBroadcasted && r.ReplacementID == "" && now.Sub(r.Broadcasted) >= resendEvery &&
+			now.Sub(f.sent[r.ID]) >= resendEvery:
+			// A replaced transfer is not sent again (the node would refuse
+			// it, and failing it would free the inputs its replacement
+			// spends); the follower settles both.
 			if err := s.send(ctx, f.node, r); err != nil {
 				s.logger.Warn("btc request not sent again", "request", r.ID, "error", err.Error())
 			}

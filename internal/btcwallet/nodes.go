@@ -33,6 +33,9 @@ type Node struct {
 	user, pass    string
 	hc            *http.Client
 	ids           atomic.Int64
+	// boolVerbose is set once the node refused getblock's numeric
+	// verbosity: older btcd forks (ltcd) take a boolean "verbose".
+	boolVerbose atomic.Bool
 }
 
 // IsNetwork reports whether network is a Bitcoin-family network, whose
@@ -71,7 +74,7 @@ func defaultConfirmations(network string) int64 {
 		return 6
 	case btc.NetworkLitecoin:
 		return 12
-	case btc.NetworkBitcoinRegtest:
+	case btc.NetworkBitcoinRegtest, btc.NetworkLitecoinRegtest:
 		return 1
 	}
 	return 3
@@ -83,6 +86,7 @@ func defaultConfirmations(network string) int64 {
 var genesis = map[string]string{
 	btc.NetworkLitecoin:        "12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2",
 	btc.NetworkLitecoinTestnet: "4966625a4b2851d9fdee139e56211a0d88575f59ed816ff5e6a63deb4e3e29a0",
+	btc.NetworkLitecoinRegtest: "530827f38f93b43ed12af0b3ad25a288dc02ed74d6d7857862df51fc56c416f9",
 }
 
 func genesisOf(network string, p *chaincfg.Params) string {

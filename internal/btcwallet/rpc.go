@@ -33,7 +33,19 @@ func (n *Node) blockHash(ctx context.Context, number int64) (string, error) {
 // block returns the block with hash.
 func (n *Node) block(ctx context.Context, hash string) (*wire.MsgBlock, error) {
 	var h string
-	if err := n.call(ctx, &h, "getblock", hash, 0); err != nil {
+	var verbosity any = 0
+	if n.boolVerbose.Load() {
+		verbosity = false
+	}
+	err := n.call(ctx, &h, "getblock", hash, verbosity)
+	var re *rpcError
+	if errors.As(err, &re) && re.Code == -32602 && verbosity == 0 {
+		// Invalid params: a node that takes "verbose" as a boolean
+		// (ltcd, older btcd); Bitcoin Core and btcd take both forms.
+		n.boolVerbose.Store(true)
+		err = n.call(ctx, &h, "getblock", hash, false)
+	}
+	if err != nil {
 		return nil, err
 	}
 	raw, err := hex.DecodeString(h)

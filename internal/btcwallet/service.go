@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/btcsuite/btcd/btcutil/psbt"
+
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/event"
@@ -55,6 +57,11 @@ func New(st Store, ws evmwallet.Wallets, rows evmwallet.WalletStore, signers evm
 		poke: make(chan struct{}, 1), holder: id.New("srv"), resumeAfter: resumeAfter}
 }
 
+// SetHolder makes the service hold its followers' leases as holder (the
+// replica's id, kept across restarts, so that a restarted server takes
+// its leases back at once; the default is a fresh id).
+func (s *Service) SetHolder(holder string) { s.holder = holder }
+
 // SetEvents makes the service record its webhook events with e.
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
@@ -69,17 +76,8 @@ func (s *Service) Networks() []string {
 
 // emit records the event of r's new status in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *evmwallet.Request) error {
-	kind := "wallet.transaction."
-	if r.Transfer {
-		kind = "wallet.transfer."
-	}
-	switch r.Status {
-	case evmwallet.StatusExecuting, evmwallet.StatusPending:
-		kind += "requested"
-	default:
-		kind += strings.ToLower(r.Status)
-	}
-	return s.events.Emit(ctx, r.OrgID, kind, evmwallet.ViewOf(r))
+	kind, data := evmwallet.EventOf(r)
+	return s.events.Emit(ctx, r.OrgID, kind, data)
 }
 
 // node returns the node of network, or the 400 naming the missing --rpc.
@@ -141,50 +139,67 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	var in transferBody
-	if err := decode(body, &in); err != nil {
-		return evmwallet.View{}, err
-	}
-	switch {
-	case in.Kind == "":
-		return evmwallet.View{}, apierr.BadRequest("kind is required")
-	case in.Kind != "Native":
-		return evmwallet.View{}, apierr.BadRequest("transfer kind %q is not supported on %s (Native)", clip(in.Kind), w.Network)
-	case in.FeeSponsorID != nil:
-		return evmwallet.View{}, apierr.BadRequest("feeSponsorId is not supported: Custos has no fee sponsors")
-	case in.Memo != nil && *in.Memo != "":
-		return evmwallet.View{}, apierr.BadRequest("memo is not supported on %s", w.Network)
-	}
-	if err := validate.OptExternalID("externalId", in.ExternalID); err != nil {
-		return evmwallet.View{}, err
-	}
-	priority := "Standard"
-	if in.Priority != nil {
-		if _, ok := targets[*in.Priority]; !ok {
-			return evmwallet.View{}, apierr.BadRequest("priority must be Slow, Standard or Fast")
-		}
-		priority = *in.Priority
-	}
-	to := ""
-	if in.To != nil {
-		to = *in.To
-	}
-	_, toScript, err := parseRecipient(w.Network, "to", to)
+	in, err := checkTransfer(w.Network, body)
 	if err != nil {
 		return evmwallet.View{}, err
-	}
-	amount, err := parseSats(w.Network, "amount", in.Amount)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if amount < dustLimit(toScript) {
-		return evmwallet.View{}, apierr.BadRequest("amount %d is below the dust limit of %d satoshis for this recipient", amount, dustLimit(toScript))
 	}
 	n, err := s.node(w.Network)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	return s.transfer(ctx, p, act, w, n, body, extID(in.ExternalID), amount, toScript, priority)
+	return s.transfer(ctx, p, act, w, n, body, in)
+}
+
+// transferInput is a checked Native transfer.
+type transferInput struct {
+	ext      string
+	amount   int64
+	toScript []byte
+	priority string
+}
+
+// checkTransfer checks the body of a transfer of a wallet on network
+// (docs/protocol/btc-transfers.md §2): a 400 naming the field.
+func checkTransfer(network string, body []byte) (*transferInput, error) {
+	var in transferBody
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Kind == "":
+		return nil, apierr.BadRequest("kind is required")
+	case in.Kind != "Native":
+		return nil, apierr.BadRequest("transfer kind %q is not supported on %s (Native)", clip(in.Kind), network)
+	case in.FeeSponsorID != nil:
+		return nil, apierr.BadRequest("feeSponsorId is not supported: Custos has no fee sponsors")
+	case in.Memo != nil && *in.Memo != "":
+		return nil, apierr.BadRequest("memo is not supported on %s", network)
+	}
+	if err := validate.OptExternalID("externalId", in.ExternalID); err != nil {
+		return nil, err
+	}
+	out := &transferInput{ext: extID(in.ExternalID), priority: "Standard"}
+	if in.Priority != nil {
+		if _, ok := targets[*in.Priority]; !ok {
+			return nil, apierr.BadRequest("priority must be Slow, Standard or Fast")
+		}
+		out.priority = *in.Priority
+	}
+	to := ""
+	if in.To != nil {
+		to = *in.To
+	}
+	var err error
+	if _, out.toScript, err = parseRecipient(network, "to", to); err != nil {
+		return nil, err
+	}
+	if out.amount, err = parseSats(network, "amount", in.Amount); err != nil {
+		return nil, err
+	}
+	if out.amount < dustLimit(out.toScript) {
+		return nil, apierr.BadRequest("amount %d is below the dust limit of %d satoshis for this recipient", out.amount, dustLimit(out.toScript))
+	}
+	return out, nil
 }
 
 // Transaction serves POST /wallets/{walletId}/transactions.
@@ -193,29 +208,36 @@ func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act s
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	var in transactionBody
-	if err := decode(body, &in); err != nil {
-		return evmwallet.View{}, err
-	}
-	switch {
-	case in.Kind == "":
-		return evmwallet.View{}, apierr.BadRequest("kind is required")
-	case in.Kind != "Psbt":
-		return evmwallet.View{}, apierr.BadRequest("transaction kind %q is not supported on %s (Psbt)", clip(in.Kind), w.Network)
-	case in.Psbt == nil || *in.Psbt == "":
-		return evmwallet.View{}, apierr.BadRequest("psbt is required")
-	}
-	if err := validate.OptExternalID("externalId", in.ExternalID); err != nil {
-		return evmwallet.View{}, err
-	}
-	p2, err := checkPsbt(w, *in.Psbt)
+	ext, p2, err := checkTransaction(w, body)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
 	if _, err := s.node(w.Network); err != nil {
 		return evmwallet.View{}, err
 	}
-	return s.transaction(ctx, p, act, w, body, extID(in.ExternalID), p2)
+	return s.transaction(ctx, p, act, w, body, ext, p2)
+}
+
+// checkTransaction checks the body of a transaction of w and returns its
+// externalId and PSBT: a 400 naming the field.
+func checkTransaction(w *wallet.Wallet, body []byte) (string, *psbt.Packet, error) {
+	var in transactionBody
+	if err := decode(body, &in); err != nil {
+		return "", nil, err
+	}
+	switch {
+	case in.Kind == "":
+		return "", nil, apierr.BadRequest("kind is required")
+	case in.Kind != "Psbt":
+		return "", nil, apierr.BadRequest("transaction kind %q is not supported on %s (Psbt)", clip(in.Kind), w.Network)
+	case in.Psbt == nil || *in.Psbt == "":
+		return "", nil, apierr.BadRequest("psbt is required")
+	}
+	if err := validate.OptExternalID("externalId", in.ExternalID); err != nil {
+		return "", nil, err
+	}
+	pkt, err := checkPsbt(w, *in.Psbt)
+	return extID(in.ExternalID), pkt, err
 }
 
 func extID(v *string) string {
@@ -238,13 +260,6 @@ func (s *Service) evaluate(ctx context.Context, p *principal.Principal, w *walle
 		WalletID: w.ID, WalletTags: w.Tags, Network: w.Network, RequestKind: "Psbt", Body: body, Key: chainKey(w), RequestID: reqID})
 	if err != nil {
 		return policy.Decision{}, fmt.Errorf("evaluate policies: %w", err)
-	}
-	if d.Outcome == policy.Pending {
-		// As for EVM requests (docs/protocol/btc-transfers.md §6): an
-		// approved transfer is not carried out yet, so one that needs an
-		// approval is refused rather than left waiting for ever.
-		d = policy.Decision{Outcome: policy.Deny, PolicyID: d.PolicyID,
-			Reason: "policy " + d.PolicyID + " requires an approval, which transfers and transactions do not support yet"}
 	}
 	return d, nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/wire"
@@ -80,7 +81,8 @@ func (c *chooser) choose(ctx context.Context) (selection, string, error) {
 // fee may differ from the first. When a concurrent transfer took an output
 // meanwhile, the unit rolls back (act is not spent) and runs again.
 func (s *Service) transfer(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
-	body []byte, ext string, amount int64, toScript []byte, priority string) (evmwallet.View, error) {
+	body []byte, in *transferInput) (evmwallet.View, error) {
+	ext := in.ext
 	compact, err := compactJSON(body)
 	if err != nil {
 		return evmwallet.View{}, err
@@ -90,15 +92,9 @@ func (s *Service) transfer(ctx context.Context, p *principal.Principal, act stor
 			return v, err
 		}
 	}
-	c := &chooser{s: s, w: w, amount: amount, toScript: toScript}
-	if c.change, c.taproot, err = walletScript(n.Params, w.Address); err != nil {
+	c, err := s.newChooser(ctx, n, w, in)
+	if err != nil {
 		return evmwallet.View{}, err
-	}
-	if c.rate, err = n.feeRate(ctx, priority); err != nil {
-		return evmwallet.View{}, nodeError(n.Network, err)
-	}
-	if c.tip, err = n.blockCount(ctx); err != nil {
-		return evmwallet.View{}, nodeError(n.Network, err)
 	}
 	_, unsigned, err := c.choose(ctx)
 	if err != nil {
@@ -184,7 +180,9 @@ func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wall
 	prepare func(ctx context.Context) error) (evmwallet.View, error) {
 	switch d.Outcome {
 	case policy.Pending:
-		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
+		// Held for its approval (docs/protocol/btc-transfers.md §6): no
+		// output is held and nothing is built until it is approved.
+		r.Status, r.ApprovalID, r.PolicyResolved = evmwallet.StatusPending, d.ApprovalID, time.Time{}
 	case policy.Deny:
 		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
 	}
@@ -200,6 +198,9 @@ func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wall
 		}
 		if err := prepare(ctx); err != nil {
 			return err
+		}
+		if r.Status == evmwallet.StatusPending {
+			r.Unsigned = ""
 		}
 		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
 			return err
@@ -284,6 +285,11 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		// happens next, it is the one sent (again) and looked for.
 		if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, raw, tx.TxHash().String()); err != nil {
 			return err
+		}
+		if r.Signed == "" {
+			// Aborted before it was signed (docs/protocol/evm-transfers.md
+			// §4b): it is never sent.
+			return s.reload(ctx, r)
 		}
 	}
 	if err := s.send(ctx, n, r); err != nil {

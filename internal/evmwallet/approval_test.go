@@ -16,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/heldreq"
 	"github.com/custos-dev/custos/internal/pgtest"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
@@ -64,7 +65,7 @@ func newHeld(t *testing.T, db *sqlstore.DB, wrap func(policy.Runner) policy.Runn
 	e := newEnvOn(t, db)
 	h := &held{env: e, pol: policy.NewService(db, nil, nil, nil), events: &emitted{}}
 	e.svc = h.restart()
-	r := e.svc.Approvals()
+	r := heldreq.Runner(db, h.events, e.svc)
 	if wrap != nil {
 		r = wrap(r)
 	}
@@ -355,7 +356,7 @@ func TestTransferRecipientAndAmountReachTheRules(t *testing.T) {
 	}
 	pol := policy.NewService(e.db, nil, prices, nil)
 	e.svc = evmwallet.New(e.db, walletsOf{e.db}, e.db, testSigner{e.key}, pol, e.nodes, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	pol.Register(policy.KindWalletsSign, policy.ByPrefix(policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: e.svc.Approvals()}))
+	pol.Register(policy.KindWalletsSign, policy.ByPrefix(policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: heldreq.Runner(e.db, nil, e.svc)}))
 	friend := common.HexToAddress("0x00000000000000000000000000000000000000fa").Hex() // EIP-55
 	for _, body := range []string{
 		`{"name":"whitelist","activityKind":"Wallets:Sign","rule":{"kind":"TransactionRecipientWhitelist","configuration":{"addresses":["` +

@@ -2,7 +2,6 @@ package evmwallet
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -12,75 +11,25 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/custos-dev/custos/internal/apierr"
-	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/chain/evm"
 )
 
-// Approvals returns what carries out the transfers and transactions an
-// approval held (policy.Runner; docs/protocol/evm-transfers.md §4a). A held
-// request is stored Pending with no nonce and nothing built. Approved, it
-// moves to Executing in the unit of work of the final decision; then
-// (Execute, or the follower's resume after a crash) its transaction is
-// prepared with fees and gas from the node, given a nonce and stored
-// unsigned in one unit, then signed, stored signed, sent and followed like
-// any transfer's. Denied or expired, it ends Rejected and nothing is sent.
-func (s *Service) Approvals() policy.Runner { return runner{s} }
-
-type runner struct{ s *Service }
-
-func (r runner) Approved(ctx context.Context, org, reqID string) error {
-	return r.s.resolve(ctx, org, reqID, StatusExecuting, "")
+// Serves reports whether network is an EVM network, whose approved
+// requests CarryOut carries out (heldreq.Family).
+func (s *Service) Serves(network string) bool {
+	_, ok := evm.ChainID(network)
+	return ok
 }
 
-func (r runner) Rejected(ctx context.Context, org, reqID, reason string) error {
-	return r.s.resolve(ctx, org, reqID, StatusRejected, reason)
-}
-
-// Execute carries out an approved request; it does nothing for one that
-// is no longer Executing.
-func (r runner) Execute(ctx context.Context, org, reqID string) error {
-	req, err := r.s.store.EVMRequest(ctx, org, reqID)
-	if err != nil {
-		return err
-	}
-	return r.s.carryOut(ctx, req)
-}
-
-// Resume does nothing: each network's follower, which holds that
-// network's lease, finishes the Executing requests a crash left (resume in
-// follower.go), approved ones included.
-func (runner) Resume(context.Context) error { return nil }
-
-func (r runner) Activity(ctx context.Context, org, reqID string) (json.RawMessage, error) {
-	req, err := r.s.store.EVMRequest(ctx, org, reqID)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(Activity(req))
-}
-
-// resolve moves a Pending request to status (Executing or Rejected) in the
-// unit of work of ctx; a rejection records its event.
-func (s *Service) resolve(ctx context.Context, org, reqID, status, reason string) error {
-	req, err := s.store.EVMRequest(ctx, org, reqID)
-	if err != nil {
-		return err
-	}
-	at := s.now()
-	ok, err := s.store.ResolveEVMRequest(ctx, org, reqID, status, reason, at)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("evm request %s is %s, not Pending", reqID, req.Status)
-	}
-	if status != StatusRejected {
-		// Its wallet.*.requested event was recorded when it was stored;
-		// the next is broadcasted (or failed).
-		return nil
-	}
-	req.Status, req.Reason, req.PolicyResolved = status, reason, at
-	return s.emit(ctx, req)
-}
+// CarryOut finishes an Executing request (heldreq.Family;
+// docs/protocol/evm-transfers.md §4a). A request an approval held is
+// stored Pending with no nonce and nothing built; approved, it moves to
+// Executing in the unit of work of the final decision (internal/heldreq);
+// then CarryOut (or the follower's resume after a crash) prepares its
+// transaction with fees and gas from the node, gives it a nonce and
+// stores it unsigned in one unit, then signs, stores it signed, sends and
+// follows it like any transfer's.
+func (s *Service) CarryOut(ctx context.Context, r *Request) error { return s.carryOut(ctx, r) }
 
 // carryOut finishes an Executing request: it builds the transaction of an
 // approved request that has none yet (build), then signs, stores, sends
@@ -199,8 +148,9 @@ func (s *Service) reload(ctx context.Context, r *Request) error {
 }
 
 // unsignedTx returns pl's transaction: the caller's own (its nonce moves
-// the wallet's counter past it) or a new EIP-1559 one with the wallet's
-// next nonce, allocated in the unit of work of ctx.
+// the wallet's counter past it) or a new EIP-1559 one (a legacy one on a
+// network without EIP-1559) with the wallet's next nonce, allocated in the
+// unit of work of ctx.
 func (s *Service) unsignedTx(ctx context.Context, walletID string, chainID int64, pl *plan, floor uint64) (*types.Transaction, error) {
 	if pl.nonce != nil {
 		if err := s.store.UseEVMNonce(ctx, walletID, *pl.nonce); err != nil {
@@ -218,6 +168,10 @@ func (s *Service) unsignedTx(ctx context.Context, walletID string, chainID int64
 		if nonce, err = s.store.AllocateEVMNonce(ctx, walletID, floor); err != nil {
 			return nil, err
 		}
+	}
+	if pl.legacy {
+		// A network without EIP-1559: signed with EIP-155 (its chain id).
+		return types.NewTx(&types.LegacyTx{Nonce: nonce, GasPrice: pl.feeCap, Gas: pl.gas, To: pl.to, Value: pl.value, Data: pl.data}), nil
 	}
 	return types.NewTx(&types.DynamicFeeTx{ChainID: big.NewInt(chainID), Nonce: nonce, GasTipCap: pl.tip,
 		GasFeeCap: pl.feeCap, Gas: pl.gas, To: pl.to, Value: pl.value, Data: pl.data}), nil

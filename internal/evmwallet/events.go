@@ -17,22 +17,28 @@ import (
 // default records none).
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
-// emit records the event of r's new status (wallet.transfer.* or
-// wallet.transaction.*) in the unit of work of ctx.
+// emit records the event of r's new status in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *Request) error {
-	kind := "wallet.transaction."
+	kind, data := EventOf(r)
+	return s.events.Emit(ctx, r.OrgID, kind, data)
+}
+
+// EventOf is the webhook event of r's status, for every chain family: its
+// kind, wallet.transfer.* or wallet.transaction.* (requested while Pending
+// or Executing), and its data, {transferRequest} or {transactionRequest}
+// (docs/protocol/webhooks.md).
+func EventOf(r *Request) (kind string, data map[string]any) {
+	kind = "wallet.transaction."
 	if r.Transfer {
 		kind = "wallet.transfer."
 	}
 	switch r.Status {
-	case StatusExecuting:
-		kind += "requested"
-	case StatusPending:
+	case StatusExecuting, StatusPending:
 		kind += "requested"
 	default:
 		kind += strings.ToLower(r.Status)
 	}
-	return s.events.Emit(ctx, r.OrgID, kind, map[string]any{viewKey(r): ViewOf(r)})
+	return kind, map[string]any{viewKey(r): ViewOf(r)}
 }
 
 // viewKey is the name r's view goes by in event data and approval

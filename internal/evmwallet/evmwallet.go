@@ -71,6 +71,9 @@ type Request struct {
 	// Fee is gas used times the effective gas price, in wei, once mined.
 	Fee   string
 	Block int64
+	// ReplacementID is the replacement transaction (tx-…) a speed-up or
+	// cancel issued for the request.
+	ReplacementID string
 
 	Requested      time.Time
 	PolicyResolved time.Time
@@ -141,8 +144,20 @@ type Store interface {
 	EVMRequestByExternalID(ctx context.Context, org string, transfer bool, ext string) (*Request, error)
 	EVMRequests(ctx context.Context, org, walletID string, transfer bool, p identity.Page) ([]*Request, string, error)
 	// SetEVMSigned stores signed (with its hash) unless a signed transaction is
-	// stored already, and returns the one stored.
+	// stored already or the request is no longer Executing (it was aborted),
+	// and returns the one stored ("" when none).
 	SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error)
+	// EVMNonceHeld reports whether an open (Executing or Broadcasted)
+	// request of wallet other than exceptID holds nonce.
+	EVMNonceHeld(ctx context.Context, walletID string, nonce int64, exceptID string) (bool, error)
+	// SetEVMReplacement records replacementID as the replacement of request
+	// id of org, provided it is Broadcasted and has none; it reports
+	// whether it did.
+	SetEVMReplacement(ctx context.Context, org, id, replacementID string) (bool, error)
+	// AbortEVMRequest fails an Executing request of org that is not signed
+	// yet, giving back the nonce it holds, in the unit of work of ctx; it
+	// reports whether the request was such (ErrLaterNonce: nothing done).
+	AbortEVMRequest(ctx context.Context, org, id, reason string) (bool, error)
 	// MarkEVMBroadcasted moves an Executing request to Broadcasted.
 	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
 	// MarkEVMFailed fails a request that is neither confirmed nor failed.

@@ -23,9 +23,13 @@ type feeLevel struct {
 type Fees struct {
 	Block   uint64
 	BaseFee *big.Int // of the next block
-	Slow    feeLevel
-	Std     feeLevel
-	Fast    feeLevel
+	// Legacy is set for a network without EIP-1559 (its blocks have no
+	// base fee): each level's Tip and FeeCap are its gas price, and its
+	// transactions are legacy (type 0, EIP-155) ones.
+	Legacy bool
+	Slow   feeLevel
+	Std    feeLevel
+	Fast   feeLevel
 }
 
 // level returns the fees of a priority ("" is Standard).
@@ -51,10 +55,26 @@ var feePercentiles = []float64{20, 50, 80}
 // eth_maxPriorityFeePerGas scaled by 1/2, 1 and 3/2 when the blocks carry
 // no tips (an idle chain); the fee cap is twice the next block's base fee
 // plus the tip, which stays valid through six full blocks of base-fee rises.
+// A network whose latest block has no base fee (no EIP-1559) gets
+// legacyFees instead (docs/protocol/evm-transfers.md §3).
 func (n *Node) estimateFees(ctx context.Context) (*Fees, error) {
 	h, err := n.eth.FeeHistory(ctx, feeBlocks, nil, feePercentiles)
-	if err != nil {
+	if err != nil && !isNodeAnswer(err) {
 		return nil, nodeError(n.Network, err)
+	}
+	if err != nil || zeroBaseFees(h.BaseFee) {
+		// No fee history, or no base fee in it: a network without
+		// EIP-1559 when its latest block has no base fee.
+		head, herr := n.eth.HeaderByNumber(ctx, nil)
+		if herr != nil {
+			return nil, nodeError(n.Network, herr)
+		}
+		if head.BaseFee == nil {
+			return n.legacyFees(ctx, head.Number.Uint64())
+		}
+		if err != nil {
+			return nil, nodeError(n.Network, err)
+		}
 	}
 	base := new(big.Int)
 	if len(h.BaseFee) > 0 && h.BaseFee[len(h.BaseFee)-1] != nil {
@@ -88,6 +108,34 @@ func (n *Node) estimateFees(ctx context.Context) (*Fees, error) {
 	for i, lv := range []*feeLevel{&f.Slow, &f.Std, &f.Fast} {
 		lv.Tip = tips[i]
 		lv.FeeCap = new(big.Int).Add(new(big.Int).Lsh(base, 1), tips[i])
+	}
+	return f, nil
+}
+
+// zeroBaseFees reports whether a fee history has no base fee above 0.
+func zeroBaseFees(fees []*big.Int) bool {
+	for _, f := range fees {
+		if f != nil && f.Sign() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// legacyFees are the fees of a network without EIP-1559, whose latest
+// block (number) has no base fee (docs/protocol/evm-transfers.md §3): the
+// node's eth_gasPrice for Slow, and it raised by a quarter and by a half
+// for Standard and Fast.
+func (n *Node) legacyFees(ctx context.Context, number uint64) (*Fees, error) {
+	price, err := n.eth.SuggestGasPrice(ctx)
+	if err != nil {
+		return nil, nodeError(n.Network, err)
+	}
+	f := &Fees{Block: number, BaseFee: new(big.Int), Legacy: true}
+	for i, lv := range []*feeLevel{&f.Slow, &f.Std, &f.Fast} {
+		p := new(big.Int).Mul(price, big.NewInt(int64(4+i)))
+		p.Quo(p, big.NewInt(4))
+		lv.Tip, lv.FeeCap = p, p
 	}
 	return f, nil
 }

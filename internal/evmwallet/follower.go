@@ -125,7 +125,10 @@ func (s *Service) resume(ctx context.Context, f *follower) (map[string]*Request,
 				s.logger.Warn("evm request not sent yet", "request", r.ID, "error", err.Error())
 			}
 			f.sent[r.ID] = now
-		case r.Status == StatusBroadcasted && now.Sub(r.Broadcasted) >= resendEvery && now.Sub(f.sent[r.ID]) >= resendEvery:
+		case r.Status == StatusBroadcasted && r.ReplacementID == "" && now.Sub(r.Broadcasted) >= resendEvery &&
+			now.Sub(f.sent[r.ID]) >= resendEvery:
+			// A replaced request is not sent again: its replacement, with
+			// the same nonce, is what is out, and the follower settles both.
 			if err := s.send(ctx, f.node, r); err != nil {
 				s.logger.Warn("evm request not sent again", "request", r.ID, "error", err.Error())
 			}
@@ -160,6 +163,7 @@ type rpcTx struct {
 	From  common.Address  `json:"from"`
 	To    *common.Address `json:"to"`
 	Value *hexutil.Big    `json:"value"`
+	Nonce *hexutil.Uint64 `json:"nonce"`
 }
 
 // errRewound ends a step after a reorganisation was undone.
@@ -197,12 +201,16 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		}
 		return rec, err
 	}
+	byNonce := openByNonce(open)
 	for _, tx := range b.Transactions {
 		from, fromOurs := f.wallets[strings.ToLower(tx.From.Hex())]
 		if fromOurs {
 			if _, err := receipt(tx.Hash); err != nil {
 				return err
 			}
+			// Another transaction with this nonce (the original of a
+			// speed-up or cancel, or its replacement) can never be mined.
+			finals, settled = replaced(byNonce, tx, number, finals, settled)
 		}
 		r := open[strings.ToLower(tx.Hash.Hex())]
 		if r == nil && fromOurs {

@@ -173,6 +173,9 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	if err != nil {
 		return FeesView{}, err
 	}
+	// A network without EIP-1559 answers in the same shape (Dfns has no
+	// other for EVM networks): each level's two fees are its gas price,
+	// and the base fee is 0.
 	return FeesView{Kind: "Eip1559", Network: network, BlockNumber: f.Block, Slow: levelView(f.Slow), Standard: levelView(f.Std),
 		Fast: levelView(f.Fast), BaseFeePerGas: f.BaseFee.String()}, nil
 }

@@ -20,13 +20,16 @@ import (
 // plan is what a transfer or transaction sends, before fees, gas and the
 // nonce are known.
 type plan struct {
-	kind     string
-	to       *common.Address
-	value    *big.Int
-	data     []byte
-	gas      uint64   // 0: estimate
-	tip      *big.Int // nil: from priority
-	feeCap   *big.Int
+	kind   string
+	to     *common.Address
+	value  *big.Int
+	data   []byte
+	gas    uint64   // 0: estimate
+	tip    *big.Int // nil: from priority
+	feeCap *big.Int
+	// legacy makes the transaction a legacy (type 0, EIP-155) one whose
+	// gas price is feeCap: the network has no EIP-1559.
+	legacy   bool
 	priority string
 	nonce    *uint64 // set when the caller chose it
 	// prebuilt is the caller's whole transaction (kind Transaction).

@@ -280,7 +280,7 @@ func (s *Service) prepare(ctx context.Context, n *Node, sender common.Address, p
 			return err
 		}
 		lv := f.level(pl.priority)
-		pl.tip, pl.feeCap = lv.Tip, lv.FeeCap
+		pl.tip, pl.feeCap, pl.legacy = lv.Tip, lv.FeeCap, f.Legacy
 	}
 	if pl.gas == 0 {
 		msg := callMsg(sender, pl)
@@ -336,6 +336,11 @@ func (s *Service) execute(ctx context.Context, r *Request, keyID string) error {
 		// happens next, it is the one sent (again) and looked for.
 		if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, hex0x(enc), signed.Hash().Hex()); err != nil {
 			return err
+		}
+		if r.Signed == "" {
+			// Aborted before it was signed (docs/protocol/evm-transfers.md
+			// §4b): it is never sent.
+			return s.reload(ctx, r)
 		}
 	}
 	if err := s.send(ctx, n, r); err != nil {
@@ -398,9 +403,18 @@ func (s *Service) send(ctx context.Context, n *Node, r *Request) error {
 // wallet's last, and returns err.
 func (s *Service) fail(ctx context.Context, r *Request, reason string, err error) error {
 	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
+		// A nonce another open request holds (a replacement and the
+		// transaction it replaces share theirs, and either may still be
+		// mined) is never given back.
 		if r.Nonce >= 0 {
-			if err := s.store.ReleaseEVMNonce(ctx, r.WalletID, uint64(r.Nonce)); err != nil {
+			held, err := s.store.EVMNonceHeld(ctx, r.WalletID, r.Nonce, r.ID)
+			if err != nil {
 				return err
+			}
+			if !held {
+				if err := s.store.ReleaseEVMNonce(ctx, r.WalletID, uint64(r.Nonce)); err != nil {
+					return err
+				}
 			}
 		}
 		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {

@@ -49,6 +49,9 @@ func isNodeAnswer(err error) bool {
 
 // callMsg is the eth_call / eth_estimateGas message of pl from sender.
 func callMsg(sender common.Address, pl *plan) ethereum.CallMsg {
+	if pl.legacy {
+		return ethereum.CallMsg{From: sender, To: pl.to, Value: pl.value, Data: pl.data, GasPrice: pl.feeCap}
+	}
 	return ethereum.CallMsg{From: sender, To: pl.to, Value: pl.value, Data: pl.data, GasTipCap: pl.tip, GasFeeCap: pl.feeCap}
 }
 

@@ -25,6 +25,7 @@ type View struct {
 	DateConfirmed      string          `json:"dateConfirmed,omitempty"`
 	ApprovalID         string          `json:"approvalId,omitempty"`
 	ExternalID         string          `json:"externalId,omitempty"`
+	ReplacementID      string          `json:"replacementId,omitempty"`
 }
 
 // RequesterView is the wire requester.
@@ -57,7 +58,8 @@ func ViewOf(r *Request) View {
 	v := View{ID: r.ID, WalletID: r.WalletID, Network: r.Network,
 		Requester:   RequesterView{UserID: r.Requester.UserID, TokenID: r.Requester.TokenID},
 		RequestBody: r.Body, Status: r.Status, Reason: r.Reason, TxHash: r.TxHash, Fee: r.Fee,
-		DateRequested: wire.Time(r.Requested), ApprovalID: r.ApprovalID, ExternalID: r.ExternalID}
+		DateRequested: wire.Time(r.Requested), ApprovalID: r.ApprovalID, ExternalID: r.ExternalID,
+		ReplacementID: r.ReplacementID}
 	if r.Status == StatusExecuting || r.Status == StatusPending {
 		// The hash is known once signed, but the transaction is not out yet.
 		v.TxHash = ""

@@ -17,10 +17,28 @@ func (s *Server) evmRoutes() {
 	s.handle("POST /wallets/{walletId}/transactions", s.byChain(s.createTransaction, s.btcTransaction, s.solTransaction), signed, needs("Wallets:Transactions:Create"))
 	s.handle("GET /wallets/{walletId}/transactions", s.listTransfers(false), needs("Wallets:Transactions:Read"))
 	s.handle("GET /wallets/{walletId}/transactions/{transactionId}", s.getTransfer(false, "transactionId"), needs("Wallets:Transactions:Read"))
+	s.handle("PUT /wallets/{walletId}/transfers/{transferId}/abort", s.abortRequest(true, "transferId"), signed, needs("Wallets:Transfers:Abort"))
+	s.handle("PUT /wallets/{walletId}/transactions/{transactionId}/abort", s.abortRequest(false, "transactionId"), signed,
+		needs("Wallets:Transactions:Abort"))
+	// Speed-up and cancel issue a transaction (Wallets:Transactions:Create, as Dfns documents it).
+	for _, op := range []struct {
+		name   string
+		cancel bool
+	}{{"speed-up", false}, {"cancel", true}} {
+		transfers := s.replaceRequest(true, op.cancel, "transferId")
+		if !op.cancel {
+			// Bitcoin-family transfers are sped up by replace-by-fee.
+			transfers = s.byChain(transfers, s.btcSpeedUp, nil)
+		}
+		s.handle("POST /wallets/{walletId}/transfers/{transferId}/"+op.name, transfers, signed, needs("Wallets:Transactions:Create"))
+		s.handle("POST /wallets/{walletId}/transactions/{transactionId}/"+op.name, s.replaceRequest(false, op.cancel, "transactionId"), signed,
+			needs("Wallets:Transactions:Create"))
+	}
 	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets, s.solAssets), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory, s.solHistory), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/nfts", s.byChain(s.walletNfts, nil, s.solNfts), needs("Wallets:Read"))
 	s.handle("GET /networks/fees", s.feesByChain)
+	s.handle("POST /networks/{network}/call-function", s.callFunction)
 }
 
 // evm returns the EVM service, or a 501 when the server runs without one.

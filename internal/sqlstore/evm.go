@@ -23,6 +23,11 @@ const evmRequestCols = `id, org_id, wallet_id, network, kind, requester_user_id,
 	request_body, external_id, status, reason, approval_id, symbol, decimals, sender, nonce, unsigned_tx, signed_tx,
 	tx_hash, fee, block_number, requested_at, policy_resolved_at, broadcasted_at, confirmed_at`
 
+// evmRequestRead is what reads select: evmRequestCols and the id of the
+// replacement transaction issued for the request (migration 0018; set by
+// SetEVMReplacement, never inserted).
+const evmRequestRead = evmRequestCols + `, replacement_id`
+
 func evmKind(transfer bool) string {
 	if transfer {
 		return "transfer"
@@ -36,7 +41,7 @@ func scanEVMRequest(sc scanner) (*evmwallet.Request, error) {
 	var req, pol, bc, conf int64
 	err := sc.Scan(&r.ID, &r.OrgID, &r.WalletID, &r.Network, &kind, &r.Requester.UserID, &r.Requester.TokenID,
 		&r.Requester.AppID, &body, &r.ExternalID, &r.Status, &r.Reason, &r.ApprovalID, &r.Symbol, &r.Decimals,
-		&r.Sender, &r.Nonce, &r.Unsigned, &r.Signed, &r.TxHash, &r.Fee, &r.Block, &req, &pol, &bc, &conf)
+		&r.Sender, &r.Nonce, &r.Unsigned, &r.Signed, &r.TxHash, &r.Fee, &r.Block, &req, &pol, &bc, &conf, &r.ReplacementID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +106,7 @@ func (db *DB) CreateEVMRequest(ctx context.Context, r *evmwallet.Request) error 
 }
 
 func (db *DB) oneEVMRequest(ctx context.Context, where string, args ...any) (*evmwallet.Request, error) {
-	r, err := scanEVMRequest(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+evmRequestCols+` FROM evm_requests WHERE `+where), args...))
+	r, err := scanEVMRequest(db.rd(ctx).QueryRowContext(ctx, db.q(`SELECT `+evmRequestRead+` FROM evm_requests WHERE `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFound("request not found")
 	}
@@ -133,19 +138,20 @@ func descToken(t string) string {
 // Requests pages through a wallet's transfers or transactions, newest
 // first.
 func (db *DB) EVMRequests(ctx context.Context, org, walletID string, transfer bool, p identity.Page) ([]*evmwallet.Request, string, error) {
-	return queryPage(ctx, db, "evm requests", `SELECT `+evmRequestCols+` FROM evm_requests
+	return queryPage(ctx, db, "evm requests", `SELECT `+evmRequestRead+` FROM evm_requests
 		WHERE org_id = ? AND wallet_id = ? AND kind = ? AND id < ? ORDER BY id DESC`,
 		[]any{org, walletID, evmKind(transfer), descToken(p.Token)}, p,
 		func(r scanner) (*evmwallet.Request, error) { return scanEVMRequest(r) },
 		func(r *evmwallet.Request) string { return r.ID })
 }
 
-// SetEVMSigned stores the signed transaction unless one is stored, and
-// returns the stored one.
+// SetEVMSigned stores the signed transaction unless one is stored or the
+// request is no longer Executing (aborted), and returns the stored one.
 func (db *DB) SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error) {
 	var gotSigned, gotHash string
 	err := db.writeQuiet(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE evm_requests SET signed_tx = ?, tx_hash = ? WHERE id = ? AND signed_tx = ''`),
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE evm_requests SET signed_tx = ?, tx_hash = ? WHERE id = ? AND signed_tx = ''
+			AND status = 'Executing'`),
 			signed, hash, id); err != nil {
 			return err
 		}
@@ -185,7 +191,7 @@ func (db *DB) OpenEVMRequestByHash(ctx context.Context, network, hash string) (*
 
 // Open lists the open requests of network, oldest first.
 func (db *DB) OpenEVMRequests(ctx context.Context, network string, limit int) ([]*evmwallet.Request, error) {
-	return queryAll(ctx, db, "open evm requests", `SELECT `+evmRequestCols+` FROM evm_requests
+	return queryAll(ctx, db, "open evm requests", `SELECT `+evmRequestRead+` FROM evm_requests
 		WHERE network = ? AND status IN ('Executing', 'Broadcasted') ORDER BY id LIMIT ?`,
 		[]any{network, limit}, func(r scanner) (*evmwallet.Request, error) { return scanEVMRequest(r) })
 }

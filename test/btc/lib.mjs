@@ -3,8 +3,9 @@
 // index, a minimal PSBT encoder, and bounded polling.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DfnsApiClient, DfnsError } from '@dfns/sdk';
+import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
+import { approverClient as sharedApprover } from '../lib/approver.mjs';
 
 /** clientFor is the SDK client of the bootstrap service account of a server. */
 export function clientFor(baseUrl, adminPath) {
@@ -19,6 +20,13 @@ export function clientFor(baseUrl, adminPath) {
 
 /** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
 export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
+
+/** approverClient is a user who may decide approvals, logged in through the SDK (test/lib/approver.mjs). */
+export function approverClient() {
+  const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
+  return sharedApprover({ api, baseUrl: process.env.CUSTOS_URL, orgId: admin.orgId,
+    sdk: { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } });
+}
 
 let rpcId = 0;
 /** btc calls the btcd node at url (default BTCD_URL, http://user:pass@host:port). */
@@ -36,8 +44,31 @@ export async function btc(method, params = [], url = process.env.BTCD_URL) {
   return body.result;
 }
 
-/** mine mines n blocks to btcd's --miningaddr. */
-export const mine = (n = 1) => btc('generate', [n]);
+/** mine mines n blocks to the --miningaddr of the node at url (default btcd). */
+export const mine = (n = 1, url = process.env.BTCD_URL) => btc('generate', [n], url);
+
+// bech32 (BIP-173), enough to spell a segwit address with another HRP.
+const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+function polymod(values) {
+  const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+  let chk = 1;
+  for (const v of values) {
+    const b = chk >> 25;
+    chk = ((chk & 0x1ffffff) << 5) ^ v;
+    for (let i = 0; i < 5; i++) if ((b >> i) & 1) chk ^= G[i];
+  }
+  return chk;
+}
+const hrpExpand = (hrp) => [...hrp].map((c) => c.charCodeAt(0) >> 5).concat([0], [...hrp].map((c) => c.charCodeAt(0) & 31));
+
+/** rehrp spells the witness version 0 (bech32) address addr with the human-readable part hrp. */
+export function rehrp(addr, hrp) {
+  const data = [...addr.slice(addr.lastIndexOf('1') + 1, -6)].map((c) => CHARSET.indexOf(c));
+  assert.equal(data[0], 0, 'a witness version 0 address');
+  const mod = polymod(hrpExpand(hrp).concat(data, [0, 0, 0, 0, 0, 0])) ^ 1;
+  const checksum = Array.from({ length: 6 }, (_, i) => (mod >> (5 * (5 - i))) & 31);
+  return `${hrp}1${data.concat(checksum).map((d) => CHARSET[d]).join('')}`;
+}
 
 /** sats converts a btcd amount (BTC, a JSON number) to satoshis. */
 export const sats = (btcAmount) => BigInt(Math.round(btcAmount * 1e8));
@@ -48,9 +79,9 @@ export function paysTo(vout, address) {
   return spk.address === address || (spk.addresses ?? []).includes(address);
 }
 
-/** nodeBalance is what btcd's address index says address holds (confirmed and pooled). */
-export async function nodeBalance(address) {
-  const txs = await btc('searchrawtransactions', [address, 1, 0, 1000, 1]);
+/** nodeBalance is what the address index of the node at url (default btcd) says address holds (confirmed and pooled). */
+export async function nodeBalance(address, url = process.env.BTCD_URL) {
+  const txs = await btc('searchrawtransactions', [address, 1, 0, 1000, 1], url);
   let bal = 0n;
   for (const tx of txs) {
     for (const o of tx.vout) if (paysTo(o, address)) bal += sats(o.value);

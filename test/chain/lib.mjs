@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import solc from 'solc';
 import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
-import { toBase64Url } from '@dfns/sdk/utils/index.js';
-import { approverClient as makeApprover } from '../lib/approver.mjs';
+import { approverClient as sharedApprover } from '../lib/approver.mjs';
 
 export const anvilURL = process.env.ANVIL_URL;
 
@@ -27,9 +26,9 @@ export function clientFor(baseUrl, adminPath) {
 export const api = clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN);
 
 let rpcId = 0;
-/** rpc calls anvil. */
-export async function rpc(method, params = []) {
-  const res = await fetch(anvilURL, {
+/** rpc calls anvil (the one at url: the legacy one of legacy.test.mjs). */
+export async function rpc(method, params = [], url = anvilURL) {
+  const res = await fetch(url, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
   });
@@ -39,14 +38,14 @@ export async function rpc(method, params = []) {
 }
 
 /** dev is anvil's first funded dev account (unlocked for eth_sendTransaction). */
-export async function dev() {
-  return (await rpc('eth_accounts'))[0];
+export async function dev(url = anvilURL) {
+  return (await rpc('eth_accounts', [], url))[0];
 }
 
 /** send sends a transaction from anvil's dev account and returns its receipt. */
-export async function send(tx) {
-  const hash = await rpc('eth_sendTransaction', [{ from: await dev(), ...tx }]);
-  const rec = await until(() => rpc('eth_getTransactionReceipt', [hash]), 'receipt');
+export async function send(tx, url = anvilURL) {
+  const hash = await rpc('eth_sendTransaction', [{ from: await dev(url), ...tx }], url);
+  const rec = await until(() => rpc('eth_getTransactionReceipt', [hash], url), 'receipt');
   assert.equal(rec.status, '0x1', `dev transaction ${hash} reverted`);
   return rec;
 }
@@ -60,8 +59,8 @@ export function randomAddress() {
   return '0x' + crypto.randomBytes(20).toString('hex');
 }
 
-export async function balance(addr) {
-  return BigInt(await rpc('eth_getBalance', [addr, 'latest']));
+export async function balance(addr, url = anvilURL) {
+  return BigInt(await rpc('eth_getBalance', [addr, 'latest'], url));
 }
 
 export async function tokenBalance(token, addr) {
@@ -158,8 +157,9 @@ export async function rejects(promise, httpStatus, message) {
   assert.match(err.message, message);
 }
 
-/** approverClient creates a user who may decide approvals and logs in as it (test/lib/approver.mjs); resolves with {userId, api}. */
+/** approverClient is a user who may decide approvals, logged in through the SDK (test/lib/approver.mjs). */
 export function approverClient() {
-  return makeApprover({ DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, toBase64Url }, api, process.env.CUSTOS_URL,
-    process.env.CUSTOS_ADMIN);
+  const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
+  return sharedApprover({ api, baseUrl: process.env.CUSTOS_URL, orgId: admin.orgId,
+    sdk: { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } });
 }

@@ -26,8 +26,16 @@ await h.main(async () => {
     /Listening on (\S+)/, path.join(h.tmp, 'anvil.log'));
   const anvilURL = `http://127.0.0.1:${anvilPort}`;
   console.log(`# anvil ${anvilURL}`);
+  // A second anvil without EIP-1559 (the berlin hardfork: blocks have no
+  // base fee), standing for BscTestnet (chain id 97): legacy.test.mjs.
+  const legacyPort = await freePort();
+  const legacy = await h.waitFor(anvilBin, ['--host', '127.0.0.1', '--port', String(legacyPort), '--chain-id', '97', '--hardfork', 'berlin'],
+    /Listening on (\S+)/, path.join(h.tmp, 'anvil-legacy.log'));
+  const legacyURL = `http://127.0.0.1:${legacyPort}`;
+  console.log(`# anvil (berlin) ${legacyURL}`);
 
-  const args = ['--rate-limit', '0', '--rpc', `EthereumSepolia=${anvilURL}`, '--confirmations', 'EthereumSepolia=1'];
+  const args = ['--rate-limit', '0', '--rpc', `EthereumSepolia=${anvilURL}`, '--confirmations', 'EthereumSepolia=1',
+    '--rpc', `BscTestnet=${legacyURL}`, '--confirmations', 'BscTestnet=1'];
   // On PostgreSQL: a database for the server, and one for each server the
   // crash tests start.
   const pg = pgDatabases();
@@ -39,7 +47,7 @@ await h.main(async () => {
   try {
     const srv = await h.startCustos(bin, 'chain', args);
     console.log(`# server ${srv.url}`);
-    const env = { ...process.env, CUSTOS_URL: srv.url, CUSTOS_ADMIN: path.join(srv.dataDir, 'admin.json'), ANVIL_URL: anvilURL,
+    const env = { ...process.env, CUSTOS_URL: srv.url, CUSTOS_ADMIN: path.join(srv.dataDir, 'admin.json'), ANVIL_URL: anvilURL, ANVIL_LEGACY_URL: legacyURL,
       CUSTOS_BIN: bin, CUSTOS_TMP: h.tmp, CUSTOS_CRASH_DBS: crashDBs };
     const code = await h.run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', '--test-timeout=240000', ...files],
       { cwd: here, env }, SUITE_TIMEOUT_MS);
@@ -48,6 +56,7 @@ await h.main(async () => {
     return code;
   } finally {
     anvil.child.kill('SIGKILL');
+    legacy.child.kill('SIGKILL');
     pg.dropAll();
   }
 });

@@ -1,22 +1,20 @@
-// approver.mjs makes an approver for the suites that test approvals: a
-// user allowed to read and decide approvals, who registers a second Key
-// credential (Ed25519) through the SDK and logs in with it through the
-// SDK's DfnsAuthenticator. Each suite keeps its own node_modules, so the
-// SDK classes are passed in: sdk = {DfnsApiClient, DfnsAuthenticator,
-// AsymmetricKeySigner, toBase64Url}.
+// approverClient, shared by the chain suites (test/chain, test/btc): a user
+// who may read and decide policy approvals, logged in through the official
+// SDK. The SDK classes are passed in, as each suite has its own
+// node_modules.
 import crypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
 /**
- * approverClient creates the approver with api (an SDK client of the
- * bootstrap service account of the server at baseUrl, whose admin.json is
- * adminPath) and returns {userId, api}. The first credential is a P-256
- * key given to createUser (Custos extension: publicKey in the body), as
- * test/sdk/lib/env.mjs does.
+ * approverClient creates, through api (the bootstrap service account's
+ * client), a user allowed to read and decide approvals, who registers a
+ * second Key credential (Ed25519) through the SDK and logs in with it
+ * through the SDK's DfnsAuthenticator; it returns {userId, api}. The first
+ * credential is a P-256 key given to createUser (Custos extension:
+ * publicKey in the body), as test/sdk/lib/env.mjs does. sdk is
+ * {DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner}.
  */
-export async function approverClient(sdk, api, baseUrl, adminPath) {
-  const { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, toBase64Url } = sdk;
-  const admin = JSON.parse(readFileSync(adminPath, 'utf8'));
+export async function approverClient({ api, baseUrl, orgId, sdk }) {
+  const { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } = sdk;
   const tag = crypto.randomBytes(4).toString('hex');
   const first = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const email = `approver-${process.pid}-${tag}@example.com`;
@@ -28,10 +26,10 @@ export async function approverClient(sdk, api, baseUrl, adminPath) {
   });
   await api.permissions.createAssignment({ permissionId: perm.id, body: { identityId: user.userId } });
   const loginAs = async (signer) => {
-    const { token } = await new DfnsAuthenticator({ baseUrl, signer }).login({ username: email, orgId: admin.orgId });
-    return new DfnsApiClient({ baseUrl, orgId: admin.orgId, authToken: token, signer });
+    const { token } = await new DfnsAuthenticator({ baseUrl, signer }).login({ username: email, orgId });
+    return new DfnsApiClient({ baseUrl, orgId, authToken: token, signer });
   };
-  const ch = await new DfnsApiClient({ baseUrl }).auth.createLoginChallenge({ body: { username: email, orgId: admin.orgId } });
+  const ch = await new DfnsApiClient({ baseUrl }).auth.createLoginChallenge({ body: { username: email, orgId } });
   const firstClient = await loginAs(new AsymmetricKeySigner({ credId: ch.allowCredentials.key[0].id, privateKey: first.privateKey }));
 
   // A second Key credential (auth-protocol: clientData {type: "key.create",
@@ -47,8 +45,8 @@ export async function approverClient(sdk, api, baseUrl, adminPath) {
     body: {
       credentialKind: 'Key', credentialName: `approver-${tag}`, challengeIdentifier: challenge.challengeIdentifier,
       credentialInfo: {
-        credId, clientData: toBase64Url(clientData),
-        attestationData: toBase64Url(Buffer.from(JSON.stringify({ publicKey, signature }))),
+        credId, clientData: clientData.toString('base64url'),
+        attestationData: Buffer.from(JSON.stringify({ publicKey, signature })).toString('base64url'),
       },
     },
   });

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
-import { toBase64Url } from '@dfns/sdk/utils/index.js';
 import {
   address, appendTransactionMessageInstructions, createTransactionMessage, generateKeyPairSigner, getTransactionEncoder,
   pipe, setTransactionMessageFeePayerSigner, setTransactionMessageLifetimeUsingBlockhash, signTransactionMessageWithSigners,
@@ -31,10 +30,11 @@ export function clientFor(baseUrl, adminPath) {
 /** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
 export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
 
-/** approverClient creates a user who may decide approvals and logs in as it; resolves with {userId, api}. */
+/** approverClient creates a user who may decide approvals and logs in as it (test/lib/approver.mjs); resolves with {userId, api}. */
 export function approverClient() {
-  return makeApprover({ DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, toBase64Url }, api, process.env.CUSTOS_URL,
-    process.env.CUSTOS_ADMIN);
+  const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
+  return makeApprover({ api, baseUrl: process.env.CUSTOS_URL, orgId: admin.orgId,
+    sdk: { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } });
 }
 
 let rpcId = 0;

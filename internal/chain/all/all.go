@@ -118,7 +118,7 @@ func Networks() []string {
 
 // Extensions lists the served networks that are not Dfns network names:
 // local chains for operators and tests.
-var Extensions = []string{btc.NetworkBitcoinRegtest}
+var Extensions = []string{btc.NetworkBitcoinRegtest, btc.NetworkLitecoinRegtest}
 
 // Known reports whether network is a Dfns network name (GoSDK 2026, TS
 // 0.8.21 or a pseudo-network), served or not.

@@ -55,6 +55,8 @@ func TestAddressVectors(t *testing.T) {
 		{"BIP-86 litecoin", NetworkLitecoin, schnorrPub("02" + bip86Internal), segwitV1(t, "ltc", bip86Addr)},
 		{"BIP-86 litecoin testnet", NetworkLitecoinTestnet, schnorrPub("02" + bip86Internal), segwitV1(t, "tltc", bip86Addr)},
 		{"BIP-86 regtest", NetworkBitcoinRegtest, schnorrPub("02" + bip86Internal), segwitV1(t, "bcrt", bip86Addr)},
+		// BIP-173's program re-encoded with Litecoin Core's regtest HRP.
+		{"litecoin regtest", NetworkLitecoinRegtest, ecdsaPub(genPub), segwitV0(t, "rltc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := a.KeyFits(tc.network, tc.key); err != nil {
@@ -73,6 +75,24 @@ func TestAddressVectors(t *testing.T) {
 
 // segwitV1 re-encodes the witness program of a mainnet bc1p address with
 // another HRP, using btcd's bech32m encoder directly.
+// segwitV0 re-encodes a mainnet P2WPKH address with hrp (bech32).
+func segwitV0(t *testing.T, hrp, mainnetAddr string) string {
+	t.Helper()
+	addr, err := btcutil.DecodeAddress(mainnetAddr, &chaincfg.MainNetParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := bech32.ConvertBits(addr.(*btcutil.AddressWitnessPubKeyHash).WitnessProgram(), 8, 5, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := bech32.Encode(hrp, append([]byte{0}, conv...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func segwitV1(t *testing.T, hrp, mainnetAddr string) string {
 	t.Helper()
 	addr, err := btcutil.DecodeAddress(mainnetAddr, &chaincfg.MainNetParams)
@@ -138,7 +158,8 @@ func TestKeyFitsRejects(t *testing.T) {
 func TestNetworks(t *testing.T) {
 	t.Parallel()
 	got := New().Networks()
-	want := []string{"Bitcoin", "BitcoinSignet", "BitcoinTestnet4", "BitcoinTestnet3", "Litecoin", "LitecoinTestnet", "BitcoinRegtest"}
+	want := []string{"Bitcoin", "BitcoinSignet", "BitcoinTestnet4", "BitcoinTestnet3", "Litecoin", "LitecoinTestnet", "BitcoinRegtest",
+		"LitecoinRegtest"}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}

@@ -19,6 +19,10 @@ const (
 	// operators and tests can run against a regtest node
 	// (docs/protocol/btc-transfers.md).
 	NetworkBitcoinRegtest = "BitcoinRegtest"
+	// NetworkLitecoinRegtest is Litecoin's local regression-test chain
+	// (rltc addresses), an extension outside Dfns's list like
+	// BitcoinRegtest.
+	NetworkLitecoinRegtest = "LitecoinRegtest"
 )
 
 // litecoinMainNetParams holds the Litecoin mainnet address parameters from
@@ -47,6 +51,19 @@ var litecoinTestNetParams = chaincfg.Params{
 	HDCoinType:       1,
 }
 
+// litecoinRegtestParams holds the Litecoin regtest address parameters from
+// the same file (CRegTestParams): rltc bech32 addresses, testnet's base58
+// prefixes.
+var litecoinRegtestParams = chaincfg.Params{
+	Name:             "litecoin-regtest",
+	Net:              wire.BitcoinNet(0xdab5bffa), // pchMessageStart fa bf b5 da
+	Bech32HRPSegwit:  "rltc",
+	PubKeyHashAddrID: 111,
+	ScriptHashAddrID: 58,
+	PrivateKeyID:     239,
+	HDCoinType:       1,
+}
+
 // networkParams maps each served network to its address parameters.
 var networkParams = map[string]*chaincfg.Params{
 	NetworkBitcoin:         &chaincfg.MainNetParams,
@@ -56,6 +73,7 @@ var networkParams = map[string]*chaincfg.Params{
 	NetworkLitecoin:        &litecoinMainNetParams,
 	NetworkLitecoinTestnet: &litecoinTestNetParams,
 	NetworkBitcoinRegtest:  &chaincfg.RegressionNetParams,
+	NetworkLitecoinRegtest: &litecoinRegtestParams,
 }
 
 // networks lists the served networks in a stable order.
@@ -67,6 +85,7 @@ var networks = []string{
 	NetworkLitecoin,
 	NetworkLitecoinTestnet,
 	NetworkBitcoinRegtest,
+	NetworkLitecoinRegtest,
 }
 
 // Params returns the address parameters of a Bitcoin-family network and
