@@ -202,11 +202,12 @@ func (a *App) wire(ctx context.Context) error {
 	a.BTC.SetEvents(a.Events)
 	a.BTC.SetHolder(a.replicaID)
 	// Wallets:Sign approvals hold signature requests (sig-…), transfers
-	// (xfr-…) and transactions (tx-…) of every chain family: Solana ones
-	// are carried out by the Solana service, the others by heldreq.
+	// (xfr-…) and transactions (tx-…) of every chain family: heldreq
+	// resolves the latter, and the family serving the request's network
+	// carries it out.
 	a.Policies.Register(policy.KindWalletsSign, policy.ByPrefix(
 		policy.Route{Prefixes: []string{"sig"}, Runner: ks.Approvals()},
-		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: a.SOL.Approvals(heldreq.Runner(a.DB, a.Events, a.EVM, a.BTC))}))
+		policy.Route{Prefixes: []string{"xfr", "tx"}, Runner: heldreq.Runner(a.DB, a.Events, a.EVM, a.BTC, a.SOL)}))
 	h := httpapi.New(httpapi.Deps{
 		Auth: a.Auth, Perms: a.Perms, Identity: a.Identity, Keys: ks, Wallets: ws, Policies: a.Policies, EVM: a.EVM, BTC: a.BTC, SOL: a.SOL,
 		Ready: a.DB.Ping, Logger: a.Logger,

@@ -1,12 +1,12 @@
 // Package heldreq carries out, or drops, the transfers (xfr-…) and
 // transactions (tx-…) that a Wallets:Sign approval held, for every chain
 // family that moves funds (docs/protocol/evm-transfers.md §4a,
-// docs/protocol/btc-transfers.md §6). The requests of every family share
-// one table (evmwallet.Request); what the approval changes there — the
-// move from Pending to Executing or Rejected, the rejection's event, the
-// activity an approval shows — is the same for all of them and is done
-// here, once. Building, signing and sending an approved request is its
-// family's (Family.CarryOut).
+// docs/protocol/btc-transfers.md §6, docs/protocol/sol-transfers.md §6).
+// The requests of every family share one table (evmwallet.Request); what
+// the approval changes there — the move from Pending to Executing or
+// Rejected, the rejection's event, the activity an approval shows — is the
+// same for all of them and is done here, once. Building, signing and
+// sending an approved request is its family's (Family.CarryOut).
 package heldreq
 
 import (
@@ -21,7 +21,8 @@ import (
 )
 
 // Family carries out the approved requests of the networks it serves;
-// *evmwallet.Service and *btcwallet.Service are families.
+// *evmwallet.Service, *btcwallet.Service and *solwallet.Service are
+// families.
 type Family interface {
 	// Serves reports whether the family's code serves network.
 	Serves(network string) bool

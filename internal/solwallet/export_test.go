@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/evmwallet"
+	"github.com/custos-dev/custos/internal/policy"
 )
 
 // StepOnce runs one step of network's follower (the worker's round) with
@@ -29,3 +30,11 @@ func SetResumeAfter(s *Service, d time.Duration) { s.resumeAfter = d }
 
 // ForgetSends makes the follower send again at its next step.
 func (x *Follower) ForgetSends() { clear(x.f.sent) }
+
+// SetPolicy makes s evaluate its requests with p.
+func SetPolicy(s *Service, p policy.Evaluator) { s.policy = p }
+
+// WrapSigners replaces s's signers with wrap of them.
+func WrapSigners(s *Service, wrap func(evmwallet.Signers) evmwallet.Signers) {
+	s.signers = wrap(s.signers)
+}

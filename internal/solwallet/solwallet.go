@@ -12,7 +12,6 @@ package solwallet
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -37,7 +36,6 @@ type Store interface {
 	SetEVMSigned(ctx context.Context, id, signed, hash string) (string, string, error)
 	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
 	MarkEVMFailed(ctx context.Context, id, reason string) error
-	ResolveEVMRequest(ctx context.Context, org, id, status, reason string, at time.Time) (bool, error)
 	OpenEVMRequestByHash(ctx context.Context, network, hash string) (*evmwallet.Request, error)
 	OpenEVMRequests(ctx context.Context, network string, limit int) ([]*evmwallet.Request, error)
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
@@ -114,17 +112,8 @@ func (s *Service) Networks() []string {
 
 // emit records the event of r's new status in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *evmwallet.Request) error {
-	kind, key := "wallet.transaction.", "transactionRequest"
-	if r.Transfer {
-		kind, key = "wallet.transfer.", "transferRequest"
-	}
-	switch r.Status {
-	case evmwallet.StatusExecuting, evmwallet.StatusPending:
-		kind += "requested"
-	default:
-		kind += strings.ToLower(r.Status)
-	}
-	return s.events.Emit(ctx, r.OrgID, kind, map[string]any{key: evmwallet.ViewOf(r)})
+	kind, data := evmwallet.EventOf(r)
+	return s.events.Emit(ctx, r.OrgID, kind, data)
 }
 
 // node returns the node of network, or the 400 naming the missing --rpc.

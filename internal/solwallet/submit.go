@@ -30,6 +30,10 @@ const (
 	codeSigVerifyFailure = -32003
 )
 
+// errAborted rolls back the signing of a request that is no longer
+// Executing (an abort failed it before its signed form was stored).
+var errAborted = errors.New("solwallet: aborted before it was signed")
+
 // newRequest is a request of w as p asks it.
 func (s *Service) newRequest(p *principal.Principal, w *wallet.Wallet, transfer bool, body []byte, ext string) *evmwallet.Request {
 	prefix := "tx"
@@ -126,7 +130,9 @@ func isNotFound(err error) bool {
 // blockhash expired before it was signed gets a fresh one first (nothing
 // was signed, so nothing can land). A node that refuses a transaction
 // signed in this call (its preflight failed: it was never sent before)
-// fails r; any other failure leaves r Executing for the worker.
+// fails r; any other failure leaves r Executing for the worker. The signed
+// transaction is stored only while r is Executing: a request aborted
+// before that is never sent.
 func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
 	n := s.nodes[r.Network]
 	if n == nil {
@@ -177,12 +183,21 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		// The signed transaction is stored before it is sent: whatever
 		// happens next, it is the one sent (again) and looked for.
 		hash := stx.Signatures[0].String()
-		if err := s.store.Tx(ctx, func(ctx context.Context) error {
+		err = s.store.Tx(ctx, func(ctx context.Context) error {
 			if r.Signed, r.TxHash, err = s.store.SetEVMSigned(ctx, r.ID, signed, hash); err != nil {
 				return err
 			}
+			if r.Signed == "" {
+				return errAborted
+			}
 			return s.store.SetSolValidUntil(ctx, r.ID, int64(validUntil))
-		}); err != nil {
+		})
+		if errors.Is(err, errAborted) {
+			// Aborted before it was signed (docs/protocol/evm-transfers.md
+			// §4b): nothing is stored signed, and nothing is sent.
+			return s.reload(ctx, r)
+		}
+		if err != nil {
 			return err
 		}
 		signedNow = r.TxHash == hash
@@ -281,4 +296,14 @@ func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string,
 	}
 	r.Status, r.Reason = evmwallet.StatusFailed, reason
 	return fmt.Errorf("request %s failed: %w", r.ID, err)
+}
+
+// reload replaces r with its stored state.
+func (s *Service) reload(ctx context.Context, r *evmwallet.Request) error {
+	cur, err := s.store.EVMRequest(ctx, r.OrgID, r.ID)
+	if err != nil {
+		return err
+	}
+	*r = *cur
+	return nil
 }
