@@ -25,14 +25,16 @@ func (s *Server) evmRoutes() {
 		name   string
 		cancel bool
 	}{{"speed-up", false}, {"cancel", true}} {
-		transfers := s.replaceRequest(true, op.cancel, "transferId")
+		// Bitcoin-family transfers are sped up by replace-by-fee; Solana
+		// wallets have neither (a 400).
+		var btcTransfers handlerFunc
 		if !op.cancel {
-			// Bitcoin-family transfers are sped up by replace-by-fee.
-			transfers = s.byChain(transfers, s.btcSpeedUp, nil)
+			btcTransfers = s.btcSpeedUp
 		}
+		transfers := s.byChain(s.replaceRequest(true, op.cancel, "transferId"), btcTransfers, s.solReplace(true, op.cancel, "transferId"))
+		transactions := s.byChain(s.replaceRequest(false, op.cancel, "transactionId"), nil, s.solReplace(false, op.cancel, "transactionId"))
 		s.handle("POST /wallets/{walletId}/transfers/{transferId}/"+op.name, transfers, signed, needs("Wallets:Transactions:Create"))
-		s.handle("POST /wallets/{walletId}/transactions/{transactionId}/"+op.name, s.replaceRequest(false, op.cancel, "transactionId"), signed,
-			needs("Wallets:Transactions:Create"))
+		s.handle("POST /wallets/{walletId}/transactions/{transactionId}/"+op.name, transactions, signed, needs("Wallets:Transactions:Create"))
 	}
 	s.handle("GET /wallets/{walletId}/assets", s.byChain(s.walletAssets, s.btcAssets, s.solAssets), needs("Wallets:Read"))
 	s.handle("GET /wallets/{walletId}/history", s.byChain(s.walletHistory, s.btcHistory, s.solHistory), needs("Wallets:Read"))

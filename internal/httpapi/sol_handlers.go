@@ -54,3 +54,12 @@ func (s *Server) solFees(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.SOL.Fees(r.Context(), r.URL.Query().Get("network"))
 	return reply(w, v, err)
 }
+
+// solReplace answers POST …/speed-up and …/cancel for Solana wallets: a
+// 400, as Solana has no replacement of a sent transaction
+// (docs/protocol/sol-transfers.md §4); it never reaches the EVM code.
+func (s *Server) solReplace(transfer, cancel bool, param string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.SOL.Replace(r.Context(), principal.From(r.Context()), r.PathValue("walletId"), r.PathValue(param), transfer, cancel)
+	}
+}
