@@ -2,6 +2,7 @@ package solwallet_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -9,10 +10,34 @@ import (
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/heldreq"
+	"github.com/custos-dev/custos/internal/pgtest"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/solwallet"
+	"github.com/custos-dev/custos/internal/sqlstore"
 )
+
+// dialects opens a fresh database per dialect this run can test: SQLite
+// always, PostgreSQL when CUSTOS_TEST_POSTGRES names a server (skipped
+// otherwise).
+var dialects = map[string]func(t *testing.T) *sqlstore.DB{
+	"sqlite": func(t *testing.T) *sqlstore.DB {
+		db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	},
+	"postgres": func(t *testing.T) *sqlstore.DB {
+		db, err := sqlstore.OpenPostgres(context.Background(), pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	},
+}
 
 // holdAll holds every request for the approval ap-1.
 type holdAll struct{}
@@ -29,8 +54,14 @@ func (holdAll) Evaluate(context.Context, policy.Activity) (policy.Decision, erro
 // follower. One approved by a server that stopped before carrying it out
 // is carried out by the follower.
 func TestApprovedSolanaTransfers(t *testing.T) {
+	for name, open := range dialects {
+		t.Run(name, func(t *testing.T) { testApproved(t, open(t)) })
+	}
+}
+
+func testApproved(t *testing.T, db0 *sqlstore.DB) {
 	ctx := context.Background()
-	svc, db, node := setup(t)
+	svc, db, node := setupOn(t, db0)
 	solwallet.SetPolicy(svc, holdAll{})
 	solwallet.SetResumeAfter(svc, 0)
 	fol := &solwallet.Follower{}
@@ -160,8 +191,14 @@ func (a abortingSigner) SignEdDSA(ctx context.Context, msg []byte) ([]byte, erro
 // Executing, and neither that signing nor the follower's later steps send
 // anything.
 func TestAbortedWhileSigningIsNeverSent(t *testing.T) {
+	for name, open := range dialects {
+		t.Run(name, func(t *testing.T) { testAbortedWhileSigning(t, open(t)) })
+	}
+}
+
+func testAbortedWhileSigning(t *testing.T, db0 *sqlstore.DB) {
 	ctx := context.Background()
-	svc, db, node := setup(t)
+	svc, db, node := setupOn(t, db0)
 	solwallet.SetResumeAfter(svc, 0)
 	fol := &solwallet.Follower{}
 	step := func() {

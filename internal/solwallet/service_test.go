@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -52,12 +51,13 @@ func (s signerOf) SignSchnorr(context.Context, []byte, []byte) ([]byte, error) {
 // service on them.
 func setup(t *testing.T) (*solwallet.Service, *sqlstore.DB, *fakeSol) {
 	t.Helper()
+	return setupOn(t, dialects["sqlite"](t))
+}
+
+// setupOn is setup on the database db.
+func setupOn(t *testing.T, db *sqlstore.DB) (*solwallet.Service, *sqlstore.DB, *fakeSol) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	if err := db.CreateOrg(ctx, &identity.Org{ID: "or-1", Name: "o", Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
