@@ -25,8 +25,11 @@ import (
 // maxGroup bounds how many members share one commit.
 const maxGroup = 64
 
-// groupSenders is how many groups may be in flight at once per pool.
-const groupSenders = 2
+// groupSenders is how many groups may be in flight at once per pool. One:
+// while a group waits for its commit, the next gathers, so groups grow
+// with the load (measured: 0.65–0.8 commits per signing flow at 32
+// clients over two replicas, against 0.9–1.05 with two senders).
+const groupSenders = 1
 
 // group gathers the writes sent on one pool.
 type group struct {

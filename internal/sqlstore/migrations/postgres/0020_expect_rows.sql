@@ -11,3 +11,11 @@ LANGUAGE plpgsql AS $$
 BEGIN
 	IF got <> want THEN RAISE EXCEPTION USING ERRCODE = 'CUS01'; END IF; RETURN got; END
 $$;
+
+-- A signature request's key and organisation are never deleted (a key is
+-- archived, not removed), so the store keeps these references by itself.
+-- As foreign keys, each insert took a KEY SHARE lock on its key's row: all
+-- concurrent signatures with one key contended on that row, and the
+-- insert cost twice its executor time (docs/replicas.md, "What it costs").
+ALTER TABLE signature_requests DROP CONSTRAINT signature_requests_key_id_fkey;
+ALTER TABLE signature_requests DROP CONSTRAINT signature_requests_org_id_fkey;
