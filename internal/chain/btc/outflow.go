@@ -9,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/psbtkit"
 )
 
 // DecodeOutflows reads the payments of a Psbt signature request body:
@@ -33,7 +34,7 @@ func DecodeOutflows(network string, key chain.Key, body json.RawMessage) ([]chai
 	if err != nil {
 		return nil, err
 	}
-	pkt, err := parsePsbt(raw)
+	pkt, err := psbtkit.Parse(raw)
 	if err != nil {
 		return nil, err
 	}

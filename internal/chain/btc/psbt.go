@@ -12,6 +12,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/psbtkit"
 )
 
 // psbtRequest is the body of a Psbt signature request.
@@ -33,13 +34,13 @@ func (w *wallet) signPsbt(ctx context.Context, s chain.Signer, body json.RawMess
 	if err != nil {
 		return nil, err
 	}
-	pkt, err := parsePsbt(raw)
+	pkt, err := psbtkit.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
 	tx := pkt.UnsignedTx
 
-	prev := prevOuts{}
+	prev := psbtkit.PrevOuts{}
 	seen := make(map[wire.OutPoint]bool, len(tx.TxIn))
 	complete := true
 	var mine []int
@@ -49,7 +50,7 @@ func (w *wallet) signPsbt(ctx context.Context, s chain.Signer, body json.RawMess
 			return nil, apierr.BadRequest("psbt input %d spends the same output as an earlier input", i)
 		}
 		seen[op] = true
-		utxo, err := inputUTXO(pkt, i)
+		utxo, err := psbtkit.InputUTXO(pkt, i)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (w *wallet) signP2WPKHInput(ctx context.Context, s chain.Signer, pkt *psbt.
 }
 
 // signTaprootInput adds a BIP-341 key-path signature to input i.
-func (w *wallet) signTaprootInput(ctx context.Context, s chain.Signer, pkt *psbt.Packet, i int, hashes *txscript.TxSigHashes, prev prevOuts) (chain.Signature, error) {
+func (w *wallet) signTaprootInput(ctx context.Context, s chain.Signer, pkt *psbt.Packet, i int, hashes *txscript.TxSigHashes, prev psbtkit.PrevOuts) (chain.Signature, error) {
 	in := &pkt.Inputs[i]
 	hashType := in.SighashType
 	if !validTaprootSigHash(hashType) {
@@ -148,64 +149,6 @@ func (w *wallet) signTaprootInput(ctx context.Context, s chain.Signer, pkt *psbt
 	}
 	in.TaprootKeySpendSig = keySig
 	return schnorrWire(sig), nil
-}
-
-// parsePsbt decodes a binary PSBT, turning every failure into a 400.
-func parsePsbt(raw []byte) (pkt *psbt.Packet, err error) {
-	// The parser reads untrusted input; a panic in it must not take the
-	// request down with a 500.
-	defer func() {
-		if r := recover(); r != nil {
-			pkt, err = nil, apierr.BadRequest("psbt is not a valid PSBT").Wrap(fmt.Errorf("psbt parser panic: %v", r))
-		}
-	}()
-	pkt, err = psbt.NewFromRawBytes(bytes.NewReader(raw), false)
-	if err != nil {
-		return nil, apierr.BadRequest("psbt is not a valid PSBT: %v", err)
-	}
-	if len(pkt.Inputs) != len(pkt.UnsignedTx.TxIn) || len(pkt.Outputs) != len(pkt.UnsignedTx.TxOut) {
-		return nil, apierr.BadRequest("psbt is not a valid PSBT: input or output maps do not match the transaction")
-	}
-	return pkt, nil
-}
-
-// inputUTXO returns the output that input i spends, from its witness_utxo or
-// non_witness_utxo, or nil when the PSBT carries neither.
-func inputUTXO(pkt *psbt.Packet, i int) (*wire.TxOut, error) {
-	in := &pkt.Inputs[i]
-	op := pkt.UnsignedTx.TxIn[i].PreviousOutPoint
-	var full *wire.TxOut
-	if in.NonWitnessUtxo != nil {
-		if in.NonWitnessUtxo.TxHash() != op.Hash {
-			return nil, apierr.BadRequest("psbt input %d: non_witness_utxo is not the transaction the input spends", i)
-		}
-		if int(op.Index) >= len(in.NonWitnessUtxo.TxOut) {
-			return nil, apierr.BadRequest("psbt input %d: non_witness_utxo has no output %d", i, op.Index)
-		}
-		full = in.NonWitnessUtxo.TxOut[op.Index]
-	}
-	if in.WitnessUtxo == nil {
-		return full, nil
-	}
-	if full != nil && (full.Value != in.WitnessUtxo.Value || !bytes.Equal(full.PkScript, in.WitnessUtxo.PkScript)) {
-		// A wrong witness_utxo amount would make us sign for a
-		// different fee than the caller sees.
-		return nil, apierr.BadRequest("psbt input %d: witness_utxo does not match non_witness_utxo", i)
-	}
-	return in.WitnessUtxo, nil
-}
-
-// prevOuts is a txscript.PrevOutputFetcher over the UTXOs a PSBT carries.
-// Unknown outputs come back empty rather than nil, which NewTxSigHashes would
-// dereference; taproot signing only happens when none is unknown.
-type prevOuts map[wire.OutPoint]*wire.TxOut
-
-// FetchPrevOutput returns the output op refers to, or an empty output.
-func (p prevOuts) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
-	if out, ok := p[op]; ok {
-		return out
-	}
-	return &wire.TxOut{}
 }
 
 // validSegwitV0SigHash reports whether t is ALL, NONE or SINGLE, optionally

@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/psbtkit"
 )
 
 // DecodeOutflows reads the payments of a Psbt request body for the policy
@@ -36,7 +37,7 @@ func DecodeOutflows(network string, key chain.Key, body json.RawMessage) ([]chai
 	if err != nil {
 		return nil, err
 	}
-	pkt, err := parsePsbt(raw)
+	pkt, err := psbtkit.Parse(raw)
 	if err != nil {
 		return nil, err
 	}

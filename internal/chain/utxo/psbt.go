@@ -8,10 +8,10 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/txscript"
-	"github.com/btcsuite/btcd/wire"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/psbtkit"
 )
 
 // sigHashForkID is the Bitcoin Cash replay protection flag (0x40).
@@ -40,15 +40,15 @@ func (w *wallet) signPsbt(ctx context.Context, body json.RawMessage) (*chain.Res
 	if err != nil {
 		return nil, err
 	}
-	pkt, err := parsePsbt(raw)
+	pkt, err := psbtkit.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
 	tx := pkt.UnsignedTx
-	prev := prevOuts{}
+	prev := psbtkit.PrevOuts{}
 	var mine []int
 	for i := range pkt.Inputs {
-		utxo, err := inputUTXO(pkt, i)
+		utxo, err := psbtkit.InputUTXO(pkt, i)
 		if err != nil {
 			return nil, err
 		}
@@ -131,61 +131,6 @@ func (w *wallet) sigHashType(i int, t txscript.SigHashType) (txscript.SigHashTyp
 		return 0, apierr.BadRequest("psbt input %d: sighash type %#x has the Bitcoin Cash FORKID flag", i, uint32(t))
 	}
 	return t, nil
-}
-
-// parsePsbt decodes a binary PSBT, turning every failure into a 400.
-func parsePsbt(raw []byte) (pkt *psbt.Packet, err error) {
-	defer func() {
-		// The parser reads untrusted input: a panic in it is the
-		// caller's bad PSBT, not a 500.
-		if r := recover(); r != nil {
-			pkt, err = nil, apierr.BadRequest("psbt is not a valid PSBT").Wrap(fmt.Errorf("psbt parser panic: %v", r))
-		}
-	}()
-	pkt, err = psbt.NewFromRawBytes(bytes.NewReader(raw), false)
-	if err != nil {
-		return nil, apierr.BadRequest("psbt is not a valid PSBT: %v", err)
-	}
-	if len(pkt.Inputs) != len(pkt.UnsignedTx.TxIn) || len(pkt.Outputs) != len(pkt.UnsignedTx.TxOut) {
-		return nil, apierr.BadRequest("psbt is not a valid PSBT: input or output maps do not match the transaction")
-	}
-	return pkt, nil
-}
-
-// inputUTXO returns the output input i spends, from its non_witness_utxo
-// or witness_utxo (which must agree), or nil when it carries neither.
-func inputUTXO(pkt *psbt.Packet, i int) (*wire.TxOut, error) {
-	pin := &pkt.Inputs[i]
-	op := pkt.UnsignedTx.TxIn[i].PreviousOutPoint
-	var full *wire.TxOut
-	if pin.NonWitnessUtxo != nil {
-		if pin.NonWitnessUtxo.TxHash() != op.Hash {
-			return nil, apierr.BadRequest("psbt input %d: non_witness_utxo is not the transaction the input spends", i)
-		}
-		if int(op.Index) >= len(pin.NonWitnessUtxo.TxOut) {
-			return nil, apierr.BadRequest("psbt input %d: non_witness_utxo has no output %d", i, op.Index)
-		}
-		full = pin.NonWitnessUtxo.TxOut[op.Index]
-	}
-	if pin.WitnessUtxo == nil {
-		return full, nil
-	}
-	if full != nil && (full.Value != pin.WitnessUtxo.Value || !bytes.Equal(full.PkScript, pin.WitnessUtxo.PkScript)) {
-		return nil, apierr.BadRequest("psbt input %d: witness_utxo does not match non_witness_utxo", i)
-	}
-	return pin.WitnessUtxo, nil
-}
-
-// prevOuts is a txscript.PrevOutputFetcher over the UTXOs a PSBT carries;
-// unknown outputs come back empty.
-type prevOuts map[wire.OutPoint]*wire.TxOut
-
-// FetchPrevOutput returns the output op refers to, or an empty one.
-func (p prevOuts) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
-	if out, ok := p[op]; ok {
-		return out
-	}
-	return &wire.TxOut{}
 }
 
 // signHash signs a raw 32-byte digest: {r, s, recid, encoded = DER}.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/psbtkit"
 )
 
 // testSigner signs with a local key (RFC 6979), as custody does.
@@ -158,7 +159,7 @@ func TestBitcoinCashForkID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := prevOuts{pkt.UnsignedTx.TxIn[0].PreviousOutPoint: pkt.Inputs[0].NonWitnessUtxo.TxOut[0]}
+	prev := psbtkit.PrevOuts{pkt.UnsignedTx.TxIn[0].PreviousOutPoint: pkt.Inputs[0].NonWitnessUtxo.TxOut[0]}
 	digest, _ := txscript.CalcWitnessSigHash(script, txscript.NewTxSigHashes(pkt.UnsignedTx, prev), 0x41, pkt.UnsignedTx, 0, 100_000)
 	if !sig.Verify(digest, k.PubKey()) {
 		t.Fatal("signature does not verify over the FORKID digest")
