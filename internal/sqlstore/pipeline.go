@@ -32,7 +32,10 @@ const sqlstateUnexpectedRows = "CUS01"
 type deferred struct {
 	query string // in the dialect
 	args  []any
-	want  int64
+	// want is the number of rows the write must change; below zero, a
+	// plain write that answers only with its own error (a lone ephemeral
+	// insert sent with a group, pggroup.go).
+	want int64
 	// mismatch returns the error a unit fails with when the write changed
 	// another number of rows; q reads committed data, or the unit's
 	// transaction when it has one.
