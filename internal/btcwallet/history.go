@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
@@ -141,7 +142,7 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	}
 	head, err := n.blockCount(ctx)
 	if err != nil {
-		return FeesView{}, nodeError(network, err)
+		return FeesView{}, jsonrpc.NodeError(network, err)
 	}
 	out := FeesView{Kind: "Bitcoin", Network: network, BlockNumber: head}
 	for _, l := range []struct {
@@ -150,7 +151,7 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	}{{"Slow", &out.Slow}, {"Standard", &out.Standard}, {"Fast", &out.Fast}} {
 		rate, err := n.feeRate(ctx, l.priority)
 		if err != nil {
-			return FeesView{}, nodeError(network, err)
+			return FeesView{}, jsonrpc.NodeError(network, err)
 		}
 		*l.into = FeeLevel{FeeRate: strconv.FormatInt(rate, 10), BlockHorizon: targets[l.priority]}
 	}

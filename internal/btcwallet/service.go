@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -85,7 +86,7 @@ func (s *Service) node(network string) (*Node, error) {
 	if n := s.nodes[network]; n != nil {
 		return n, nil
 	}
-	return nil, noNode(network)
+	return nil, jsonrpc.NoNode(network)
 }
 
 // btcWallet loads walletID: a 400 when it is not on a Bitcoin-family

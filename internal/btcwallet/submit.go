@@ -16,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
@@ -254,7 +255,7 @@ func isNotFound(err error) bool {
 func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
 	n := s.nodes[r.Network]
 	if n == nil {
-		return noNode(r.Network)
+		return jsonrpc.NoNode(r.Network)
 	}
 	if r.Signed == "" {
 		key, signer, err := s.signers.ChainSigner(ctx, r.OrgID, keyID)
@@ -329,16 +330,16 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request) error
 	if err == nil {
 		return nil
 	}
-	var re *rpcError
+	var re *jsonrpc.Error
 	if !errors.As(err, &re) {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	_, lerr := n.rawTx(ctx, r.TxHash)
 	if lerr == nil {
 		return nil
 	}
 	if !errors.Is(lerr, errNoTx) {
-		return nodeError(n.Network, lerr)
+		return jsonrpc.NodeError(n.Network, lerr)
 	}
 	return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
 }

@@ -63,7 +63,7 @@ func (m *txMeta) failed() bool { return len(m.Err) > 0 && string(m.Err) != "null
 // block reads the block of slot.
 func (n *Node) block(ctx context.Context, slot int64) (*rpcBlock, error) {
 	var b rpcBlock
-	err := n.c.call(ctx, &b, "getBlock", slot, map[string]any{"encoding": "base64", "transactionDetails": "full",
+	err := n.c.Call(ctx, &b, "getBlock", slot, map[string]any{"encoding": "base64", "transactionDetails": "full",
 		"rewards": false, "maxSupportedTransactionVersion": 0, "commitment": "finalized"})
 	return &b, err
 }

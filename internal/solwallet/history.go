@@ -8,6 +8,7 @@ import (
 	sol "github.com/gagliardetto/solana-go"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
@@ -126,7 +127,7 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 	}
 	bal, err := n.balance(ctx, w.Address)
 	if err != nil {
-		return AssetsView{}, nodeError(n.Network, err)
+		return AssetsView{}, jsonrpc.NodeError(n.Network, err)
 	}
 	out := AssetsView{WalletID: w.ID, Network: w.Network, Assets: []AssetView{{Kind: "Native", Symbol: nativeSymbol(w.Network),
 		Decimals: 9, Verified: true, Balance: strconv.FormatUint(bal, 10)}}}
@@ -145,7 +146,7 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 			continue // closed since
 		}
 		if err != nil {
-			return AssetsView{}, nodeError(n.Network, err)
+			return AssetsView{}, jsonrpc.NodeError(n.Network, err)
 		}
 		mi, err := parseMint(acct.Owner, acct.Data)
 		if err != nil {
@@ -153,7 +154,7 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 		}
 		held, err := n.tokenBalance(ctx, owner, mint)
 		if err != nil {
-			return AssetsView{}, nodeError(n.Network, err)
+			return AssetsView{}, jsonrpc.NodeError(n.Network, err)
 		}
 		kind := "Spl"
 		if mi.Program.Equals(sol.Token2022ProgramID) {
@@ -190,11 +191,11 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	}
 	slot, err := n.slot(ctx, "confirmed")
 	if err != nil {
-		return FeesView{}, nodeError(network, err)
+		return FeesView{}, jsonrpc.NodeError(network, err)
 	}
 	fees, err := n.priorityFees(ctx)
 	if err != nil {
-		return FeesView{}, nodeError(network, err)
+		return FeesView{}, jsonrpc.NodeError(network, err)
 	}
 	level := func(p string) FeeLevel {
 		return FeeLevel{ComputeUnitPrice: strconv.FormatUint(percentile(fees, percentiles[p]), 10)}

@@ -14,6 +14,7 @@ import (
 
 	sol "github.com/gagliardetto/solana-go"
 
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/chain/solana"
 )
 
@@ -24,7 +25,7 @@ type Node struct {
 	// Confirmations is how many slots behind the finalized slot the
 	// follower reads (1: the finalized slot itself).
 	Confirmations int64
-	c             *client
+	c             *jsonrpc.Client
 }
 
 // IsNetwork reports whether network is a Solana network, whose --rpc and
@@ -116,10 +117,10 @@ func Dial(ctx context.Context, rpcEntries, confEntries []string) (map[string]*No
 	nodes := map[string]*Node{}
 	for _, network := range names {
 		n := &Node{Network: network, Confirmations: confs[network],
-			c: &client{url: urls[network], hc: &http.Client{Timeout: 15 * time.Second}}}
+			c: &jsonrpc.Client{URL: urls[network], HC: &http.Client{Timeout: 15 * time.Second}, Version: "2.0", MaxReply: maxReply}}
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		var got string
-		err := n.c.call(cctx, &got, "getGenesisHash")
+		err := n.c.Call(cctx, &got, "getGenesisHash")
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("--rpc %s: ask the node its genesis hash: %w", network, err)
@@ -144,7 +145,7 @@ func (n *Node) latestBlockhash(ctx context.Context) (sol.Hash, uint64, error) {
 			LastValidBlockHeight uint64 `json:"lastValidBlockHeight"`
 		} `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getLatestBlockhash", commitment("confirmed")); err != nil {
+	if err := n.c.Call(ctx, &out, "getLatestBlockhash", commitment("confirmed")); err != nil {
 		return sol.Hash{}, 0, err
 	}
 	h, err := sol.HashFromBase58(out.Value.Blockhash)
@@ -159,14 +160,14 @@ func (n *Node) blockhashValid(ctx context.Context, h sol.Hash) (bool, error) {
 	var out struct {
 		Value bool `json:"value"`
 	}
-	err := n.c.call(ctx, &out, "isBlockhashValid", h.String(), commitment("processed"))
+	err := n.c.Call(ctx, &out, "isBlockhashValid", h.String(), commitment("processed"))
 	return out.Value, err
 }
 
 // blockHeight returns the height of the newest finalized block.
 func (n *Node) blockHeight(ctx context.Context) (int64, error) {
 	var out int64
-	err := n.c.call(ctx, &out, "getBlockHeight", commitment("finalized"))
+	err := n.c.Call(ctx, &out, "getBlockHeight", commitment("finalized"))
 	return out, err
 }
 
@@ -175,7 +176,7 @@ func (n *Node) balance(ctx context.Context, address string) (uint64, error) {
 	var out struct {
 		Value uint64 `json:"value"`
 	}
-	err := n.c.call(ctx, &out, "getBalance", address, commitment("confirmed"))
+	err := n.c.Call(ctx, &out, "getBalance", address, commitment("confirmed"))
 	return out.Value, err
 }
 
@@ -198,7 +199,7 @@ func (n *Node) accountInfo(ctx context.Context, address string) (*account, error
 			Data     [2]string `json:"data"`
 		} `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getAccountInfo", address, map[string]any{"encoding": "base64", "commitment": "confirmed"}); err != nil {
+	if err := n.c.Call(ctx, &out, "getAccountInfo", address, map[string]any{"encoding": "base64", "commitment": "confirmed"}); err != nil {
 		return nil, err
 	}
 	if out.Value == nil {
@@ -218,21 +219,21 @@ func (n *Node) accountInfo(ctx context.Context, address string) (*account, error
 // rentExempt is the lamports an account of size bytes must hold.
 func (n *Node) rentExempt(ctx context.Context, size int) (uint64, error) {
 	var out uint64
-	err := n.c.call(ctx, &out, "getMinimumBalanceForRentExemption", size)
+	err := n.c.Call(ctx, &out, "getMinimumBalanceForRentExemption", size)
 	return out, err
 }
 
 // slot returns the newest slot at level.
 func (n *Node) slot(ctx context.Context, level string) (int64, error) {
 	var out int64
-	err := n.c.call(ctx, &out, "getSlot", commitment(level))
+	err := n.c.Call(ctx, &out, "getSlot", commitment(level))
 	return out, err
 }
 
 // blocks lists the slots from start to end (inclusive) that have a block.
 func (n *Node) blocks(ctx context.Context, start, end int64) ([]int64, error) {
 	var out []int64
-	err := n.c.call(ctx, &out, "getBlocks", start, end, commitment("finalized"))
+	err := n.c.Call(ctx, &out, "getBlocks", start, end, commitment("finalized"))
 	return out, err
 }
 
@@ -249,7 +250,7 @@ func (n *Node) statuses(ctx context.Context, sigs []string) ([]*sigStatus, error
 	var out struct {
 		Value []*sigStatus `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getSignatureStatuses", sigs, map[string]any{"searchTransactionHistory": true}); err != nil {
+	if err := n.c.Call(ctx, &out, "getSignatureStatuses", sigs, map[string]any{"searchTransactionHistory": true}); err != nil {
 		return nil, err
 	}
 	if len(out.Value) != len(sigs) {
@@ -262,7 +263,7 @@ func (n *Node) statuses(ctx context.Context, sigs []string) ([]*sigStatus, error
 // checks, and returns its signature.
 func (n *Node) send(ctx context.Context, raw []byte) (string, error) {
 	var sig string
-	err := n.c.call(ctx, &sig, "sendTransaction", base64.StdEncoding.EncodeToString(raw),
+	err := n.c.Call(ctx, &sig, "sendTransaction", base64.StdEncoding.EncodeToString(raw),
 		map[string]any{"encoding": "base64", "preflightCommitment": "confirmed", "maxRetries": 5})
 	return sig, err
 }
@@ -273,7 +274,7 @@ func (n *Node) priorityFees(ctx context.Context) ([]uint64, error) {
 	var out []struct {
 		PrioritizationFee uint64 `json:"prioritizationFee"`
 	}
-	if err := n.c.call(ctx, &out, "getRecentPrioritizationFees"); err != nil {
+	if err := n.c.Call(ctx, &out, "getRecentPrioritizationFees"); err != nil {
 		return nil, err
 	}
 	fees := make([]uint64, 0, len(out))
@@ -293,7 +294,7 @@ func (n *Node) tokenBalance(ctx context.Context, owner, mint sol.PublicKey) (uin
 			} `json:"account"`
 		} `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getTokenAccountsByOwner", owner.String(), map[string]any{"mint": mint.String()},
+	if err := n.c.Call(ctx, &out, "getTokenAccountsByOwner", owner.String(), map[string]any{"mint": mint.String()},
 		map[string]any{"encoding": "base64", "commitment": "confirmed"}); err != nil {
 		return 0, err
 	}
@@ -313,3 +314,7 @@ func (n *Node) tokenBalance(ctx context.Context, owner, mint sol.PublicKey) (uin
 	}
 	return sum, nil
 }
+
+// maxReply bounds what is read of one node reply (a full block of base64
+// transactions stays well below it).
+const maxReply = 64 << 20

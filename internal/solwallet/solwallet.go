@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -121,7 +122,7 @@ func (s *Service) node(network string) (*Node, error) {
 	if n := s.nodes[network]; n != nil {
 		return n, nil
 	}
-	return nil, noNode(network)
+	return nil, jsonrpc.NoNode(network)
 }
 
 // solWallet loads walletID: a 400 when it is not on a Solana network.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -136,7 +137,7 @@ func isNotFound(err error) bool {
 func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
 	n := s.nodes[r.Network]
 	if n == nil {
-		return noNode(r.Network)
+		return jsonrpc.NoNode(r.Network)
 	}
 	signedNow := false
 	if r.Signed == "" {
@@ -150,13 +151,13 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		}
 		valid, err := n.blockhashValid(ctx, tx.Message.RecentBlockhash)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		// The newest blockhash's last valid height bounds the
 		// transaction's own (its blockhash is that one or older).
 		newest, validUntil, err := n.latestBlockhash(ctx)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		if !valid {
 			if !r.Transfer {
@@ -265,13 +266,13 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request, first
 	if err == nil {
 		return nil
 	}
-	var re *rpcError
+	var re *jsonrpc.Error
 	if !errors.As(err, &re) {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	st, lerr := n.statuses(ctx, []string{r.TxHash})
 	if lerr != nil {
-		return nodeError(n.Network, lerr)
+		return jsonrpc.NodeError(n.Network, lerr)
 	}
 	if st[0] != nil {
 		return nil
@@ -279,7 +280,7 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request, first
 	if first && (re.Code == codePreflightFailure || re.Code == codeSigVerifyFailure) {
 		return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
 	}
-	return nodeError(n.Network, err)
+	return jsonrpc.NodeError(n.Network, err)
 }
 
 // fail marks r Failed with reason and returns err.
