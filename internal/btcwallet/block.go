@@ -150,7 +150,7 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, number
 	if r == nil && len(spent) > 0 {
 		// Stored after this step listed the open requests.
 		var err error
-		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, txid); isNotFound(err) {
+		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, txid); evmwallet.IsNotFound(err) {
 			r = nil
 		} else if err != nil {
 			return err

@@ -302,12 +302,3 @@ func clipN(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
-// compactJSON is body without insignificant whitespace.
-func compactJSON(body []byte) ([]byte, error) {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, apierr.BadRequest("request body must be a JSON object")
-	}
-	return json.Marshal(v)
-}

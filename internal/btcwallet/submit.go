@@ -84,12 +84,12 @@ func (c *chooser) choose(ctx context.Context) (selection, string, error) {
 func (s *Service) transfer(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
 	body []byte, in *transferInput) (evmwallet.View, error) {
 	ext := in.ext
-	compact, err := compactJSON(body)
+	compact, err := evmwallet.CompactJSON(body)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
 	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, true, ext, compact); done {
+		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, true, ext, compact); done {
 			return v, err
 		}
 	}
@@ -140,12 +140,12 @@ func (s *Service) transfer(ctx context.Context, p *principal.Principal, act stor
 // outputs the PSBT spends and stores the request; then execute.
 func (s *Service) transaction(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet,
 	body []byte, ext string, pkt *psbt.Packet) (evmwallet.View, error) {
-	compact, err := compactJSON(body)
+	compact, err := evmwallet.CompactJSON(body)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
 	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, false, ext, compact); done {
+		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, false, ext, compact); done {
 			return v, err
 		}
 	}
@@ -179,73 +179,21 @@ func (s *Service) transaction(ctx context.Context, p *principal.Principal, act s
 // then executes it when it may run.
 func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision,
 	prepare func(ctx context.Context) error) (evmwallet.View, error) {
-	switch d.Outcome {
-	case policy.Pending:
+	if d.Outcome == policy.Pending {
 		// Held for its approval (docs/protocol/btc-transfers.md §6): no
 		// output is held and nothing is built until it is approved.
-		r.Status, r.ApprovalID, r.PolicyResolved = evmwallet.StatusPending, d.ApprovalID, time.Time{}
-	case policy.Deny:
-		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
+		r.PolicyResolved = time.Time{}
 	}
-	prefix := "tx"
-	if r.Transfer {
-		prefix = "xfr"
-	}
-	err := store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
-		if d.Commit != nil {
-			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
-				return err
-			}
-		}
+	sub := evmwallet.Submitter{Store: s.store, Emit: s.emit, Execute: s.execute, Logger: s.logger, Family: "btc"}
+	return sub.Submit(ctx, act, w, r, d, func(ctx context.Context) error {
 		if err := prepare(ctx); err != nil {
 			return err
 		}
 		if r.Status == evmwallet.StatusPending {
 			r.Unsigned = ""
 		}
-		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
-			return err
-		}
-		return s.emit(ctx, r)
+		return nil
 	})
-	if errors.Is(err, evmwallet.ErrDuplicateExternalID) {
-		v, _, err := s.replay(ctx, &principal.Principal{OrgID: r.OrgID}, w.ID, r.Transfer, r.ExternalID, r.Body)
-		return v, err
-	}
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if r.Status == evmwallet.StatusExecuting {
-		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
-			// Stored and not lost: the worker retries it.
-			s.logger.Warn("btc request left for the worker", "request", r.ID, "error", err.Error())
-		}
-	}
-	return evmwallet.ViewOf(r), nil
-}
-
-// replay answers a request whose externalId the org already used for the
-// same kind: the same wallet and body get the stored request back,
-// anything else is a 409. done is false when ext is unused.
-func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (evmwallet.View, bool, error) {
-	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
-	if isNotFound(err) {
-		return evmwallet.View{}, false, nil
-	}
-	if err != nil {
-		return evmwallet.View{}, true, err
-	}
-	if c, err := compactJSON(prev.Body); prev.WalletID != walletID || err != nil || !bytes.Equal(c, body) {
-		return evmwallet.View{}, true, apierr.Conflict("Conflicting request with same externalId").
-			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
-	}
-	return evmwallet.ViewOf(prev), true, nil
-}
-
-// isNotFound reports whether err is a 404 API error.
-func isNotFound(err error) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
 // execute signs r (unless its signed transaction is stored), stores the

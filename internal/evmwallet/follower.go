@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/big"
-	"net/http"
 	"strings"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/follow"
 	"github.com/custos-dev/custos/internal/id"
 )
@@ -368,7 +366,4 @@ func (s *Service) rewind(ctx context.Context, f *follower, last int64) error {
 const keptBlocks = 256
 
 // isNotFound reports whether err is a 404 API error.
-func isNotFound(err error) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
-}
+func isNotFound(err error) bool { return IsNotFound(err) }

@@ -166,7 +166,7 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, slot i
 	r := open[sig]
 	if r == nil && (len(mine) > 0 || len(owners) > 0) {
 		// Stored after this step listed the open requests.
-		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, sig); isNotFound(err) {
+		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, sig); evmwallet.IsNotFound(err) {
 			r = nil
 		} else if err != nil {
 			return err

@@ -144,13 +144,13 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	compact, err := compactJSON(body)
+	compact, err := evmwallet.CompactJSON(body)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
 	ext := extID(in.ExternalID)
 	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, true, ext, compact); done {
+		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, true, ext, compact); done {
 			return v, err
 		}
 	}
@@ -213,13 +213,13 @@ func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act s
 	if _, err := s.node(w.Network); err != nil {
 		return evmwallet.View{}, err
 	}
-	compact, err := compactJSON(body)
+	compact, err := evmwallet.CompactJSON(body)
 	if err != nil {
 		return evmwallet.View{}, err
 	}
 	ext := extID(in.ExternalID)
 	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, false, ext, compact); done {
+		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, false, ext, compact); done {
 			return v, err
 		}
 	}
@@ -274,13 +274,4 @@ func extID(v *string) string {
 		return ""
 	}
 	return *v
-}
-
-// compactJSON is body without insignificant whitespace.
-func compactJSON(body []byte) ([]byte, error) {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, apierr.BadRequest("request body must be a JSON object")
-	}
-	return json.Marshal(v)
 }

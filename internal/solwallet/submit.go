@@ -1,18 +1,15 @@
 package solwallet
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	sol "github.com/gagliardetto/solana-go"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/chain/solana"
@@ -65,65 +62,8 @@ func (s *Service) evaluate(ctx context.Context, p *principal.Principal, w *walle
 // store1 stores r as the policy decided, in one unit of work with the
 // consumption of act, then executes it when it may run.
 func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision) (evmwallet.View, error) {
-	switch d.Outcome {
-	case policy.Pending:
-		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
-	case policy.Deny:
-		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
-	}
-	prefix := "tx"
-	if r.Transfer {
-		prefix = "xfr"
-	}
-	err := store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
-		if d.Commit != nil {
-			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
-				return err
-			}
-		}
-		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
-			return err
-		}
-		return s.emit(ctx, r)
-	})
-	if errors.Is(err, evmwallet.ErrDuplicateExternalID) {
-		v, _, err := s.replay(ctx, &principal.Principal{OrgID: r.OrgID}, w.ID, r.Transfer, r.ExternalID, r.Body)
-		return v, err
-	}
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if r.Status == evmwallet.StatusExecuting {
-		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
-			// Stored and not lost: the worker retries it.
-			s.logger.Warn("solana request left for the worker", "request", r.ID, "error", err.Error())
-		}
-	}
-	return evmwallet.ViewOf(r), nil
-}
-
-// replay answers a request whose externalId the org already used for the
-// same kind: the same wallet and body get the stored request back,
-// anything else is a 409. done is false when ext is unused.
-func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (evmwallet.View, bool, error) {
-	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
-	if isNotFound(err) {
-		return evmwallet.View{}, false, nil
-	}
-	if err != nil {
-		return evmwallet.View{}, true, err
-	}
-	if c, err := compactJSON(prev.Body); prev.WalletID != walletID || err != nil || !bytes.Equal(c, body) {
-		return evmwallet.View{}, true, apierr.Conflict("Conflicting request with same externalId").
-			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
-	}
-	return evmwallet.ViewOf(prev), true, nil
-}
-
-// isNotFound reports whether err is a 404 API error.
-func isNotFound(err error) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+	sub := evmwallet.Submitter{Store: s.store, Emit: s.emit, Execute: s.execute, Logger: s.logger, Family: "solana"}
+	return sub.Submit(ctx, act, w, r, d, nil)
 }
 
 // execute signs r (unless its signed transaction is stored), stores the

@@ -1,0 +1,115 @@
+package evmwallet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/wallet"
+)
+
+// This file holds what the other chain families that keep their requests
+// as Request rows (Bitcoin, Solana) share with this package.
+
+// ExternalIDs finds a request by the externalId its org gave it.
+type ExternalIDs interface {
+	EVMRequestByExternalID(ctx context.Context, org string, transfer bool, ext string) (*Request, error)
+}
+
+// Replay answers a request whose externalId org already used for the same
+// kind: the same wallet and body get the stored request back, anything
+// else is a 409. done is false when ext is unused.
+func Replay(ctx context.Context, st ExternalIDs, org, walletID string, transfer bool, ext string, body []byte) (View, bool, error) {
+	prev, err := st.EVMRequestByExternalID(ctx, org, transfer, ext)
+	if IsNotFound(err) {
+		return View{}, false, nil
+	}
+	if err != nil {
+		return View{}, true, err
+	}
+	if prev.WalletID != walletID || !sameJSON(prev.Body, body) {
+		return View{}, true, apierr.Conflict("Conflicting request with same externalId").
+			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
+	}
+	return ViewOf(prev), true, nil
+}
+
+// IsNotFound reports whether err is a 404 API error.
+func IsNotFound(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// CompactJSON is body without insignificant whitespace (a 400 when body is
+// not JSON).
+func CompactJSON(body []byte) ([]byte, error) { return compactJSON(body) }
+
+// RequestStore is what Submitter needs of the store.
+type RequestStore interface {
+	store.Unit
+	ExternalIDs
+	CreateEVMRequest(ctx context.Context, r *Request) error
+}
+
+// Submitter stores a family's new requests as the policy decided and
+// executes those that may run.
+type Submitter struct {
+	Store   RequestStore
+	Emit    func(ctx context.Context, r *Request) error
+	Execute func(ctx context.Context, r *Request, keyID string) error
+	Logger  *slog.Logger
+	Family  string // names the family in the log line of a request left for the worker
+}
+
+// Submit stores r as d decided, in one unit of work with the consumption of
+// act: d's commit, then prepare (which may be nil), then r and its event.
+// A reused externalId answers as Replay does. A request that may run is
+// then executed; one that fails to is stored and left for the worker.
+func (s Submitter) Submit(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *Request, d policy.Decision,
+	prepare func(ctx context.Context) error) (View, error) {
+	switch d.Outcome {
+	case policy.Pending:
+		r.Status, r.ApprovalID = StatusPending, d.ApprovalID
+	case policy.Deny:
+		r.Status, r.Reason = StatusRejected, d.Reason
+	}
+	prefix := "tx"
+	if r.Transfer {
+		prefix = "xfr"
+	}
+	err := store.Run(context.WithoutCancel(ctx), s.Store, act, func(ctx context.Context) error {
+		if d.Commit != nil {
+			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
+				return err
+			}
+		}
+		if prepare != nil {
+			if err := prepare(ctx); err != nil {
+				return err
+			}
+		}
+		if err := s.Store.CreateEVMRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.Emit(ctx, r)
+	})
+	if errors.Is(err, ErrDuplicateExternalID) {
+		v, _, err := Replay(ctx, s.Store, r.OrgID, w.ID, r.Transfer, r.ExternalID, r.Body)
+		return v, err
+	}
+	if err != nil {
+		return View{}, err
+	}
+	if r.Status == StatusExecuting {
+		if err := s.Execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
+			// Stored and not lost: the worker retries it.
+			s.Logger.Warn(s.Family+" request left for the worker", "request", r.ID, "error", err.Error())
+		}
+	}
+	return ViewOf(r), nil
+}
