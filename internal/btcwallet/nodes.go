@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,20 +37,7 @@ func IsNetwork(network string) bool {
 // comma-separated or repeated) into those of Bitcoin-family networks and
 // the others, keeping each entry whole.
 func SplitEntries(entries []string) (mine, others []string) {
-	for _, entry := range entries {
-		for _, kv := range strings.Split(entry, ",") {
-			if strings.TrimSpace(kv) == "" {
-				continue
-			}
-			network, _, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			if IsNetwork(network) {
-				mine = append(mine, strings.TrimSpace(kv))
-			} else {
-				others = append(others, kv)
-			}
-		}
-	}
-	return mine, others
+	return jsonrpc.SplitEntries(entries, IsNetwork)
 }
 
 // defaultConfirmations is how deep a block must be before what it holds
@@ -92,39 +76,7 @@ func genesisOf(network string, p *chaincfg.Params) string {
 // confirmations from 1 to 1000 for networks that have a node. It dials
 // nothing.
 func ParseNodes(rpcEntries, confEntries []string) (urls map[string]string, confs map[string]int64, err error) {
-	urls = map[string]string{}
-	for _, kv := range rpcEntries {
-		network, raw, ok := strings.Cut(kv, "=")
-		if !ok || raw == "" {
-			return nil, nil, fmt.Errorf("--rpc takes NETWORK=URL, not %q", network+"=…")
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, nil, fmt.Errorf("--rpc %s: the URL must be http(s)://USER:PASSWORD@HOST:PORT", network)
-		}
-		if _, dup := urls[network]; dup {
-			return nil, nil, fmt.Errorf("--rpc %s is given twice", network)
-		}
-		urls[network] = raw
-	}
-	confs = map[string]int64{}
-	for _, kv := range confEntries {
-		network, v, ok := strings.Cut(kv, "=")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !ok || err != nil || n < 1 || n > 1000 {
-			return nil, nil, fmt.Errorf("--confirmations takes NETWORK=N with N from 1 to 1000, not %q", kv)
-		}
-		if _, known := urls[network]; !known {
-			return nil, nil, fmt.Errorf("--confirmations %s: the network has no --rpc", network)
-		}
-		confs[network] = n
-	}
-	for network := range urls {
-		if _, ok := confs[network]; !ok {
-			confs[network] = defaultConfirmations(network)
-		}
-	}
-	return urls, confs, nil
+	return jsonrpc.ParseNodes(rpcEntries, confEntries, "http(s)://USER:PASSWORD@HOST:PORT", defaultConfirmations)
 }
 
 // Dial connects to every node and checks that each serves its network: its
@@ -135,13 +87,8 @@ func Dial(ctx context.Context, rpcEntries, confEntries []string) (map[string]*No
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	nodes := map[string]*Node{}
-	for _, network := range names {
+	for _, network := range jsonrpc.Sorted(urls) {
 		p, _ := btc.Params(network)
 		u, _ := url.Parse(urls[network])
 		c := &jsonrpc.Client{HC: &http.Client{Timeout: 15 * time.Second}, Version: "1.0", MaxReply: maxReply}
