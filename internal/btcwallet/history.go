@@ -73,28 +73,19 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 	if _, err := s.node(w.Network); err != nil {
 		return HistoryView{}, err
 	}
-	switch f.Direction {
-	case "", "In", "Out":
-	default:
-		return HistoryView{}, apierr.BadRequest("direction must be In or Out")
-	}
-	switch f.Kind {
-	case "", "UtxoTransfer":
-	default:
-		return HistoryView{}, apierr.BadRequest("kind %q has no events on %s (UtxoTransfer)", clip(f.Kind), w.Network)
+	if err := f.CheckFilter([]string{"UtxoTransfer"}, func() error {
+		return apierr.BadRequest("kind %q has no events on %s (UtxoTransfer)", clip(f.Kind), w.Network)
+	}); err != nil {
+		return HistoryView{}, err
 	}
 	if f.Contract != "" {
 		return HistoryView{}, apierr.BadRequest("contract does not apply to %s", w.Network)
 	}
-	es, next, err := s.store.EVMEvents(ctx, p.OrgID, w.ID, f, pg)
+	items, next, err := evmwallet.Events(ctx, s.store, p.OrgID, w.ID, f, pg, eventView)
 	if err != nil {
 		return HistoryView{}, err
 	}
-	out := HistoryView{WalletID: w.ID, Network: w.Network, Items: make([]EventView, 0, len(es)), NextPageToken: next}
-	for _, e := range es {
-		out.Items = append(out.Items, eventView(e))
-	}
-	return out, nil
+	return HistoryView{WalletID: w.ID, Network: w.Network, Items: items, NextPageToken: next}, nil
 }
 
 // Assets serves GET /wallets/{walletId}/assets of a Bitcoin-family wallet:

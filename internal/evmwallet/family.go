@@ -6,8 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/wallet"
@@ -112,4 +114,37 @@ func (s Submitter) Submit(ctx context.Context, act store.Consumer, w *wallet.Wal
 		}
 	}
 	return ViewOf(r), nil
+}
+
+// CheckFilter checks f's direction (In, Out or none) and its kind (none or
+// one of kinds: badKind is the error for another).
+func (f HistoryFilter) CheckFilter(kinds []string, badKind func() error) error {
+	switch f.Direction {
+	case "", "In", "Out":
+	default:
+		return apierr.BadRequest("direction must be In or Out")
+	}
+	if f.Kind != "" && !slices.Contains(kinds, f.Kind) {
+		return badKind()
+	}
+	return nil
+}
+
+// EventReader reads a wallet's recorded events.
+type EventReader interface {
+	EVMEvents(ctx context.Context, org, walletID string, f HistoryFilter, p identity.Page) ([]*Event, string, error)
+}
+
+// Events reads one page of the events of walletID matching f, newest first, each
+// turned into its wire view by view, and the token of the next page.
+func Events[V any](ctx context.Context, st EventReader, org, walletID string, f HistoryFilter, pg identity.Page, view func(*Event) V) ([]V, string, error) {
+	es, next, err := st.EVMEvents(ctx, org, walletID, f, pg)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]V, 0, len(es))
+	for _, e := range es {
+		items = append(items, view(e))
+	}
+	return items, next, nil
 }

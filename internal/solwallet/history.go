@@ -70,30 +70,21 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 	if _, err := s.node(w.Network); err != nil {
 		return HistoryView{}, err
 	}
-	switch f.Direction {
-	case "", "In", "Out":
-	default:
-		return HistoryView{}, apierr.BadRequest("direction must be In or Out")
-	}
-	switch f.Kind {
-	case "", "NativeTransfer", "SplTransfer", "Spl2022Transfer":
-	default:
-		return HistoryView{}, apierr.BadRequest("kind %q has no events on %s (NativeTransfer, SplTransfer, Spl2022Transfer)", clip(f.Kind), w.Network)
+	if err := f.CheckFilter([]string{"NativeTransfer", "SplTransfer", "Spl2022Transfer"}, func() error {
+		return apierr.BadRequest("kind %q has no events on %s (NativeTransfer, SplTransfer, Spl2022Transfer)", clip(f.Kind), w.Network)
+	}); err != nil {
+		return HistoryView{}, err
 	}
 	if f.Contract != "" {
 		if _, err := parseAddress("contract", &f.Contract); err != nil {
 			return HistoryView{}, err
 		}
 	}
-	es, next, err := s.store.EVMEvents(ctx, p.OrgID, w.ID, f, pg)
+	items, next, err := evmwallet.Events(ctx, s.store, p.OrgID, w.ID, f, pg, eventView)
 	if err != nil {
 		return HistoryView{}, err
 	}
-	out := HistoryView{WalletID: w.ID, Network: w.Network, Items: make([]EventView, 0, len(es)), NextPageToken: next}
-	for _, e := range es {
-		out.Items = append(out.Items, eventView(e))
-	}
-	return out, nil
+	return HistoryView{WalletID: w.ID, Network: w.Network, Items: items, NextPageToken: next}, nil
 }
 
 // AssetView is one wire Asset of a Solana wallet.
