@@ -67,39 +67,20 @@ func (s *Service) SetHolder(holder string) { s.holder = holder }
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
 // Networks lists the networks that have a node.
-func (s *Service) Networks() []string {
-	out := make([]string, 0, len(s.nodes))
-	for n := range s.nodes {
-		out = append(out, n)
-	}
-	return out
-}
+func (s *Service) Networks() []string { return evmwallet.NetworksOf(s.nodes) }
 
 // emit records the event of r's new status in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *evmwallet.Request) error {
-	kind, data := evmwallet.EventOf(r)
-	return s.events.Emit(ctx, r.OrgID, kind, data)
+	return evmwallet.EmitStatus(ctx, s.events, r)
 }
 
 // node returns the node of network, or the 400 naming the missing --rpc.
-func (s *Service) node(network string) (*Node, error) {
-	if n := s.nodes[network]; n != nil {
-		return n, nil
-	}
-	return nil, jsonrpc.NoNode(network)
-}
+func (s *Service) node(network string) (*Node, error) { return jsonrpc.NodeOf(s.nodes, network) }
 
 // btcWallet loads walletID: a 400 when it is not on a Bitcoin-family
 // network.
 func (s *Service) btcWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, error) {
-	w, err := s.wallets.Load(ctx, p, walletID)
-	if err != nil {
-		return nil, err
-	}
-	if !IsNetwork(w.Network) {
-		return nil, apierr.BadRequest("wallet %s is not on a Bitcoin-family network", w.ID)
-	}
-	return w, nil
+	return evmwallet.FamilyWallet(ctx, s.wallets, p, walletID, IsNetwork, "Bitcoin-family")
 }
 
 // transferBody is the body of POST /wallets/{walletId}/transfers

@@ -9,8 +9,10 @@ import (
 	"slices"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/policy"
+	"github.com/custos-dev/custos/internal/principal"
 	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/wallet"
 )
@@ -147,4 +149,33 @@ func Events[V any](ctx context.Context, st EventReader, org, walletID string, f 
 		items = append(items, view(e))
 	}
 	return items, next, nil
+}
+
+// NetworksOf lists the networks that have a node in nodes.
+func NetworksOf[N any](nodes map[string]N) []string {
+	out := make([]string, 0, len(nodes))
+	for n := range nodes {
+		out = append(out, n)
+	}
+	return out
+}
+
+// EmitStatus records with e the event of r's new status in the unit of
+// work of ctx.
+func EmitStatus(ctx context.Context, e event.Emitter, r *Request) error {
+	kind, data := EventOf(r)
+	return e.Emit(ctx, r.OrgID, kind, data)
+}
+
+// FamilyWallet loads walletID with ws: a 400 saying it is not on a family
+// network (family names them) when isNetwork refuses its network.
+func FamilyWallet(ctx context.Context, ws Wallets, p *principal.Principal, walletID string, isNetwork func(string) bool, family string) (*wallet.Wallet, error) {
+	w, err := ws.Load(ctx, p, walletID)
+	if err != nil {
+		return nil, err
+	}
+	if !isNetwork(w.Network) {
+		return nil, apierr.BadRequest("wallet %s is not on a %s network", w.ID, family)
+	}
+	return w, nil
 }

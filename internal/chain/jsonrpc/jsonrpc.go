@@ -128,3 +128,12 @@ func Unreachable(network string, err error) error {
 func NoNode(network string) error {
 	return apierr.BadRequest("network %s has no node: start custos with --rpc %s=URL to send from its wallets", network, network)
 }
+
+// NodeOf returns the node of network in nodes, or the 400 naming the
+// missing --rpc.
+func NodeOf[N any](nodes map[string]*N, network string) (*N, error) {
+	if n := nodes[network]; n != nil {
+		return n, nil
+	}
+	return nil, NoNode(network)
+}
