@@ -58,35 +58,18 @@ func (s *Service) Run(ctx context.Context) error {
 // step is one round of a network's follower.
 func (s *Service) step(ctx context.Context, f *follower) error {
 	n := f.node
-	now := time.Now()
-	held, err := s.store.TakeLease(ctx, "evm-follower/"+n.Network, s.holder, now, now.Add(leaseFor))
-	if err != nil || !held {
+	open, next, target, ok, err := follow.Round[map[string]*Request]{
+		Store: s.store, Lease: "evm-follower/" + n.Network, Holder: s.holder, LeaseFor: leaseFor,
+		Network: n.Network, Confirmations: n.Confirmations,
+		Resume: func(ctx context.Context) (map[string]*Request, error) { return s.resume(ctx, f) },
+		Head: func(ctx context.Context) (int64, error) {
+			h, err := n.eth.BlockNumber(ctx)
+			return int64(h), err
+		},
+		LoadWallets: func(ctx context.Context) error { return s.loadWallets(ctx, f) },
+	}.Start(ctx)
+	if err != nil || !ok {
 		return err
-	}
-	open, err := s.resume(ctx, f)
-	if err != nil {
-		return err
-	}
-	head, err := n.eth.BlockNumber(ctx)
-	if err != nil {
-		return err
-	}
-	target := int64(head) - n.Confirmations + 1
-	if target < 0 {
-		return nil
-	}
-	// Wallets are loaded after the head is read: a wallet's address is
-	// known only once it is created, so every wallet a block up to head
-	// can pay is in the map.
-	if err := s.loadWallets(ctx, f); err != nil {
-		return err
-	}
-	next, ok, err := s.store.EVMCursor(ctx, n.Network)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		next = target // a new network is followed from its confirmed head on
 	}
 	for b := next; b <= target && b < next+blocksPerStep; b++ {
 		if err := ctx.Err(); err != nil {
