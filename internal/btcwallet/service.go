@@ -3,12 +3,10 @@ package btcwallet
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 
@@ -104,16 +102,7 @@ type transactionBody struct {
 }
 
 // decode unmarshals a request body, or returns a 400.
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
-		}
-		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
-	}
-	return nil
-}
+func decode(body []byte, v any) error { return evmwallet.DecodeBody(body, v, clip) }
 
 // Transfer serves POST /wallets/{walletId}/transfers.
 func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (evmwallet.View, error) {
@@ -274,12 +263,4 @@ func nativeSymbol(network string) string {
 func clip(s string) string { return clipN(s, 40) }
 
 // clipN is s cut to at most n bytes (at a rune boundary).
-func clipN(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+func clipN(s string, n int) string { return evmwallet.ClipN(s, n) }

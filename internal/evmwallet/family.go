@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/event"
@@ -178,4 +179,29 @@ func FamilyWallet(ctx context.Context, ws Wallets, p *principal.Principal, walle
 		return nil, apierr.BadRequest("wallet %s is not on a %s network", w.ID, family)
 	}
 	return w, nil
+}
+
+// DecodeBody unmarshals a request body into v, or returns a 400 naming the
+// field of the wrong type (cut by clip).
+func DecodeBody(body []byte, v any, clip func(string) string) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
+		}
+		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
+	}
+	return nil
+}
+
+// ClipN is s cut to at most n bytes (at a rune boundary), with "…" when
+// cut.
+func ClipN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"math/big"
 	"strconv"
 	"strings"
@@ -45,16 +44,7 @@ type transactionBody struct {
 }
 
 // decode unmarshals a request body, or returns a 400.
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
-		}
-		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
-	}
-	return nil
-}
+func decode(body []byte, v any) error { return evmwallet.DecodeBody(body, v, clip) }
 
 // parseAddress decodes field as a Solana address (base58 of 32 bytes).
 func parseAddress(field string, v *string) (sol.PublicKey, error) {

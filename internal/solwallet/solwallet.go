@@ -13,7 +13,6 @@ import (
 	"context"
 	"log/slog"
 	"time"
-	"unicode/utf8"
 
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/jsonrpc"
@@ -128,12 +127,4 @@ func nativeSymbol(string) string { return "SOL" }
 func clip(s string) string { return clipN(s, 44) }
 
 // clipN is s cut to at most n bytes (at a rune boundary).
-func clipN(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+func clipN(s string, n int) string { return evmwallet.ClipN(s, n) }
