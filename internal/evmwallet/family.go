@@ -205,3 +205,23 @@ func ClipN(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// EmitBlock records, in the unit of work of ctx, what a block read
+// changes: an event for each of events (its data is what data makes of
+// it) and the new status of each request it settled (settled[i] is the
+// request of finals[i]; it is left unchanged).
+func EmitBlock(ctx context.Context, e event.Emitter, events []*Event, data func(*Event) any, settled []*Request, finals []Final) error {
+	for _, ev := range events {
+		if err := e.Emit(ctx, ev.OrgID, "wallet.blockchainevent.detected", data(ev)); err != nil {
+			return err
+		}
+	}
+	for i, fin := range finals {
+		r := *settled[i]
+		r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
+		if err := EmitStatus(ctx, e, &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

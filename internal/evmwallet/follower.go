@@ -262,19 +262,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		if err := s.store.AdvanceEVM(ctx, n.Network, number, b.Hash.Hex(), events, finals); err != nil {
 			return err
 		}
-		for _, e := range events {
-			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", map[string]any{"blockchainEvent": eventView(e)}); err != nil {
-				return err
-			}
-		}
-		for i, fin := range finals {
-			r := *settled[i]
-			r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
-			if err := s.emit(ctx, &r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return EmitBlock(ctx, s.events, events, func(e *Event) any { return map[string]any{"blockchainEvent": eventView(e)} }, settled, finals)
 	})
 }
 

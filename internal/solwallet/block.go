@@ -106,19 +106,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, from, slot int64, 
 		if err := s.store.AdvanceFrom(ctx, n.Network, from, slot, blk.Blockhash, br.events, br.finals); err != nil {
 			return err
 		}
-		for _, e := range br.events {
-			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", eventView(e)); err != nil {
-				return err
-			}
-		}
-		for i, fin := range br.finals {
-			r := *br.settled[i]
-			r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
-			if err := s.emit(ctx, &r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return evmwallet.EmitBlock(ctx, s.events, br.events, func(e *evmwallet.Event) any { return eventView(e) }, br.settled, br.finals)
 	})
 }
 
