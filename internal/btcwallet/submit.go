@@ -245,18 +245,9 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		return err
 	}
 	if r.Status == evmwallet.StatusExecuting {
-		at := s.now()
-		if err := s.store.Tx(ctx, func(ctx context.Context) error {
-			if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
-				return err
-			}
-			b := *r
-			b.Status, b.Broadcasted = evmwallet.StatusBroadcasted, at
-			return s.emit(ctx, &b)
-		}); err != nil {
+		if err := evmwallet.MarkBroadcasted(ctx, s.store, s.events, r, s.now()); err != nil {
 			return err
 		}
-		r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
 		if err := s.addChange(ctx, n, r); err != nil {
 			// Only the next transfers' choice is poorer: the follower
 			// records the change once it is mined.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 	"unicode/utf8"
 
 	"github.com/custos-dev/custos/internal/apierr"
@@ -223,5 +224,28 @@ func EmitBlock(ctx context.Context, e event.Emitter, events []*Event, data func(
 			return err
 		}
 	}
+	return nil
+}
+
+// Broadcaster is what MarkBroadcasted needs of the store.
+type Broadcaster interface {
+	store.Unit
+	MarkEVMBroadcasted(ctx context.Context, id string, at time.Time) error
+}
+
+// MarkBroadcasted moves the Executing request r to Broadcasted at at, with
+// its event, in one unit of work; r follows once it is stored.
+func MarkBroadcasted(ctx context.Context, st Broadcaster, e event.Emitter, r *Request, at time.Time) error {
+	if err := st.Tx(ctx, func(ctx context.Context) error {
+		if err := st.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
+			return err
+		}
+		b := *r
+		b.Status, b.Broadcasted = StatusBroadcasted, at
+		return EmitStatus(ctx, e, &b)
+	}); err != nil {
+		return err
+	}
+	r.Status, r.Broadcasted = StatusBroadcasted, at
 	return nil
 }

@@ -337,18 +337,9 @@ func (s *Service) execute(ctx context.Context, r *Request, keyID string) error {
 		return err
 	}
 	if r.Status == StatusExecuting {
-		at := s.now()
-		if err := s.store.Tx(ctx, func(ctx context.Context) error {
-			if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
-				return err
-			}
-			b := *r
-			b.Status, b.Broadcasted = StatusBroadcasted, at
-			return s.emit(ctx, &b)
-		}); err != nil {
+		if err := MarkBroadcasted(ctx, s.store, s.events, r, s.now()); err != nil {
 			return err
 		}
-		r.Status, r.Broadcasted = StatusBroadcasted, at
 	}
 	select {
 	case s.poke <- struct{}{}:

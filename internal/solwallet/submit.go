@@ -160,19 +160,7 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 
 // markBroadcasted moves r from Executing to Broadcasted.
 func (s *Service) markBroadcasted(ctx context.Context, r *evmwallet.Request) error {
-	at := s.now()
-	if err := s.store.Tx(ctx, func(ctx context.Context) error {
-		if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
-			return err
-		}
-		b := *r
-		b.Status, b.Broadcasted = evmwallet.StatusBroadcasted, at
-		return s.emit(ctx, &b)
-	}); err != nil {
-		return err
-	}
-	r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
-	return nil
+	return evmwallet.MarkBroadcasted(ctx, s.store, s.events, r, s.now())
 }
 
 // decodeSigned decodes a stored signed transaction (hex).
