@@ -84,14 +84,9 @@ func (c *chooser) choose(ctx context.Context) (selection, string, error) {
 func (s *Service) transfer(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
 	body []byte, in *transferInput) (evmwallet.View, error) {
 	ext := in.ext
-	compact, err := evmwallet.CompactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if ext != "" {
-		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, true, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, true, ext, body)
+	if done {
+		return v, err
 	}
 	c, err := s.newChooser(ctx, n, w, in)
 	if err != nil {
@@ -140,14 +135,9 @@ func (s *Service) transfer(ctx context.Context, p *principal.Principal, act stor
 // outputs the PSBT spends and stores the request; then execute.
 func (s *Service) transaction(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet,
 	body []byte, ext string, pkt *psbt.Packet) (evmwallet.View, error) {
-	compact, err := evmwallet.CompactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if ext != "" {
-		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, false, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, false, ext, body)
+	if done {
+		return v, err
 	}
 	unsigned, err := psbtHex(pkt)
 	if err != nil {

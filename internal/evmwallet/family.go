@@ -249,3 +249,17 @@ func MarkBroadcasted(ctx context.Context, st Broadcaster, e event.Emitter, r *Re
 	r.Status, r.Broadcasted = StatusBroadcasted, at
 	return nil
 }
+
+// Replayed compacts body and, when ext is an externalId org used before
+// for the same kind, answers as Replay does: done is true when v and err
+// are the answer (a body that is not JSON is a 400).
+func Replayed(ctx context.Context, st ExternalIDs, org, walletID string, transfer bool, ext string, body []byte) (compact []byte, v View, done bool, err error) {
+	compact, err = compactJSON(body)
+	if err != nil {
+		return nil, View{}, true, err
+	}
+	if ext != "" {
+		v, done, err = Replay(ctx, st, org, walletID, transfer, ext, compact)
+	}
+	return compact, v, done, err
+}

@@ -134,15 +134,10 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	compact, err := evmwallet.CompactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
 	ext := extID(in.ExternalID)
-	if ext != "" {
-		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, true, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, true, ext, body)
+	if done {
+		return v, err
 	}
 	r := s.newRequest(p, w, true, compact, ext)
 	pl := plan{w: w, n: n, kind: in.Kind, to: to, amount: amount, mint: mint, priority: priority,
@@ -203,15 +198,10 @@ func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act s
 	if _, err := s.node(w.Network); err != nil {
 		return evmwallet.View{}, err
 	}
-	compact, err := evmwallet.CompactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
 	ext := extID(in.ExternalID)
-	if ext != "" {
-		if v, done, err := evmwallet.Replay(ctx, s.store, p.OrgID, w.ID, false, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, false, ext, body)
+	if done {
+		return v, err
 	}
 	r := s.newRequest(p, w, false, compact, ext)
 	r.Unsigned = hex.EncodeToString(raw)
