@@ -275,26 +275,15 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request) error
 
 // fail marks r Failed with reason, frees its outputs and returns err.
 func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string, err error) error {
-	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
+	return evmwallet.Fail(ctx, s.store, s.events, r, reason, err, func(ctx context.Context) error {
 		if err := s.store.ReleaseOutputs(ctx, r.ID); err != nil {
 			return err
 		}
 		if r.TxHash != "" {
-			if err := s.store.DropPendingOutputs(ctx, r.Network, r.TxHash); err != nil {
-				return err
-			}
+			return s.store.DropPendingOutputs(ctx, r.Network, r.TxHash)
 		}
-		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
-			return err
-		}
-		f := *r
-		f.Status, f.Reason = evmwallet.StatusFailed, reason
-		return s.emit(ctx, &f)
-	}); ferr != nil {
-		return ferr
-	}
-	r.Status, r.Reason = evmwallet.StatusFailed, reason
-	return fmt.Errorf("request %s failed: %w", r.ID, err)
+		return nil
+	})
 }
 
 // addChange records the outputs of r's transaction that pay the wallet

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -262,4 +263,32 @@ func Replayed(ctx context.Context, st ExternalIDs, org, walletID string, transfe
 		v, done, err = Replay(ctx, st, org, walletID, transfer, ext, compact)
 	}
 	return compact, v, done, err
+}
+
+// Failer is what Fail needs of the store.
+type Failer interface {
+	store.Unit
+	MarkEVMFailed(ctx context.Context, id, reason string) error
+}
+
+// Fail marks r Failed with reason, with its event, in one unit of work
+// that first runs before (nil: nothing), and returns err wrapped.
+func Fail(ctx context.Context, st Failer, e event.Emitter, r *Request, reason string, err error, before func(ctx context.Context) error) error {
+	if ferr := st.Tx(ctx, func(ctx context.Context) error {
+		if before != nil {
+			if err := before(ctx); err != nil {
+				return err
+			}
+		}
+		if err := st.MarkEVMFailed(ctx, r.ID, reason); err != nil {
+			return err
+		}
+		f := *r
+		f.Status, f.Reason = StatusFailed, reason
+		return EmitStatus(ctx, e, &f)
+	}); ferr != nil {
+		return ferr
+	}
+	r.Status, r.Reason = StatusFailed, reason
+	return fmt.Errorf("request %s failed: %w", r.ID, err)
 }

@@ -213,18 +213,7 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request, first
 
 // fail marks r Failed with reason and returns err.
 func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string, err error) error {
-	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
-		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
-			return err
-		}
-		f := *r
-		f.Status, f.Reason = evmwallet.StatusFailed, reason
-		return s.emit(ctx, &f)
-	}); ferr != nil {
-		return ferr
-	}
-	r.Status, r.Reason = evmwallet.StatusFailed, reason
-	return fmt.Errorf("request %s failed: %w", r.ID, err)
+	return evmwallet.Fail(ctx, s.store, s.events, r, reason, err, nil)
 }
 
 // reload replaces r with its stored state.
