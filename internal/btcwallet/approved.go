@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/wallet"
 )
@@ -56,7 +57,7 @@ var errBuilt = errors.New("btcwallet: already built")
 func (s *Service) build(ctx context.Context, w *wallet.Wallet, r *evmwallet.Request) (built bool, err error) {
 	n := s.nodes[r.Network]
 	if n == nil {
-		return false, noNode(r.Network)
+		return false, jsonrpc.NoNode(r.Network)
 	}
 	var prepare func(ctx context.Context) (string, []OutPoint, error)
 	strict := r.Transfer

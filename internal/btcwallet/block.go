@@ -86,19 +86,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		if err := s.store.RecordOutputs(ctx, n.Network, number, br.created, br.spent); err != nil {
 			return err
 		}
-		for _, e := range br.events {
-			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", eventView(e)); err != nil {
-				return err
-			}
-		}
-		for i, fin := range br.finals {
-			r := *br.settled[i]
-			r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
-			if err := s.emit(ctx, &r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return evmwallet.EmitBlock(ctx, s.events, br.events, func(e *evmwallet.Event) any { return eventView(e) }, br.settled, br.finals)
 	})
 }
 
@@ -150,7 +138,7 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, number
 	if r == nil && len(spent) > 0 {
 		// Stored after this step listed the open requests.
 		var err error
-		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, txid); isNotFound(err) {
+		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, txid); evmwallet.IsNotFound(err) {
 			r = nil
 		} else if err != nil {
 			return err

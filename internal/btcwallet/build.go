@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/wallet"
 )
 
@@ -243,10 +244,10 @@ func (s *Service) newChooser(ctx context.Context, n *Node, w *wallet.Wallet, in 
 		return nil, err
 	}
 	if c.rate, err = n.feeRate(ctx, in.priority); err != nil {
-		return nil, nodeError(n.Network, err)
+		return nil, jsonrpc.NodeError(n.Network, err)
 	}
 	if c.tip, err = n.blockCount(ctx); err != nil {
-		return nil, nodeError(n.Network, err)
+		return nil, jsonrpc.NodeError(n.Network, err)
 	}
 	return c, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
@@ -72,28 +73,19 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 	if _, err := s.node(w.Network); err != nil {
 		return HistoryView{}, err
 	}
-	switch f.Direction {
-	case "", "In", "Out":
-	default:
-		return HistoryView{}, apierr.BadRequest("direction must be In or Out")
-	}
-	switch f.Kind {
-	case "", "UtxoTransfer":
-	default:
-		return HistoryView{}, apierr.BadRequest("kind %q has no events on %s (UtxoTransfer)", clip(f.Kind), w.Network)
+	if err := f.CheckFilter([]string{"UtxoTransfer"}, func() error {
+		return apierr.BadRequest("kind %q has no events on %s (UtxoTransfer)", clip(f.Kind), w.Network)
+	}); err != nil {
+		return HistoryView{}, err
 	}
 	if f.Contract != "" {
 		return HistoryView{}, apierr.BadRequest("contract does not apply to %s", w.Network)
 	}
-	es, next, err := s.store.EVMEvents(ctx, p.OrgID, w.ID, f, pg)
+	items, next, err := evmwallet.Events(ctx, s.store, p.OrgID, w.ID, f, pg, eventView)
 	if err != nil {
 		return HistoryView{}, err
 	}
-	out := HistoryView{WalletID: w.ID, Network: w.Network, Items: make([]EventView, 0, len(es)), NextPageToken: next}
-	for _, e := range es {
-		out.Items = append(out.Items, eventView(e))
-	}
-	return out, nil
+	return HistoryView{WalletID: w.ID, Network: w.Network, Items: items, NextPageToken: next}, nil
 }
 
 // Assets serves GET /wallets/{walletId}/assets of a Bitcoin-family wallet:
@@ -141,7 +133,7 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	}
 	head, err := n.blockCount(ctx)
 	if err != nil {
-		return FeesView{}, nodeError(network, err)
+		return FeesView{}, jsonrpc.NodeError(network, err)
 	}
 	out := FeesView{Kind: "Bitcoin", Network: network, BlockNumber: head}
 	for _, l := range []struct {
@@ -150,7 +142,7 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	}{{"Slow", &out.Slow}, {"Standard", &out.Standard}, {"Fast", &out.Fast}} {
 		rate, err := n.feeRate(ctx, l.priority)
 		if err != nil {
-			return FeesView{}, nodeError(network, err)
+			return FeesView{}, jsonrpc.NodeError(network, err)
 		}
 		*l.into = FeeLevel{FeeRate: strconv.FormatInt(rate, 10), BlockHorizon: targets[l.priority]}
 	}

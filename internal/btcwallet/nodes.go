@@ -1,26 +1,17 @@
 package btcwallet
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 )
 
 // Node is the JSON-RPC endpoint (btcd, or a node that speaks its calls)
@@ -29,10 +20,7 @@ type Node struct {
 	Network       string
 	Params        *chaincfg.Params
 	Confirmations int64
-	url           string // without the user and password
-	user, pass    string
-	hc            *http.Client
-	ids           atomic.Int64
+	c             *jsonrpc.Client
 	// boolVerbose is set once the node refused getblock's numeric
 	// verbosity: older btcd forks (ltcd) take a boolean "verbose".
 	boolVerbose atomic.Bool
@@ -49,20 +37,7 @@ func IsNetwork(network string) bool {
 // comma-separated or repeated) into those of Bitcoin-family networks and
 // the others, keeping each entry whole.
 func SplitEntries(entries []string) (mine, others []string) {
-	for _, entry := range entries {
-		for _, kv := range strings.Split(entry, ",") {
-			if strings.TrimSpace(kv) == "" {
-				continue
-			}
-			network, _, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			if IsNetwork(network) {
-				mine = append(mine, strings.TrimSpace(kv))
-			} else {
-				others = append(others, kv)
-			}
-		}
-	}
-	return mine, others
+	return jsonrpc.SplitEntries(entries, IsNetwork)
 }
 
 // defaultConfirmations is how deep a block must be before what it holds
@@ -101,39 +76,7 @@ func genesisOf(network string, p *chaincfg.Params) string {
 // confirmations from 1 to 1000 for networks that have a node. It dials
 // nothing.
 func ParseNodes(rpcEntries, confEntries []string) (urls map[string]string, confs map[string]int64, err error) {
-	urls = map[string]string{}
-	for _, kv := range rpcEntries {
-		network, raw, ok := strings.Cut(kv, "=")
-		if !ok || raw == "" {
-			return nil, nil, fmt.Errorf("--rpc takes NETWORK=URL, not %q", network+"=…")
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, nil, fmt.Errorf("--rpc %s: the URL must be http(s)://USER:PASSWORD@HOST:PORT", network)
-		}
-		if _, dup := urls[network]; dup {
-			return nil, nil, fmt.Errorf("--rpc %s is given twice", network)
-		}
-		urls[network] = raw
-	}
-	confs = map[string]int64{}
-	for _, kv := range confEntries {
-		network, v, ok := strings.Cut(kv, "=")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !ok || err != nil || n < 1 || n > 1000 {
-			return nil, nil, fmt.Errorf("--confirmations takes NETWORK=N with N from 1 to 1000, not %q", kv)
-		}
-		if _, known := urls[network]; !known {
-			return nil, nil, fmt.Errorf("--confirmations %s: the network has no --rpc", network)
-		}
-		confs[network] = n
-	}
-	for network := range urls {
-		if _, ok := confs[network]; !ok {
-			confs[network] = defaultConfirmations(network)
-		}
-	}
-	return urls, confs, nil
+	return jsonrpc.ParseNodes(rpcEntries, confEntries, "http(s)://USER:PASSWORD@HOST:PORT", defaultConfirmations)
 }
 
 // Dial connects to every node and checks that each serves its network: its
@@ -144,22 +87,18 @@ func Dial(ctx context.Context, rpcEntries, confEntries []string) (map[string]*No
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	nodes := map[string]*Node{}
-	for _, network := range names {
+	for _, network := range jsonrpc.Sorted(urls) {
 		p, _ := btc.Params(network)
 		u, _ := url.Parse(urls[network])
-		n := &Node{Network: network, Params: p, Confirmations: confs[network], hc: &http.Client{Timeout: 15 * time.Second}}
+		c := &jsonrpc.Client{HC: &http.Client{Timeout: 15 * time.Second}, Version: "1.0", MaxReply: maxReply}
 		if u.User != nil {
-			n.user = u.User.Username()
-			n.pass, _ = u.User.Password()
+			c.User = u.User.Username()
+			c.Pass, _ = u.User.Password()
 			u.User = nil
 		}
-		n.url = u.String()
+		c.URL = u.String()
+		n := &Node{Network: network, Params: p, Confirmations: confs[network], c: c}
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		var got string
 		err := n.call(cctx, &got, "getblockhash", 0)
@@ -175,19 +114,6 @@ func Dial(ctx context.Context, rpcEntries, confEntries []string) (map[string]*No
 	return nodes, nil
 }
 
-// rpcError is an error the node answered with.
-type rpcError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *rpcError) Error() string { return fmt.Sprintf("node error %d: %s", e.Code, e.Message) }
-
-// errHTTP is a node that answered with an HTTP error and no JSON-RPC body.
-type errHTTP struct{ status int }
-
-func (e *errHTTP) Error() string { return fmt.Sprintf("node answered HTTP %d", e.status) }
-
 // maxReply bounds what is read of one node reply (a block of 4 MB weight
 // is at most 4 MB of raw bytes, 8 MB of hex).
 const maxReply = 32 << 20
@@ -195,78 +121,5 @@ const maxReply = 32 << 20
 // call makes one JSON-RPC 1.0 call (btcd's dialect) and decodes the result
 // into out.
 func (n *Node) call(ctx context.Context, out any, method string, params ...any) error {
-	if params == nil {
-		params = []any{}
-	}
-	body, err := json.Marshal(map[string]any{"jsonrpc": "1.0", "id": n.ids.Add(1), "method": method, "params": params})
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if n.user != "" || n.pass != "" {
-		req.SetBasicAuth(n.user, n.pass)
-	}
-	res, err := n.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxReply))
-	if err != nil {
-		return err
-	}
-	var reply struct {
-		Result json.RawMessage `json:"result"`
-		Error  *rpcError       `json:"error"`
-	}
-	if err := json.Unmarshal(raw, &reply); err != nil {
-		if res.StatusCode != http.StatusOK {
-			return &errHTTP{res.StatusCode}
-		}
-		return fmt.Errorf("%s: the node's reply is not JSON-RPC: %w", method, err)
-	}
-	if reply.Error != nil {
-		return reply.Error
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(reply.Result, out); err != nil {
-		return fmt.Errorf("%s: decode the node's reply: %w", method, err)
-	}
-	return nil
-}
-
-// nodeError turns a failure to talk to the node of network into the API
-// error: 503 when the node cannot be reached or does not answer in time
-// (the caller may retry), 502 when it answers with an error.
-func nodeError(network string, err error) error {
-	var ae *apierr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	var re *rpcError
-	var he *errHTTP
-	switch {
-	case errors.As(err, &re):
-		return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node answered with an error", network)}).Wrap(err)
-	case errors.As(err, &he):
-		return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node answered HTTP %d", network, he.status)}).Wrap(err)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return (&apierr.Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("the %s node is unavailable", network),
-			RetryAfter: time.Second}).Wrap(err)
-	}
-	return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node failed", network)}).Wrap(err)
-}
-
-// noNode is the 400 for a network without a node.
-func noNode(network string) error {
-	return apierr.BadRequest("network %s has no node: start custos with --rpc %s=URL to send from its wallets", network, network)
+	return n.c.Call(ctx, out, method, params...)
 }

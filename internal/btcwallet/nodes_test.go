@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 )
 
 // fakeNode answers getblockhash 0 with genesis and checks the password.
@@ -47,7 +48,7 @@ func TestDialChecksTheChain(t *testing.T) {
 	if err != nil || nodes["BitcoinRegtest"] == nil || nodes["BitcoinRegtest"].Confirmations != 1 {
 		t.Fatalf("a regtest node: %v", err)
 	}
-	if strings.Contains(nodes["BitcoinRegtest"].url, "secret") {
+	if strings.Contains(nodes["BitcoinRegtest"].c.URL, "secret") {
 		t.Fatal("the node URL keeps the password")
 	}
 	for name, rpc := range map[string]string{
@@ -70,14 +71,14 @@ func TestDialChecksTheChain(t *testing.T) {
 // A node that cannot be reached is a 503 the caller may retry; one that
 // answers with an error a 502.
 func TestNodeErrors(t *testing.T) {
-	n := &Node{Network: "BitcoinRegtest", url: "http://127.0.0.1:1", hc: http.DefaultClient}
+	n := &Node{Network: "BitcoinRegtest", c: &jsonrpc.Client{URL: "http://127.0.0.1:1", HC: http.DefaultClient, Version: "1.0", MaxReply: maxReply}}
 	var h int64
-	if got := status(nodeError(n.Network, n.call(context.Background(), &h, "getblockcount"))); got != http.StatusServiceUnavailable {
+	if got := status(jsonrpc.NodeError(n.Network, n.call(context.Background(), &h, "getblockcount"))); got != http.StatusServiceUnavailable {
 		t.Fatalf("unreachable node: %d", got)
 	}
 	srv := fakeNode(t, "00")
-	n = &Node{Network: "BitcoinRegtest", url: srv.URL, user: "user", pass: "secret", hc: http.DefaultClient}
-	if got := status(nodeError(n.Network, n.call(context.Background(), &h, "getblockcount"))); got != http.StatusBadGateway {
+	n = &Node{Network: "BitcoinRegtest", c: &jsonrpc.Client{URL: srv.URL, User: "user", Pass: "secret", HC: http.DefaultClient, Version: "1.0", MaxReply: maxReply}}
+	if got := status(jsonrpc.NodeError(n.Network, n.call(context.Background(), &h, "getblockcount"))); got != http.StatusBadGateway {
 		t.Fatalf("node error: %d", got)
 	}
 }

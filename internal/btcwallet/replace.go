@@ -16,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/principal"
@@ -176,7 +177,7 @@ func (s *Service) bumped(ctx context.Context, n *Node, address string, orig *evm
 	oldFee := in - out
 	fast, err := n.feeRate(ctx, "Fast")
 	if err != nil {
-		return "", nodeError(n.Network, err)
+		return "", jsonrpc.NodeError(n.Network, err)
 	}
 	rate := max(oldFee*11/(10*size)+1, fast)
 	fee := max(rate*size, oldFee+size+1) // BIP-125: above the original's fee by the relay fee of its size

@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"github.com/btcsuite/btcd/wire"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 )
 
 // The node calls Custos makes, in btcd's dialect (which Bitcoin Core and
@@ -38,7 +39,7 @@ func (n *Node) block(ctx context.Context, hash string) (*wire.MsgBlock, error) {
 		verbosity = false
 	}
 	err := n.call(ctx, &h, "getblock", hash, verbosity)
-	var re *rpcError
+	var re *jsonrpc.Error
 	if errors.As(err, &re) && re.Code == -32602 && verbosity == 0 {
 		// Invalid params: a node that takes "verbose" as a boolean
 		// (ltcd, older btcd); Bitcoin Core and btcd take both forms.
@@ -67,7 +68,7 @@ var errNoTx = errors.New("btcwallet: the node does not know the transaction")
 func (n *Node) rawTx(ctx context.Context, hash string) (*wire.MsgTx, error) {
 	var h string
 	if err := n.call(ctx, &h, "getrawtransaction", hash, 0); err != nil {
-		var re *rpcError
+		var re *jsonrpc.Error
 		if errors.As(err, &re) && (re.Code == -5 || re.Code == -8) {
 			// RPC_INVALID_ADDRESS_OR_KEY: no such transaction.
 			return nil, errNoTx
@@ -107,7 +108,7 @@ func (n *Node) feeRate(ctx context.Context, priority string) (int64, error) {
 	}
 	err := n.call(ctx, &info, "getnetworkinfo")
 	if err != nil {
-		var re *rpcError
+		var re *jsonrpc.Error
 		if !errors.As(err, &re) {
 			return 0, err
 		}

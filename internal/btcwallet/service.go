@@ -3,17 +3,16 @@ package btcwallet
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -66,39 +65,20 @@ func (s *Service) SetHolder(holder string) { s.holder = holder }
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
 // Networks lists the networks that have a node.
-func (s *Service) Networks() []string {
-	out := make([]string, 0, len(s.nodes))
-	for n := range s.nodes {
-		out = append(out, n)
-	}
-	return out
-}
+func (s *Service) Networks() []string { return evmwallet.NetworksOf(s.nodes) }
 
 // emit records the event of r's new status in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *evmwallet.Request) error {
-	kind, data := evmwallet.EventOf(r)
-	return s.events.Emit(ctx, r.OrgID, kind, data)
+	return evmwallet.EmitStatus(ctx, s.events, r)
 }
 
 // node returns the node of network, or the 400 naming the missing --rpc.
-func (s *Service) node(network string) (*Node, error) {
-	if n := s.nodes[network]; n != nil {
-		return n, nil
-	}
-	return nil, noNode(network)
-}
+func (s *Service) node(network string) (*Node, error) { return jsonrpc.NodeOf(s.nodes, network) }
 
 // btcWallet loads walletID: a 400 when it is not on a Bitcoin-family
 // network.
 func (s *Service) btcWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, error) {
-	w, err := s.wallets.Load(ctx, p, walletID)
-	if err != nil {
-		return nil, err
-	}
-	if !IsNetwork(w.Network) {
-		return nil, apierr.BadRequest("wallet %s is not on a Bitcoin-family network", w.ID)
-	}
-	return w, nil
+	return evmwallet.FamilyWallet(ctx, s.wallets, p, walletID, IsNetwork, "Bitcoin-family")
 }
 
 // transferBody is the body of POST /wallets/{walletId}/transfers
@@ -122,16 +102,7 @@ type transactionBody struct {
 }
 
 // decode unmarshals a request body, or returns a 400.
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
-		}
-		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
-	}
-	return nil
-}
+func decode(body []byte, v any) error { return evmwallet.DecodeBody(body, v, clip) }
 
 // Transfer serves POST /wallets/{walletId}/transfers.
 func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (evmwallet.View, error) {
@@ -292,21 +263,4 @@ func nativeSymbol(network string) string {
 func clip(s string) string { return clipN(s, 40) }
 
 // clipN is s cut to at most n bytes (at a rune boundary).
-func clipN(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
-
-// compactJSON is body without insignificant whitespace.
-func compactJSON(body []byte) ([]byte, error) {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, apierr.BadRequest("request body must be a JSON object")
-	}
-	return json.Marshal(v)
-}
+func clipN(s string, n int) string { return evmwallet.ClipN(s, n) }

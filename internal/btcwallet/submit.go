@@ -16,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/btc"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/principal"
@@ -83,14 +84,9 @@ func (c *chooser) choose(ctx context.Context) (selection, string, error) {
 func (s *Service) transfer(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet, n *Node,
 	body []byte, in *transferInput) (evmwallet.View, error) {
 	ext := in.ext
-	compact, err := compactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, true, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, true, ext, body)
+	if done {
+		return v, err
 	}
 	c, err := s.newChooser(ctx, n, w, in)
 	if err != nil {
@@ -139,14 +135,9 @@ func (s *Service) transfer(ctx context.Context, p *principal.Principal, act stor
 // outputs the PSBT spends and stores the request; then execute.
 func (s *Service) transaction(ctx context.Context, p *principal.Principal, act store.Consumer, w *wallet.Wallet,
 	body []byte, ext string, pkt *psbt.Packet) (evmwallet.View, error) {
-	compact, err := compactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, false, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, false, ext, body)
+	if done {
+		return v, err
 	}
 	unsigned, err := psbtHex(pkt)
 	if err != nil {
@@ -178,73 +169,21 @@ func (s *Service) transaction(ctx context.Context, p *principal.Principal, act s
 // then executes it when it may run.
 func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision,
 	prepare func(ctx context.Context) error) (evmwallet.View, error) {
-	switch d.Outcome {
-	case policy.Pending:
+	if d.Outcome == policy.Pending {
 		// Held for its approval (docs/protocol/btc-transfers.md §6): no
 		// output is held and nothing is built until it is approved.
-		r.Status, r.ApprovalID, r.PolicyResolved = evmwallet.StatusPending, d.ApprovalID, time.Time{}
-	case policy.Deny:
-		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
+		r.PolicyResolved = time.Time{}
 	}
-	prefix := "tx"
-	if r.Transfer {
-		prefix = "xfr"
-	}
-	err := store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
-		if d.Commit != nil {
-			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
-				return err
-			}
-		}
+	sub := evmwallet.Submitter{Store: s.store, Emit: s.emit, Execute: s.execute, Logger: s.logger, Family: "btc"}
+	return sub.Submit(ctx, act, w, r, d, func(ctx context.Context) error {
 		if err := prepare(ctx); err != nil {
 			return err
 		}
 		if r.Status == evmwallet.StatusPending {
 			r.Unsigned = ""
 		}
-		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
-			return err
-		}
-		return s.emit(ctx, r)
+		return nil
 	})
-	if errors.Is(err, evmwallet.ErrDuplicateExternalID) {
-		v, _, err := s.replay(ctx, &principal.Principal{OrgID: r.OrgID}, w.ID, r.Transfer, r.ExternalID, r.Body)
-		return v, err
-	}
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if r.Status == evmwallet.StatusExecuting {
-		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
-			// Stored and not lost: the worker retries it.
-			s.logger.Warn("btc request left for the worker", "request", r.ID, "error", err.Error())
-		}
-	}
-	return evmwallet.ViewOf(r), nil
-}
-
-// replay answers a request whose externalId the org already used for the
-// same kind: the same wallet and body get the stored request back,
-// anything else is a 409. done is false when ext is unused.
-func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (evmwallet.View, bool, error) {
-	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
-	if isNotFound(err) {
-		return evmwallet.View{}, false, nil
-	}
-	if err != nil {
-		return evmwallet.View{}, true, err
-	}
-	if c, err := compactJSON(prev.Body); prev.WalletID != walletID || err != nil || !bytes.Equal(c, body) {
-		return evmwallet.View{}, true, apierr.Conflict("Conflicting request with same externalId").
-			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
-	}
-	return evmwallet.ViewOf(prev), true, nil
-}
-
-// isNotFound reports whether err is a 404 API error.
-func isNotFound(err error) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
 // execute signs r (unless its signed transaction is stored), stores the
@@ -254,7 +193,7 @@ func isNotFound(err error) bool {
 func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
 	n := s.nodes[r.Network]
 	if n == nil {
-		return noNode(r.Network)
+		return jsonrpc.NoNode(r.Network)
 	}
 	if r.Signed == "" {
 		key, signer, err := s.signers.ChainSigner(ctx, r.OrgID, keyID)
@@ -296,18 +235,9 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		return err
 	}
 	if r.Status == evmwallet.StatusExecuting {
-		at := s.now()
-		if err := s.store.Tx(ctx, func(ctx context.Context) error {
-			if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
-				return err
-			}
-			b := *r
-			b.Status, b.Broadcasted = evmwallet.StatusBroadcasted, at
-			return s.emit(ctx, &b)
-		}); err != nil {
+		if err := evmwallet.MarkBroadcasted(ctx, s.store, s.events, r, s.now()); err != nil {
 			return err
 		}
-		r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
 		if err := s.addChange(ctx, n, r); err != nil {
 			// Only the next transfers' choice is poorer: the follower
 			// records the change once it is mined.
@@ -329,42 +259,31 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request) error
 	if err == nil {
 		return nil
 	}
-	var re *rpcError
+	var re *jsonrpc.Error
 	if !errors.As(err, &re) {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	_, lerr := n.rawTx(ctx, r.TxHash)
 	if lerr == nil {
 		return nil
 	}
 	if !errors.Is(lerr, errNoTx) {
-		return nodeError(n.Network, lerr)
+		return jsonrpc.NodeError(n.Network, lerr)
 	}
 	return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
 }
 
 // fail marks r Failed with reason, frees its outputs and returns err.
 func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string, err error) error {
-	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
+	return evmwallet.Fail(ctx, s.store, s.events, r, reason, err, func(ctx context.Context) error {
 		if err := s.store.ReleaseOutputs(ctx, r.ID); err != nil {
 			return err
 		}
 		if r.TxHash != "" {
-			if err := s.store.DropPendingOutputs(ctx, r.Network, r.TxHash); err != nil {
-				return err
-			}
+			return s.store.DropPendingOutputs(ctx, r.Network, r.TxHash)
 		}
-		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
-			return err
-		}
-		f := *r
-		f.Status, f.Reason = evmwallet.StatusFailed, reason
-		return s.emit(ctx, &f)
-	}); ferr != nil {
-		return ferr
-	}
-	r.Status, r.Reason = evmwallet.StatusFailed, reason
-	return fmt.Errorf("request %s failed: %w", r.ID, err)
+		return nil
+	})
 }
 
 // addChange records the outputs of r's transaction that pay the wallet

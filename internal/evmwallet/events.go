@@ -18,10 +18,7 @@ import (
 func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 
 // emit records the event of r's new status in the unit of work of ctx.
-func (s *Service) emit(ctx context.Context, r *Request) error {
-	kind, data := EventOf(r)
-	return s.events.Emit(ctx, r.OrgID, kind, data)
-}
+func (s *Service) emit(ctx context.Context, r *Request) error { return EmitStatus(ctx, s.events, r) }
 
 // EventOf is the webhook event of r's status, for every chain family: its
 // kind, wallet.transfer.* or wallet.transaction.* (requested while Pending

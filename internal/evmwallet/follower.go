@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/big"
-	"net/http"
 	"strings"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/follow"
 	"github.com/custos-dev/custos/internal/id"
 )
@@ -60,35 +58,18 @@ func (s *Service) Run(ctx context.Context) error {
 // step is one round of a network's follower.
 func (s *Service) step(ctx context.Context, f *follower) error {
 	n := f.node
-	now := time.Now()
-	held, err := s.store.TakeLease(ctx, "evm-follower/"+n.Network, s.holder, now, now.Add(leaseFor))
-	if err != nil || !held {
+	open, next, target, ok, err := follow.Round[map[string]*Request]{
+		Store: s.store, Lease: "evm-follower/" + n.Network, Holder: s.holder, LeaseFor: leaseFor,
+		Network: n.Network, Confirmations: n.Confirmations,
+		Resume: func(ctx context.Context) (map[string]*Request, error) { return s.resume(ctx, f) },
+		Head: func(ctx context.Context) (int64, error) {
+			h, err := n.eth.BlockNumber(ctx)
+			return int64(h), err
+		},
+		LoadWallets: func(ctx context.Context) error { return s.loadWallets(ctx, f) },
+	}.Start(ctx)
+	if err != nil || !ok {
 		return err
-	}
-	open, err := s.resume(ctx, f)
-	if err != nil {
-		return err
-	}
-	head, err := n.eth.BlockNumber(ctx)
-	if err != nil {
-		return err
-	}
-	target := int64(head) - n.Confirmations + 1
-	if target < 0 {
-		return nil
-	}
-	// Wallets are loaded after the head is read: a wallet's address is
-	// known only once it is created, so every wallet a block up to head
-	// can pay is in the map.
-	if err := s.loadWallets(ctx, f); err != nil {
-		return err
-	}
-	next, ok, err := s.store.EVMCursor(ctx, n.Network)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		next = target // a new network is followed from its confirmed head on
 	}
 	for b := next; b <= target && b < next+blocksPerStep; b++ {
 		if err := ctx.Err(); err != nil {
@@ -281,19 +262,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		if err := s.store.AdvanceEVM(ctx, n.Network, number, b.Hash.Hex(), events, finals); err != nil {
 			return err
 		}
-		for _, e := range events {
-			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", map[string]any{"blockchainEvent": eventView(e)}); err != nil {
-				return err
-			}
-		}
-		for i, fin := range finals {
-			r := *settled[i]
-			r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
-			if err := s.emit(ctx, &r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return EmitBlock(ctx, s.events, events, func(e *Event) any { return map[string]any{"blockchainEvent": eventView(e)} }, settled, finals)
 	})
 }
 
@@ -368,7 +337,4 @@ func (s *Service) rewind(ctx context.Context, f *follower, last int64) error {
 const keptBlocks = 256
 
 // isNotFound reports whether err is a 404 API error.
-func isNotFound(err error) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
-}
+func isNotFound(err error) bool { return IsNotFound(err) }

@@ -77,15 +77,10 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 	if _, err := s.node(w.Network); err != nil {
 		return HistoryView{}, err
 	}
-	switch f.Direction {
-	case "", "In", "Out":
-	default:
-		return HistoryView{}, apierr.BadRequest("direction must be In or Out")
-	}
-	switch f.Kind {
-	case "", "NativeTransfer", "Erc20Transfer", "Erc721Transfer":
-	default:
-		return HistoryView{}, apierr.BadRequest("kind %q has no events on EVM networks", clip(f.Kind))
+	if err := f.CheckFilter([]string{"NativeTransfer", "Erc20Transfer", "Erc721Transfer"}, func() error {
+		return apierr.BadRequest("kind %q has no events on EVM networks", clip(f.Kind))
+	}); err != nil {
+		return HistoryView{}, err
 	}
 	if f.Contract != "" {
 		c, err := evm.ParseAddress("contract", f.Contract)
@@ -94,15 +89,11 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 		}
 		f.Contract = c.Hex()
 	}
-	es, next, err := s.store.EVMEvents(ctx, p.OrgID, w.ID, f, pg)
+	items, next, err := Events(ctx, s.store, p.OrgID, w.ID, f, pg, eventView)
 	if err != nil {
 		return HistoryView{}, err
 	}
-	out := HistoryView{WalletID: w.ID, Network: w.Network, Items: make([]EventView, 0, len(es)), NextPageToken: next}
-	for _, e := range es {
-		out.Items = append(out.Items, eventView(e))
-	}
-	return out, nil
+	return HistoryView{WalletID: w.ID, Network: w.Network, Items: items, NextPageToken: next}, nil
 }
 
 // AssetView is one wire Asset.

@@ -3,7 +3,6 @@ package evmwallet
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -230,16 +229,7 @@ func parseTransaction(body []byte, chainID int64) (*plan, error) {
 }
 
 // decode unmarshals a body, naming the field of a wrong type.
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
-		}
-		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
-	}
-	return nil
-}
+func decode(body []byte, v any) error { return DecodeBody(body, v, clip) }
 
 // common2 checks externalId and priority.
 func common2(ext, priority *string, inExt, inPriority *string) error {

@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 )
 
 // Node is the JSON-RPC endpoint the operator named for one EVM network.
@@ -163,15 +161,8 @@ func nodeError(network string, err error) error {
 	case errors.As(err, &httpErr):
 		return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node answered HTTP %d", network, httpErr.StatusCode)}).Wrap(err)
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return (&apierr.Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("the %s node is unavailable", network),
-			RetryAfter: time.Second}).Wrap(err)
-	}
-	return (&apierr.Error{Status: http.StatusBadGateway, Message: fmt.Sprintf("the %s node failed", network)}).Wrap(err)
+	return jsonrpc.Unreachable(network, err)
 }
 
 // noNode is the 400 for a network without a node.
-func noNode(network string) error {
-	return apierr.BadRequest("network %s has no node: start custos with --rpc %s=URL to send from its wallets", network, network)
-}
+func noNode(network string) error { return jsonrpc.NoNode(network) }

@@ -3,8 +3,6 @@ package evmwallet
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/id"
@@ -16,19 +14,7 @@ import (
 // same kind: the same wallet and body get the stored request back,
 // anything else is a 409. done is false when ext is unused.
 func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (View, bool, error) {
-	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
-	var ae *apierr.Error
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-		return View{}, false, nil
-	}
-	if err != nil {
-		return View{}, true, err
-	}
-	if prev.WalletID != walletID || !sameJSON(prev.Body, body) {
-		return View{}, true, apierr.Conflict("Conflicting request with same externalId").
-			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
-	}
-	return ViewOf(prev), true, nil
+	return Replay(ctx, s.store, p.OrgID, walletID, transfer, ext, body)
 }
 
 // Get serves GET …/transfers/{id} and …/transactions/{id}.

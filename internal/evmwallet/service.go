@@ -17,6 +17,7 @@ import (
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
 	"github.com/custos-dev/custos/internal/chain/evm"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/id"
 	"github.com/custos-dev/custos/internal/keys"
@@ -83,13 +84,7 @@ func New(st Store, ws Wallets, rows WalletStore, signers Signers, pol policy.Eva
 }
 
 // Networks lists the networks that have a node.
-func (s *Service) Networks() []string {
-	out := make([]string, 0, len(s.nodes))
-	for n := range s.nodes {
-		out = append(out, n)
-	}
-	return out
-}
+func (s *Service) Networks() []string { return NetworksOf(s.nodes) }
 
 // Close closes the node connections.
 func (s *Service) Close() { closeNodes(s.nodes) }
@@ -108,12 +103,7 @@ func (s *Service) evmWallet(ctx context.Context, p *principal.Principal, walletI
 }
 
 // node returns the node of network, or the 400 naming the missing --rpc.
-func (s *Service) node(network string) (*Node, error) {
-	if n := s.nodes[network]; n != nil {
-		return n, nil
-	}
-	return nil, noNode(network)
-}
+func (s *Service) node(network string) (*Node, error) { return jsonrpc.NodeOf(s.nodes, network) }
 
 // Transfer serves POST /wallets/{walletId}/transfers.
 func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act store.Consumer, walletID string, body []byte) (View, error) {
@@ -347,18 +337,9 @@ func (s *Service) execute(ctx context.Context, r *Request, keyID string) error {
 		return err
 	}
 	if r.Status == StatusExecuting {
-		at := s.now()
-		if err := s.store.Tx(ctx, func(ctx context.Context) error {
-			if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
-				return err
-			}
-			b := *r
-			b.Status, b.Broadcasted = StatusBroadcasted, at
-			return s.emit(ctx, &b)
-		}); err != nil {
+		if err := MarkBroadcasted(ctx, s.store, s.events, r, s.now()); err != nil {
 			return err
 		}
-		r.Status, r.Broadcasted = StatusBroadcasted, at
 	}
 	select {
 	case s.poke <- struct{}{}:

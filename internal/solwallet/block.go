@@ -63,7 +63,7 @@ func (m *txMeta) failed() bool { return len(m.Err) > 0 && string(m.Err) != "null
 // block reads the block of slot.
 func (n *Node) block(ctx context.Context, slot int64) (*rpcBlock, error) {
 	var b rpcBlock
-	err := n.c.call(ctx, &b, "getBlock", slot, map[string]any{"encoding": "base64", "transactionDetails": "full",
+	err := n.c.Call(ctx, &b, "getBlock", slot, map[string]any{"encoding": "base64", "transactionDetails": "full",
 		"rewards": false, "maxSupportedTransactionVersion": 0, "commitment": "finalized"})
 	return &b, err
 }
@@ -106,19 +106,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, from, slot int64, 
 		if err := s.store.AdvanceFrom(ctx, n.Network, from, slot, blk.Blockhash, br.events, br.finals); err != nil {
 			return err
 		}
-		for _, e := range br.events {
-			if err := s.events.Emit(ctx, e.OrgID, "wallet.blockchainevent.detected", eventView(e)); err != nil {
-				return err
-			}
-		}
-		for i, fin := range br.finals {
-			r := *br.settled[i]
-			r.Status, r.Reason, r.Fee, r.Block, r.Confirmed = fin.Status, fin.Reason, fin.Fee, fin.Block, fin.At
-			if err := s.emit(ctx, &r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return evmwallet.EmitBlock(ctx, s.events, br.events, func(e *evmwallet.Event) any { return eventView(e) }, br.settled, br.finals)
 	})
 }
 
@@ -166,7 +154,7 @@ func (s *Service) readTx(ctx context.Context, f *follower, br *blockRead, slot i
 	r := open[sig]
 	if r == nil && (len(mine) > 0 || len(owners) > 0) {
 		// Stored after this step listed the open requests.
-		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, sig); isNotFound(err) {
+		if r, err = s.store.OpenEVMRequestByHash(ctx, f.node.Network, sig); evmwallet.IsNotFound(err) {
 			r = nil
 		} else if err != nil {
 			return err

@@ -50,34 +50,15 @@ func (s *Service) Run(ctx context.Context) error {
 // step is one round of a network's follower.
 func (s *Service) step(ctx context.Context, f *follower) error {
 	n := f.node
-	now := time.Now()
-	held, err := s.store.TakeLease(ctx, "sol-follower/"+n.Network, s.holder, now, now.Add(leaseFor))
-	if err != nil || !held {
+	open, next, target, ok, err := follow.Round[map[string]*evmwallet.Request]{
+		Store: s.store, Lease: "sol-follower/" + n.Network, Holder: s.holder, LeaseFor: leaseFor,
+		Network: n.Network, Confirmations: n.Confirmations,
+		Resume:      func(ctx context.Context) (map[string]*evmwallet.Request, error) { return s.resume(ctx, f) },
+		Head:        func(ctx context.Context) (int64, error) { return n.slot(ctx, "finalized") },
+		LoadWallets: func(ctx context.Context) error { return s.loadWallets(ctx, f) },
+	}.Start(ctx)
+	if err != nil || !ok {
 		return err
-	}
-	open, err := s.resume(ctx, f)
-	if err != nil {
-		return err
-	}
-	head, err := n.slot(ctx, "finalized")
-	if err != nil {
-		return err
-	}
-	target := head - n.Confirmations + 1
-	if target < 0 {
-		return nil
-	}
-	// Wallets are loaded after the head is read, so every wallet a block
-	// up to head can pay is known.
-	if err := s.loadWallets(ctx, f); err != nil {
-		return err
-	}
-	next, ok, err := s.store.EVMCursor(ctx, n.Network)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		next = target // a new network is followed from its finalized head on
 	}
 	if next > target {
 		return nil

@@ -8,6 +8,7 @@ import (
 	sol "github.com/gagliardetto/solana-go"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/principal"
@@ -69,30 +70,21 @@ func (s *Service) History(ctx context.Context, p *principal.Principal, walletID 
 	if _, err := s.node(w.Network); err != nil {
 		return HistoryView{}, err
 	}
-	switch f.Direction {
-	case "", "In", "Out":
-	default:
-		return HistoryView{}, apierr.BadRequest("direction must be In or Out")
-	}
-	switch f.Kind {
-	case "", "NativeTransfer", "SplTransfer", "Spl2022Transfer":
-	default:
-		return HistoryView{}, apierr.BadRequest("kind %q has no events on %s (NativeTransfer, SplTransfer, Spl2022Transfer)", clip(f.Kind), w.Network)
+	if err := f.CheckFilter([]string{"NativeTransfer", "SplTransfer", "Spl2022Transfer"}, func() error {
+		return apierr.BadRequest("kind %q has no events on %s (NativeTransfer, SplTransfer, Spl2022Transfer)", clip(f.Kind), w.Network)
+	}); err != nil {
+		return HistoryView{}, err
 	}
 	if f.Contract != "" {
 		if _, err := parseAddress("contract", &f.Contract); err != nil {
 			return HistoryView{}, err
 		}
 	}
-	es, next, err := s.store.EVMEvents(ctx, p.OrgID, w.ID, f, pg)
+	items, next, err := evmwallet.Events(ctx, s.store, p.OrgID, w.ID, f, pg, eventView)
 	if err != nil {
 		return HistoryView{}, err
 	}
-	out := HistoryView{WalletID: w.ID, Network: w.Network, Items: make([]EventView, 0, len(es)), NextPageToken: next}
-	for _, e := range es {
-		out.Items = append(out.Items, eventView(e))
-	}
-	return out, nil
+	return HistoryView{WalletID: w.ID, Network: w.Network, Items: items, NextPageToken: next}, nil
 }
 
 // AssetView is one wire Asset of a Solana wallet.
@@ -126,7 +118,7 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 	}
 	bal, err := n.balance(ctx, w.Address)
 	if err != nil {
-		return AssetsView{}, nodeError(n.Network, err)
+		return AssetsView{}, jsonrpc.NodeError(n.Network, err)
 	}
 	out := AssetsView{WalletID: w.ID, Network: w.Network, Assets: []AssetView{{Kind: "Native", Symbol: nativeSymbol(w.Network),
 		Decimals: 9, Verified: true, Balance: strconv.FormatUint(bal, 10)}}}
@@ -145,7 +137,7 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 			continue // closed since
 		}
 		if err != nil {
-			return AssetsView{}, nodeError(n.Network, err)
+			return AssetsView{}, jsonrpc.NodeError(n.Network, err)
 		}
 		mi, err := parseMint(acct.Owner, acct.Data)
 		if err != nil {
@@ -153,7 +145,7 @@ func (s *Service) Assets(ctx context.Context, p *principal.Principal, walletID s
 		}
 		held, err := n.tokenBalance(ctx, owner, mint)
 		if err != nil {
-			return AssetsView{}, nodeError(n.Network, err)
+			return AssetsView{}, jsonrpc.NodeError(n.Network, err)
 		}
 		kind := "Spl"
 		if mi.Program.Equals(sol.Token2022ProgramID) {
@@ -190,11 +182,11 @@ func (s *Service) Fees(ctx context.Context, network string) (FeesView, error) {
 	}
 	slot, err := n.slot(ctx, "confirmed")
 	if err != nil {
-		return FeesView{}, nodeError(network, err)
+		return FeesView{}, jsonrpc.NodeError(network, err)
 	}
 	fees, err := n.priorityFees(ctx)
 	if err != nil {
-		return FeesView{}, nodeError(network, err)
+		return FeesView{}, jsonrpc.NodeError(network, err)
 	}
 	level := func(p string) FeeLevel {
 		return FeeLevel{ComputeUnitPrice: strconv.FormatUint(percentile(fees, percentiles[p]), 10)}

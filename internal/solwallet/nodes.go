@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	sol "github.com/gagliardetto/solana-go"
 
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/chain/solana"
 )
 
@@ -24,7 +21,7 @@ type Node struct {
 	// Confirmations is how many slots behind the finalized slot the
 	// follower reads (1: the finalized slot itself).
 	Confirmations int64
-	c             *client
+	c             *jsonrpc.Client
 }
 
 // IsNetwork reports whether network is a Solana network, whose --rpc and
@@ -37,20 +34,7 @@ func IsNetwork(network string) bool {
 // comma-separated or repeated) into those of Solana networks and the
 // others, keeping each entry whole.
 func SplitEntries(entries []string) (mine, others []string) {
-	for _, entry := range entries {
-		for _, kv := range strings.Split(entry, ",") {
-			if strings.TrimSpace(kv) == "" {
-				continue
-			}
-			network, _, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			if IsNetwork(network) {
-				mine = append(mine, strings.TrimSpace(kv))
-			} else {
-				others = append(others, kv)
-			}
-		}
-	}
-	return mine, others
+	return jsonrpc.SplitEntries(entries, IsNetwork)
 }
 
 // genesis is the genesis hash of each network, which Dial asks the node
@@ -65,39 +49,7 @@ var genesis = map[string]string{
 // SplitEntries): http(s) URLs, one node per network, confirmations from 1
 // to 1000 for networks that have a node (default 1). It dials nothing.
 func ParseNodes(rpcEntries, confEntries []string) (urls map[string]string, confs map[string]int64, err error) {
-	urls = map[string]string{}
-	for _, kv := range rpcEntries {
-		network, raw, ok := strings.Cut(kv, "=")
-		if !ok || raw == "" {
-			return nil, nil, fmt.Errorf("--rpc takes NETWORK=URL, not %q", network+"=…")
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, nil, fmt.Errorf("--rpc %s: the URL must be http(s)://HOST:PORT", network)
-		}
-		if _, dup := urls[network]; dup {
-			return nil, nil, fmt.Errorf("--rpc %s is given twice", network)
-		}
-		urls[network] = raw
-	}
-	confs = map[string]int64{}
-	for _, kv := range confEntries {
-		network, v, ok := strings.Cut(kv, "=")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !ok || err != nil || n < 1 || n > 1000 {
-			return nil, nil, fmt.Errorf("--confirmations takes NETWORK=N with N from 1 to 1000, not %q", kv)
-		}
-		if _, known := urls[network]; !known {
-			return nil, nil, fmt.Errorf("--confirmations %s: the network has no --rpc", network)
-		}
-		confs[network] = n
-	}
-	for network := range urls {
-		if _, ok := confs[network]; !ok {
-			confs[network] = 1
-		}
-	}
-	return urls, confs, nil
+	return jsonrpc.ParseNodes(rpcEntries, confEntries, "http(s)://HOST:PORT", func(string) int64 { return 1 })
 }
 
 // Dial connects to every node and checks that each serves its network: its
@@ -108,18 +60,13 @@ func Dial(ctx context.Context, rpcEntries, confEntries []string) (map[string]*No
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	nodes := map[string]*Node{}
-	for _, network := range names {
+	for _, network := range jsonrpc.Sorted(urls) {
 		n := &Node{Network: network, Confirmations: confs[network],
-			c: &client{url: urls[network], hc: &http.Client{Timeout: 15 * time.Second}}}
+			c: &jsonrpc.Client{URL: urls[network], HC: &http.Client{Timeout: 15 * time.Second}, Version: "2.0", MaxReply: maxReply}}
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		var got string
-		err := n.c.call(cctx, &got, "getGenesisHash")
+		err := n.c.Call(cctx, &got, "getGenesisHash")
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("--rpc %s: ask the node its genesis hash: %w", network, err)
@@ -144,7 +91,7 @@ func (n *Node) latestBlockhash(ctx context.Context) (sol.Hash, uint64, error) {
 			LastValidBlockHeight uint64 `json:"lastValidBlockHeight"`
 		} `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getLatestBlockhash", commitment("confirmed")); err != nil {
+	if err := n.c.Call(ctx, &out, "getLatestBlockhash", commitment("confirmed")); err != nil {
 		return sol.Hash{}, 0, err
 	}
 	h, err := sol.HashFromBase58(out.Value.Blockhash)
@@ -159,14 +106,14 @@ func (n *Node) blockhashValid(ctx context.Context, h sol.Hash) (bool, error) {
 	var out struct {
 		Value bool `json:"value"`
 	}
-	err := n.c.call(ctx, &out, "isBlockhashValid", h.String(), commitment("processed"))
+	err := n.c.Call(ctx, &out, "isBlockhashValid", h.String(), commitment("processed"))
 	return out.Value, err
 }
 
 // blockHeight returns the height of the newest finalized block.
 func (n *Node) blockHeight(ctx context.Context) (int64, error) {
 	var out int64
-	err := n.c.call(ctx, &out, "getBlockHeight", commitment("finalized"))
+	err := n.c.Call(ctx, &out, "getBlockHeight", commitment("finalized"))
 	return out, err
 }
 
@@ -175,7 +122,7 @@ func (n *Node) balance(ctx context.Context, address string) (uint64, error) {
 	var out struct {
 		Value uint64 `json:"value"`
 	}
-	err := n.c.call(ctx, &out, "getBalance", address, commitment("confirmed"))
+	err := n.c.Call(ctx, &out, "getBalance", address, commitment("confirmed"))
 	return out.Value, err
 }
 
@@ -198,7 +145,7 @@ func (n *Node) accountInfo(ctx context.Context, address string) (*account, error
 			Data     [2]string `json:"data"`
 		} `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getAccountInfo", address, map[string]any{"encoding": "base64", "commitment": "confirmed"}); err != nil {
+	if err := n.c.Call(ctx, &out, "getAccountInfo", address, map[string]any{"encoding": "base64", "commitment": "confirmed"}); err != nil {
 		return nil, err
 	}
 	if out.Value == nil {
@@ -218,21 +165,21 @@ func (n *Node) accountInfo(ctx context.Context, address string) (*account, error
 // rentExempt is the lamports an account of size bytes must hold.
 func (n *Node) rentExempt(ctx context.Context, size int) (uint64, error) {
 	var out uint64
-	err := n.c.call(ctx, &out, "getMinimumBalanceForRentExemption", size)
+	err := n.c.Call(ctx, &out, "getMinimumBalanceForRentExemption", size)
 	return out, err
 }
 
 // slot returns the newest slot at level.
 func (n *Node) slot(ctx context.Context, level string) (int64, error) {
 	var out int64
-	err := n.c.call(ctx, &out, "getSlot", commitment(level))
+	err := n.c.Call(ctx, &out, "getSlot", commitment(level))
 	return out, err
 }
 
 // blocks lists the slots from start to end (inclusive) that have a block.
 func (n *Node) blocks(ctx context.Context, start, end int64) ([]int64, error) {
 	var out []int64
-	err := n.c.call(ctx, &out, "getBlocks", start, end, commitment("finalized"))
+	err := n.c.Call(ctx, &out, "getBlocks", start, end, commitment("finalized"))
 	return out, err
 }
 
@@ -249,7 +196,7 @@ func (n *Node) statuses(ctx context.Context, sigs []string) ([]*sigStatus, error
 	var out struct {
 		Value []*sigStatus `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getSignatureStatuses", sigs, map[string]any{"searchTransactionHistory": true}); err != nil {
+	if err := n.c.Call(ctx, &out, "getSignatureStatuses", sigs, map[string]any{"searchTransactionHistory": true}); err != nil {
 		return nil, err
 	}
 	if len(out.Value) != len(sigs) {
@@ -262,7 +209,7 @@ func (n *Node) statuses(ctx context.Context, sigs []string) ([]*sigStatus, error
 // checks, and returns its signature.
 func (n *Node) send(ctx context.Context, raw []byte) (string, error) {
 	var sig string
-	err := n.c.call(ctx, &sig, "sendTransaction", base64.StdEncoding.EncodeToString(raw),
+	err := n.c.Call(ctx, &sig, "sendTransaction", base64.StdEncoding.EncodeToString(raw),
 		map[string]any{"encoding": "base64", "preflightCommitment": "confirmed", "maxRetries": 5})
 	return sig, err
 }
@@ -273,7 +220,7 @@ func (n *Node) priorityFees(ctx context.Context) ([]uint64, error) {
 	var out []struct {
 		PrioritizationFee uint64 `json:"prioritizationFee"`
 	}
-	if err := n.c.call(ctx, &out, "getRecentPrioritizationFees"); err != nil {
+	if err := n.c.Call(ctx, &out, "getRecentPrioritizationFees"); err != nil {
 		return nil, err
 	}
 	fees := make([]uint64, 0, len(out))
@@ -293,7 +240,7 @@ func (n *Node) tokenBalance(ctx context.Context, owner, mint sol.PublicKey) (uin
 			} `json:"account"`
 		} `json:"value"`
 	}
-	if err := n.c.call(ctx, &out, "getTokenAccountsByOwner", owner.String(), map[string]any{"mint": mint.String()},
+	if err := n.c.Call(ctx, &out, "getTokenAccountsByOwner", owner.String(), map[string]any{"mint": mint.String()},
 		map[string]any{"encoding": "base64", "commitment": "confirmed"}); err != nil {
 		return 0, err
 	}
@@ -313,3 +260,7 @@ func (n *Node) tokenBalance(ctx context.Context, owner, mint sol.PublicKey) (uin
 	}
 	return sum, nil
 }
+
+// maxReply bounds what is read of one node reply (a full block of base64
+// transactions stays well below it).
+const maxReply = 64 << 20

@@ -9,6 +9,7 @@ import (
 	sol "github.com/gagliardetto/solana-go"
 
 	"github.com/custos-dev/custos/internal/apierr"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/wallet"
 )
@@ -88,7 +89,7 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 	n, me := pl.n, sol.PublicKeyFromBytes(pl.w.Key.PublicKey)
 	bal, err := n.balance(ctx, me.String())
 	if err != nil {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	var ixs []sol.Instruction
 	fee := uint64(baseFee)
@@ -96,14 +97,14 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 	case "Native":
 		price, err := n.unitPrice(ctx, pl.priority)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		units := unitsFor(pl.id, nativeUnits+pl.memoUnits())
 		ixs = append(budget(price, units), systemTransfer(me, pl.to, pl.amount))
 		fee += priorityFee(price, units)
 		rent, err := n.rentExempt(ctx, 0)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		if pl.amount > bal || bal-pl.amount < fee {
 			return apierr.BadRequest("amount %d lamports plus a fee of %d exceeds the wallet's balance of %d lamports", pl.amount, fee, bal)
@@ -114,7 +115,7 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 		}
 		toBal, err := n.balance(ctx, pl.to.String())
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		if toBal+pl.amount < rent {
 			return apierr.BadRequest("amount %d lamports is less than the %d a new account must hold", pl.amount, rent)
@@ -129,7 +130,7 @@ func (s *Service) build(ctx context.Context, pl *plan) error {
 	}
 	h, _, err := n.latestBlockhash(ctx)
 	if err != nil {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	pl.unsigned, err = unsignedTx(me, h, ixs)
 	if err != nil {
@@ -152,7 +153,7 @@ func (s *Service) buildToken(ctx context.Context, pl *plan, me sol.PublicKey, ba
 		return apierr.BadRequest("mint %s is not an account on %s", pl.mint, n.Network)
 	}
 	if err != nil {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	mi, err := parseMint(acct.Owner, acct.Data)
 	if err != nil {
@@ -176,7 +177,7 @@ func (s *Service) buildToken(ctx context.Context, pl *plan, me sol.PublicKey, ba
 			held = ta.Amount
 		}
 	} else if !errors.Is(err, errNoAccount) {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	if pl.amount > held {
 		return apierr.BadRequest("amount %d exceeds the wallet's balance of %d of mint %s", pl.amount, held, pl.mint)
@@ -194,7 +195,7 @@ func (s *Service) buildToken(ctx context.Context, pl *plan, me sol.PublicKey, ba
 		}
 		rent, err := n.rentExempt(ctx, tokenAccountSize)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		*fee += rent
 		*ixs = append(*ixs, createATA(me, dst, pl.to, pl.mint, mi.Program))
@@ -213,7 +214,7 @@ func (s *Service) destination(ctx context.Context, pl *plan, mi mintInfo) (sol.P
 	n := pl.n
 	a, err := n.accountInfo(ctx, pl.to.String())
 	if err != nil && !errors.Is(err, errNoAccount) {
-		return sol.PublicKey{}, nodeError(n.Network, err)
+		return sol.PublicKey{}, jsonrpc.NodeError(n.Network, err)
 	}
 	if err == nil && a.Owner.Equals(mi.Program) {
 		ta, perr := parseTokenAccount(a.Data)
@@ -229,7 +230,7 @@ func (s *Service) destination(ctx context.Context, pl *plan, mi mintInfo) (sol.P
 	if _, err := n.accountInfo(ctx, ata.String()); errors.Is(err, errNoAccount) {
 		return sol.PublicKey{}, nil
 	} else if err != nil {
-		return sol.PublicKey{}, nodeError(n.Network, err)
+		return sol.PublicKey{}, jsonrpc.NodeError(n.Network, err)
 	}
 	return ata, nil
 }

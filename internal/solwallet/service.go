@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"math/big"
 	"strconv"
 	"strings"
@@ -45,16 +44,7 @@ type transactionBody struct {
 }
 
 // decode unmarshals a request body, or returns a 400.
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierr.BadRequest("%s has the wrong type (want %s)", clip(te.Field), te.Type)
-		}
-		return apierr.BadRequest("request body must be a JSON object").Wrap(err)
-	}
-	return nil
-}
+func decode(body []byte, v any) error { return evmwallet.DecodeBody(body, v, clip) }
 
 // parseAddress decodes field as a Solana address (base58 of 32 bytes).
 func parseAddress(field string, v *string) (sol.PublicKey, error) {
@@ -144,15 +134,10 @@ func (s *Service) Transfer(ctx context.Context, p *principal.Principal, act stor
 	if err != nil {
 		return evmwallet.View{}, err
 	}
-	compact, err := compactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
 	ext := extID(in.ExternalID)
-	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, true, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, true, ext, body)
+	if done {
+		return v, err
 	}
 	r := s.newRequest(p, w, true, compact, ext)
 	pl := plan{w: w, n: n, kind: in.Kind, to: to, amount: amount, mint: mint, priority: priority,
@@ -213,15 +198,10 @@ func (s *Service) Transaction(ctx context.Context, p *principal.Principal, act s
 	if _, err := s.node(w.Network); err != nil {
 		return evmwallet.View{}, err
 	}
-	compact, err := compactJSON(body)
-	if err != nil {
-		return evmwallet.View{}, err
-	}
 	ext := extID(in.ExternalID)
-	if ext != "" {
-		if v, done, err := s.replay(ctx, p, w.ID, false, ext, compact); done {
-			return v, err
-		}
+	compact, v, done, err := evmwallet.Replayed(ctx, s.store, p.OrgID, w.ID, false, ext, body)
+	if done {
+		return v, err
 	}
 	r := s.newRequest(p, w, false, compact, ext)
 	r.Unsigned = hex.EncodeToString(raw)
@@ -274,13 +254,4 @@ func extID(v *string) string {
 		return ""
 	}
 	return *v
-}
-
-// compactJSON is body without insignificant whitespace.
-func compactJSON(body []byte) ([]byte, error) {
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, apierr.BadRequest("request body must be a JSON object")
-	}
-	return json.Marshal(v)
 }

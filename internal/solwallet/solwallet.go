@@ -13,10 +13,9 @@ import (
 	"context"
 	"log/slog"
 	"time"
-	"unicode/utf8"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/event"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -102,38 +101,19 @@ func (s *Service) SetEvents(e event.Emitter) { s.events = e }
 func (s *Service) SetHolder(holder string) { s.holder = holder }
 
 // Networks lists the networks that have a node.
-func (s *Service) Networks() []string {
-	out := make([]string, 0, len(s.nodes))
-	for n := range s.nodes {
-		out = append(out, n)
-	}
-	return out
-}
+func (s *Service) Networks() []string { return evmwallet.NetworksOf(s.nodes) }
 
 // emit records the event of r's new status in the unit of work of ctx.
 func (s *Service) emit(ctx context.Context, r *evmwallet.Request) error {
-	kind, data := evmwallet.EventOf(r)
-	return s.events.Emit(ctx, r.OrgID, kind, data)
+	return evmwallet.EmitStatus(ctx, s.events, r)
 }
 
 // node returns the node of network, or the 400 naming the missing --rpc.
-func (s *Service) node(network string) (*Node, error) {
-	if n := s.nodes[network]; n != nil {
-		return n, nil
-	}
-	return nil, noNode(network)
-}
+func (s *Service) node(network string) (*Node, error) { return jsonrpc.NodeOf(s.nodes, network) }
 
 // solWallet loads walletID: a 400 when it is not on a Solana network.
 func (s *Service) solWallet(ctx context.Context, p *principal.Principal, walletID string) (*wallet.Wallet, error) {
-	w, err := s.wallets.Load(ctx, p, walletID)
-	if err != nil {
-		return nil, err
-	}
-	if !IsNetwork(w.Network) {
-		return nil, apierr.BadRequest("wallet %s is not on a Solana network", w.ID)
-	}
-	return w, nil
+	return evmwallet.FamilyWallet(ctx, s.wallets, p, walletID, IsNetwork, "Solana")
 }
 
 // chainKey is the public side of a wallet's key.
@@ -147,12 +127,4 @@ func nativeSymbol(string) string { return "SOL" }
 func clip(s string) string { return clipN(s, 44) }
 
 // clipN is s cut to at most n bytes (at a rune boundary).
-func clipN(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+func clipN(s string, n int) string { return evmwallet.ClipN(s, n) }

@@ -1,19 +1,17 @@
 package solwallet
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	sol "github.com/gagliardetto/solana-go"
 
-	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/jsonrpc"
 	"github.com/custos-dev/custos/internal/chain/solana"
 	"github.com/custos-dev/custos/internal/evmwallet"
 	"github.com/custos-dev/custos/internal/id"
@@ -64,65 +62,8 @@ func (s *Service) evaluate(ctx context.Context, p *principal.Principal, w *walle
 // store1 stores r as the policy decided, in one unit of work with the
 // consumption of act, then executes it when it may run.
 func (s *Service) store1(ctx context.Context, act store.Consumer, w *wallet.Wallet, r *evmwallet.Request, d policy.Decision) (evmwallet.View, error) {
-	switch d.Outcome {
-	case policy.Pending:
-		r.Status, r.ApprovalID = evmwallet.StatusPending, d.ApprovalID
-	case policy.Deny:
-		r.Status, r.Reason = evmwallet.StatusRejected, d.Reason
-	}
-	prefix := "tx"
-	if r.Transfer {
-		prefix = "xfr"
-	}
-	err := store.Run(context.WithoutCancel(ctx), s.store, act, func(ctx context.Context) error {
-		if d.Commit != nil {
-			if err := d.Commit(ctx, map[string]any{"kind": prefix, "id": r.ID, "walletId": w.ID, "body": json.RawMessage(r.Body)}); err != nil {
-				return err
-			}
-		}
-		if err := s.store.CreateEVMRequest(ctx, r); err != nil {
-			return err
-		}
-		return s.emit(ctx, r)
-	})
-	if errors.Is(err, evmwallet.ErrDuplicateExternalID) {
-		v, _, err := s.replay(ctx, &principal.Principal{OrgID: r.OrgID}, w.ID, r.Transfer, r.ExternalID, r.Body)
-		return v, err
-	}
-	if err != nil {
-		return evmwallet.View{}, err
-	}
-	if r.Status == evmwallet.StatusExecuting {
-		if err := s.execute(context.WithoutCancel(ctx), r, w.KeyID); err != nil {
-			// Stored and not lost: the worker retries it.
-			s.logger.Warn("solana request left for the worker", "request", r.ID, "error", err.Error())
-		}
-	}
-	return evmwallet.ViewOf(r), nil
-}
-
-// replay answers a request whose externalId the org already used for the
-// same kind: the same wallet and body get the stored request back,
-// anything else is a 409. done is false when ext is unused.
-func (s *Service) replay(ctx context.Context, p *principal.Principal, walletID string, transfer bool, ext string, body []byte) (evmwallet.View, bool, error) {
-	prev, err := s.store.EVMRequestByExternalID(ctx, p.OrgID, transfer, ext)
-	if isNotFound(err) {
-		return evmwallet.View{}, false, nil
-	}
-	if err != nil {
-		return evmwallet.View{}, true, err
-	}
-	if c, err := compactJSON(prev.Body); prev.WalletID != walletID || err != nil || !bytes.Equal(c, body) {
-		return evmwallet.View{}, true, apierr.Conflict("Conflicting request with same externalId").
-			WithDetails(map[string]any{"duplicate": map[string]any{"id": prev.ID, "externalId": ext}})
-	}
-	return evmwallet.ViewOf(prev), true, nil
-}
-
-// isNotFound reports whether err is a 404 API error.
-func isNotFound(err error) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+	sub := evmwallet.Submitter{Store: s.store, Emit: s.emit, Execute: s.execute, Logger: s.logger, Family: "solana"}
+	return sub.Submit(ctx, act, w, r, d, nil)
 }
 
 // execute signs r (unless its signed transaction is stored), stores the
@@ -136,7 +77,7 @@ func isNotFound(err error) bool {
 func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID string) error {
 	n := s.nodes[r.Network]
 	if n == nil {
-		return noNode(r.Network)
+		return jsonrpc.NoNode(r.Network)
 	}
 	signedNow := false
 	if r.Signed == "" {
@@ -150,13 +91,13 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 		}
 		valid, err := n.blockhashValid(ctx, tx.Message.RecentBlockhash)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		// The newest blockhash's last valid height bounds the
 		// transaction's own (its blockhash is that one or older).
 		newest, validUntil, err := n.latestBlockhash(ctx)
 		if err != nil {
-			return nodeError(n.Network, err)
+			return jsonrpc.NodeError(n.Network, err)
 		}
 		if !valid {
 			if !r.Transfer {
@@ -219,19 +160,7 @@ func (s *Service) execute(ctx context.Context, r *evmwallet.Request, keyID strin
 
 // markBroadcasted moves r from Executing to Broadcasted.
 func (s *Service) markBroadcasted(ctx context.Context, r *evmwallet.Request) error {
-	at := s.now()
-	if err := s.store.Tx(ctx, func(ctx context.Context) error {
-		if err := s.store.MarkEVMBroadcasted(ctx, r.ID, at); err != nil {
-			return err
-		}
-		b := *r
-		b.Status, b.Broadcasted = evmwallet.StatusBroadcasted, at
-		return s.emit(ctx, &b)
-	}); err != nil {
-		return err
-	}
-	r.Status, r.Broadcasted = evmwallet.StatusBroadcasted, at
-	return nil
+	return evmwallet.MarkBroadcasted(ctx, s.store, s.events, r, s.now())
 }
 
 // decodeSigned decodes a stored signed transaction (hex).
@@ -265,13 +194,13 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request, first
 	if err == nil {
 		return nil
 	}
-	var re *rpcError
+	var re *jsonrpc.Error
 	if !errors.As(err, &re) {
-		return nodeError(n.Network, err)
+		return jsonrpc.NodeError(n.Network, err)
 	}
 	st, lerr := n.statuses(ctx, []string{r.TxHash})
 	if lerr != nil {
-		return nodeError(n.Network, lerr)
+		return jsonrpc.NodeError(n.Network, lerr)
 	}
 	if st[0] != nil {
 		return nil
@@ -279,23 +208,12 @@ func (s *Service) send(ctx context.Context, n *Node, r *evmwallet.Request, first
 	if first && (re.Code == codePreflightFailure || re.Code == codeSigVerifyFailure) {
 		return s.fail(ctx, r, "the node refused the transaction: "+clipN(re.Message, 300), err)
 	}
-	return nodeError(n.Network, err)
+	return jsonrpc.NodeError(n.Network, err)
 }
 
 // fail marks r Failed with reason and returns err.
 func (s *Service) fail(ctx context.Context, r *evmwallet.Request, reason string, err error) error {
-	if ferr := s.store.Tx(ctx, func(ctx context.Context) error {
-		if err := s.store.MarkEVMFailed(ctx, r.ID, reason); err != nil {
-			return err
-		}
-		f := *r
-		f.Status, f.Reason = evmwallet.StatusFailed, reason
-		return s.emit(ctx, &f)
-	}); ferr != nil {
-		return ferr
-	}
-	r.Status, r.Reason = evmwallet.StatusFailed, reason
-	return fmt.Errorf("request %s failed: %w", r.ID, err)
+	return evmwallet.Fail(ctx, s.store, s.events, r, reason, err, nil)
 }
 
 // reload replaces r with its stored state.
