@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -148,7 +149,23 @@ type recorder struct {
 	kinds []string
 }
 
-func (e *recorder) Emit(_ context.Context, _, kind string, _ any) error {
+// Emit records kind, and refuses data whose top-level values are not all
+// JSON objects, as every webhook event's must be (docs/protocol/webhooks.md:
+// e.g. {blockchainEvent}, {transferRequest}).
+func (e *recorder) Emit(_ context.Context, _, kind string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil || len(top) == 0 {
+		return fmt.Errorf("%s: data %s is not an object of objects", kind, raw)
+	}
+	for k, v := range top {
+		if len(v) == 0 || v[0] != '{' {
+			return fmt.Errorf("%s: data.%s is not an object: %s", kind, k, v)
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.kinds = append(e.kinds, kind)

@@ -209,12 +209,13 @@ func ClipN(s string, n int) string {
 }
 
 // EmitBlock records, in the unit of work of ctx, what a block read
-// changes: an event for each of events (its data is what data makes of
-// it) and the new status of each request it settled (settled[i] is the
-// request of finals[i]; it is left unchanged).
-func EmitBlock(ctx context.Context, e event.Emitter, events []*Event, data func(*Event) any, settled []*Request, finals []Final) error {
+// changes: a wallet.blockchainevent.detected event for each of events,
+// whose data is {blockchainEvent: view of it} for every family
+// (docs/protocol/webhooks.md), and the new status of each request it
+// settled (settled[i] is the request of finals[i]; it is left unchanged).
+func EmitBlock(ctx context.Context, e event.Emitter, events []*Event, view func(*Event) any, settled []*Request, finals []Final) error {
 	for _, ev := range events {
-		if err := e.Emit(ctx, ev.OrgID, "wallet.blockchainevent.detected", data(ev)); err != nil {
+		if err := e.Emit(ctx, ev.OrgID, "wallet.blockchainevent.detected", map[string]any{"blockchainEvent": view(ev)}); err != nil {
 			return err
 		}
 	}

@@ -262,7 +262,7 @@ func (s *Service) readBlock(ctx context.Context, f *follower, number int64, open
 		if err := s.store.AdvanceEVM(ctx, n.Network, number, b.Hash.Hex(), events, finals); err != nil {
 			return err
 		}
-		return EmitBlock(ctx, s.events, events, func(e *Event) any { return map[string]any{"blockchainEvent": eventView(e)} }, settled, finals)
+		return EmitBlock(ctx, s.events, events, func(e *Event) any { return eventView(e) }, settled, finals)
 	})
 }
 
