@@ -3,27 +3,19 @@
 // bounded polling.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import solc from 'solc';
 import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
-import { approverClient as sharedApprover } from '../lib/approver.mjs';
+import { suiteHelpers, until } from '../lib/suite.mjs';
+
+export { until };
+export const { clientFor, api, approverClient, settled, rejects } = suiteHelpers({
+  DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, DfnsError,
+});
 
 export const anvilURL = process.env.ANVIL_URL;
 
-/** clientFor is the SDK client of the bootstrap service account of a server. */
-export function clientFor(baseUrl, adminPath) {
-  const admin = JSON.parse(readFileSync(adminPath, 'utf8'));
-  return new DfnsApiClient({
-    baseUrl,
-    orgId: admin.orgId,
-    authToken: admin.serviceAccount.authToken,
-    signer: new AsymmetricKeySigner({ credId: admin.serviceAccount.credId, privateKey: admin.serviceAccount.privateKeyPem }),
-  });
-}
-
 /** api is the SDK client of the server run.mjs started. */
-export const api = clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN);
 
 let rpcId = 0;
 /** rpc calls anvil (the one at url: the legacy one of legacy.test.mjs). */
@@ -122,44 +114,3 @@ export const deployToken = (supply) => deploy('TestToken', TOKEN_SOURCE, word(su
 /** deployNft deploys the test ERC-721 (TNFT; mint(to, id) is open to all). */
 export const deployNft = () => deploy('TestNft', NFT_SOURCE);
 
-/** until polls fn (every 200 ms, at most timeoutMs) until it returns a truthy value. */
-export async function until(fn, what, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** settled polls a transfer (or transaction) until it is Confirmed or Failed. */
-export async function settled(walletId, id, transaction = false, client = api) {
-  return until(async () => {
-    const t = transaction
-      ? await client.wallets.getTransaction({ walletId, transactionId: id })
-      : await client.wallets.getTransfer({ walletId, transferId: id });
-    return t.status === 'Confirmed' || t.status === 'Failed' ? t : undefined;
-  }, `${id} to settle`);
-}
-
-/** rejects asserts that promise fails with a DfnsError of httpStatus whose message matches message. */
-export async function rejects(promise, httpStatus, message) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a DfnsError ${httpStatus}, got success`);
-  assert.ok(err instanceof DfnsError, `expected a DfnsError, got ${err?.name}: ${err?.message}`);
-  assert.equal(err.httpStatus, httpStatus, `status of "${err.message}"`);
-  assert.match(err.message, message);
-}
-
-/** approverClient is a user who may decide approvals, logged in through the SDK (test/lib/approver.mjs). */
-export function approverClient() {
-  const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
-  return sharedApprover({ api, baseUrl: process.env.CUSTOS_URL, orgId: admin.orgId,
-    sdk: { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } });
-}

@@ -1,8 +1,6 @@
 // Helpers of the Solana transfer suite: the SDK client of the bootstrap
 // service account, JSON-RPC to the litesvm shim (shim.mjs), airdrops,
 // an SPL mint made by a keypair of the test, and bounded polling.
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { DfnsApiClient, DfnsAuthenticator, DfnsError } from '@dfns/sdk';
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner';
 import {
@@ -14,28 +12,14 @@ import {
   findAssociatedTokenPda, getCreateAssociatedTokenIdempotentInstruction, getInitializeMint2Instruction, getMintSize,
   getMintToInstruction, TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
-import { approverClient as makeApprover } from '../lib/approver.mjs';
+import { suiteHelpers, until } from '../lib/suite.mjs';
 
-/** clientFor is the SDK client of the bootstrap service account of a server. */
-export function clientFor(baseUrl, adminPath) {
-  const admin = JSON.parse(readFileSync(adminPath, 'utf8'));
-  return new DfnsApiClient({
-    baseUrl,
-    orgId: admin.orgId,
-    authToken: admin.serviceAccount.authToken,
-    signer: new AsymmetricKeySigner({ credId: admin.serviceAccount.credId, privateKey: admin.serviceAccount.privateKeyPem }),
-  });
-}
+export { until };
+export const { clientFor, api, approverClient, settled, rejects } = suiteHelpers({
+  DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner, DfnsError,
+});
 
 /** api is the SDK client of the server run.mjs started (undefined in run.mjs itself). */
-export const api = process.env.CUSTOS_URL ? clientFor(process.env.CUSTOS_URL, process.env.CUSTOS_ADMIN) : undefined;
-
-/** approverClient creates a user who may decide approvals and logs in as it (test/lib/approver.mjs); resolves with {userId, api}. */
-export function approverClient() {
-  const admin = JSON.parse(readFileSync(process.env.CUSTOS_ADMIN, 'utf8'));
-  return makeApprover({ api, baseUrl: process.env.CUSTOS_URL, orgId: admin.orgId,
-    sdk: { DfnsApiClient, DfnsAuthenticator, AsymmetricKeySigner } });
-}
 
 let rpcId = 0;
 /** rpc calls the shim at url (default SHIM_URL). */
@@ -47,17 +31,6 @@ export async function rpc(method, params = [], url = process.env.SHIM_URL) {
   const body = await res.json();
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
-}
-
-/** until polls fn (every 200 ms, at most timeoutMs) until it returns a truthy value. */
-export async function until(fn, what, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** finalized waits until the shim has sealed the block of signature. */
@@ -135,26 +108,3 @@ export async function mintTo({ mint, authority, program }, owner, amount) {
   ]);
 }
 
-/** settled polls a transfer (or transaction) until it is Confirmed or Failed. */
-export async function settled(walletId, id, transaction = false, client = api) {
-  return until(async () => {
-    const t = transaction
-      ? await client.wallets.getTransaction({ walletId, transactionId: id })
-      : await client.wallets.getTransfer({ walletId, transferId: id });
-    return t.status === 'Confirmed' || t.status === 'Failed' ? t : undefined;
-  }, `${id} to settle`);
-}
-
-/** rejects asserts that promise fails with a DfnsError of httpStatus whose message matches message. */
-export async function rejects(promise, httpStatus, message) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a DfnsError ${httpStatus}, got success`);
-  assert.ok(err instanceof DfnsError, `expected a DfnsError, got ${err?.name}: ${err?.message}`);
-  assert.equal(err.httpStatus, httpStatus, `status of "${err.message}"`);
-  assert.match(err.message, message);
-}
