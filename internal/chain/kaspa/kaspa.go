@@ -14,6 +14,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/apierr"
 	"github.com/custos-dev/custos/internal/chain"
+	"github.com/custos-dev/custos/internal/chain/cashaddr"
 )
 
 // Wire network names (docs/protocol/keys-wallets.md §5).
@@ -46,7 +47,7 @@ func (Adapter) Address(network string, key chain.Key) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return encodeAddress(prefixes[network], 0, x), nil
+	return cashaddr.Encode(prefixes[network], 0, x), nil // version 0: a Schnorr x-only key
 }
 
 func xOnly(network string, key chain.Key) ([]byte, error) {
