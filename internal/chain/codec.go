@@ -73,3 +73,25 @@ func DecodeMessage(body json.RawMessage) ([]byte, error) {
 	}
 	return msg, nil
 }
+
+// DecodeHash reads the `hash` field of a Hash signature request: required,
+// hex (optional 0x), 32 bytes. Errors are 400s naming the field.
+func DecodeHash(body json.RawMessage) ([]byte, error) {
+	var in struct {
+		Hash *string `json:"hash"`
+	}
+	if err := DecodeBody(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Hash == nil {
+		return nil, apierr.BadRequest("hash is required")
+	}
+	h, err := DecodeHex("hash", *in.Hash)
+	if err != nil {
+		return nil, err
+	}
+	if len(h) != 32 {
+		return nil, apierr.BadRequest("hash must be 32 bytes, got %d", len(h))
+	}
+	return h, nil
+}

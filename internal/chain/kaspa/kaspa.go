@@ -105,21 +105,9 @@ func wire(sig []byte) *chain.Signature {
 }
 
 func signHash(ctx context.Context, x []byte, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
-	var in struct {
-		Hash *string `json:"hash"`
-	}
-	if err := chain.DecodeBody(body, &in); err != nil {
-		return nil, err
-	}
-	if in.Hash == nil {
-		return nil, apierr.BadRequest("hash is required")
-	}
-	h, err := chain.DecodeHex("hash", *in.Hash)
+	h, err := chain.DecodeHash(body)
 	if err != nil {
 		return nil, err
-	}
-	if len(h) != 32 {
-		return nil, apierr.BadRequest("hash must be 32 bytes, got %d", len(h))
 	}
 	sig, err := schnorrSign(ctx, x, s, h)
 	if err != nil {

@@ -157,21 +157,9 @@ func signTransaction(ctx context.Context, k *keyInfo, s chain.Signer, body json.
 }
 
 func signHash(ctx context.Context, k *keyInfo, s chain.Signer, body json.RawMessage) (*chain.Result, error) {
-	var in struct {
-		Hash *string `json:"hash"`
-	}
-	if err := chain.DecodeBody(body, &in); err != nil {
-		return nil, err
-	}
-	if in.Hash == nil {
-		return nil, apierr.BadRequest("hash is required")
-	}
-	h, err := chain.DecodeHex("hash", *in.Hash)
+	h, err := chain.DecodeHash(body)
 	if err != nil {
 		return nil, err
-	}
-	if len(h) != 32 {
-		return nil, apierr.BadRequest("hash must be 32 bytes, got %d", len(h))
 	}
 	sig, recid, err := sign(ctx, k, s, h)
 	if err != nil {
